@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Fluid.Aspire.AppHost;
+
+/// <summary>
+/// The AppHost's own settings (section <c>Fluid</c>), read from the command line and the environment before the
+/// Aspire builder exists, because one of them decides whether the dashboard runs.
+/// </summary>
+internal sealed class AppHostOptions
+{
+    /// <summary>How many simulated nodes to run.</summary>
+    public int Nodes { get; set; } = 2;
+
+    /// <summary>Run the sample once, without the dashboard, and exit with its exit code.</summary>
+    public bool Once { get; set; }
+
+    /// <summary>How long a one-shot run may take before it is declared failed.</summary>
+    public int TimeoutSeconds { get; set; } = 600;
+
+    /// <summary>How long a dead daemon's registration lingers.</summary>
+    public int LeaseTtlSeconds { get; set; } = 10;
+
+    /// <summary>Where etcd keeps its data; <c>.fluid/etcd</c> under the AppHost by default.</summary>
+    public string? EtcdDataDirectory { get; set; }
+
+    /// <summary>Start with an empty etcd.</summary>
+    public bool CleanStart { get; set; }
+
+    public static AppHostOptions Read(string[] args)
+    {
+        var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args).Build();
+        return configuration.GetSection("Fluid").Get<AppHostOptions>() ?? new AppHostOptions();
+    }
+}

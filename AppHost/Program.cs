@@ -1,0 +1,49 @@
+using Fluid.Aspire.AppHost;
+using Fluid.Aspire.Hosting;
+using Fluid.Aspire.Hosting.Etcd;
+using Fluid.Aspire.Hosting.Lifetime;
+
+var options = AppHostOptions.Read(args);
+var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOptions
+{
+    Args = args,
+    DisableDashboard = options.Once,
+    // Without the dashboard, the console is where resource output (the sample's result, any errors) can be seen.
+    EnableResourceLogging = options.Once,
+});
+
+IResourceBuilder<FluidResource> fluid;
+try
+{
+    fluid = builder.AddFluid("fluid")
+    .WithNodes(options.Nodes)
+    .WithLeaseTtl(TimeSpan.FromSeconds(options.LeaseTtlSeconds))
+    .WithEtcd(etcd =>
+    {
+        if (options.EtcdDataDirectory is { } directory)
+        {
+            etcd.WithDataDirectory(directory);
+        }
+
+        etcd.WithCleanStart(options.CleanStart);
+    });
+}
+catch (DistributedApplicationException ex)
+{
+    // A missing prerequisite (etcd not installed): say what to do, without a stack trace.
+    Console.Error.WriteLine($"error: {ex.Message}");
+    return 2;
+}
+
+var sample = builder.AddProject<Projects.Fluid_Aspire_Samples_LinearRegression>("linear-regression")
+    .WithReference(fluid)
+    .WaitFor(fluid)
+    .WithEnvironment("Fluid__ExpectedNodes", options.Nodes.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+if (options.Once)
+{
+    sample.ExitWhenFinished(TimeSpan.FromSeconds(options.TimeoutSeconds));
+}
+
+builder.Build().Run();
+return Environment.ExitCode;

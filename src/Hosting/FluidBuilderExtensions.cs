@@ -1,0 +1,157 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Fluid.Aspire.Hosting.Etcd;
+
+namespace Fluid.Aspire.Hosting;
+
+/// <summary>Adds a Fluid stack to an Aspire application.</summary>
+public static class FluidBuilderExtensions
+{
+    /// <summary>The connection name under which the stack's services read where etcd is.</summary>
+    private const string ServiceConnectionName = "fluid";
+
+    /// <summary>
+    /// Adds a Fluid stack: etcd, the controller, and one simulated node running an object store and a cache agent
+    /// (see <see cref="WithNodes"/>). Reference it from an application with <c>WithReference(fluid)</c> and
+    /// <c>WaitFor(fluid)</c>: the application receives <c>ConnectionStrings__&lt;name&gt;</c> and starts once every
+    /// component is healthy.
+    /// </summary>
+    public static IResourceBuilder<FluidResource> AddFluid(this IDistributedApplicationBuilder builder, [ResourceName] string name)
+    {
+        var etcd = builder.AddEtcd($"{name}-etcd");
+        var fluid = new FluidResource(name, etcd.Resource);
+        var stack = builder.AddResource(fluid)
+            .WithIconName("DataArea")
+            .WithInitialState(new CustomResourceSnapshot
+            {
+                ResourceType = "Fluid",
+                State = KnownResourceStates.NotStarted,
+                Properties = [],
+            })
+            .ExcludeFromManifest();
+        etcd.WithParentRelationship(stack);
+
+        fluid.Controller = builder.AddProject<ControllerProject>($"{name}-controller")
+            .AsFluidService(stack, etcd)
+            .Resource;
+
+        FluidStateMonitor.Attach(stack);
+        return stack.WithNodes(1);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="count"/> simulated nodes, <c>node-0</c> … <c>node-{count-1}</c>, each with its own object
+    /// store and cache agent process and its own locality labels, so that scheduling by locality can be tried on one
+    /// machine. <paramref name="configure"/> is called for every node and can rename it or change its zone, region,
+    /// rack and labels.
+    /// </summary>
+    public static IResourceBuilder<FluidResource> WithNodes(
+        this IResourceBuilder<FluidResource> builder, int count, Action<FluidNodeOptions>? configure = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, 64);
+
+        var fluid = builder.Resource;
+        if (count < fluid.NodeList.Count)
+        {
+            // Aspire cannot take a project resource back out of the model once added.
+            throw new InvalidOperationException(
+                $"{fluid.Name} already runs {fluid.NodeList.Count} nodes; WithNodes can add nodes but not remove them. " +
+                "Call WithNodes once, with the number of nodes you want.");
+        }
+
+        var etcd = builder.ApplicationBuilder.CreateResourceBuilder(fluid.Etcd);
+        for (var index = fluid.NodeList.Count; index < count; index++)
+        {
+            var options = new FluidNodeOptions(index);
+            fluid.NodeList.Add(new FluidNode(
+                options,
+                AddNodeDaemon<ObjectStoreProject>(builder, etcd, options, "objectstore"),
+                AddNodeDaemon<CacheAgentProject>(builder, etcd, options, "cacheagent")));
+        }
+
+        if (configure is not null)
+        {
+            foreach (var node in fluid.NodeList)
+            {
+                configure(node.Options);
+            }
+        }
+
+        var duplicate = fluid.NodeList.GroupBy(n => n.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        return duplicate is null
+            ? builder
+            : throw new ArgumentException($"Several nodes are named '{duplicate.Key}'; node names must be unique.", nameof(configure));
+    }
+
+    /// <summary>
+    /// Sets how long a daemon's registration outlives it when it dies without deregistering (10 s by default): the
+    /// time the controller takes to notice a node that crashed.
+    /// </summary>
+    public static IResourceBuilder<FluidResource> WithLeaseTtl(this IResourceBuilder<FluidResource> builder, TimeSpan ttl)
+    {
+        if (ttl < TimeSpan.FromSeconds(2) || ttl > TimeSpan.FromMinutes(5) || ttl.Ticks % TimeSpan.TicksPerSecond != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ttl), ttl, "The lease TTL must be a whole number of seconds from 2 s to 5 min.");
+        }
+
+        builder.Resource.LeaseTtl = ttl;
+        return builder;
+    }
+
+    /// <summary>Configures the stack's etcd, e.g. <c>fluid.WithEtcd(etcd => etcd.WithCleanStart())</c>.</summary>
+    public static IResourceBuilder<FluidResource> WithEtcd(
+        this IResourceBuilder<FluidResource> builder, Action<IResourceBuilder<EtcdResource>> configure)
+    {
+        configure(builder.ApplicationBuilder.CreateResourceBuilder(builder.Resource.Etcd));
+        return builder;
+    }
+
+    private static ProjectResource AddNodeDaemon<TProject>(
+        IResourceBuilder<FluidResource> stack,
+        IResourceBuilder<EtcdResource> etcd,
+        FluidNodeOptions node,
+        string component)
+        where TProject : IProjectMetadata, new()
+    {
+        var fluid = stack.Resource;
+        return stack.ApplicationBuilder
+            .AddProject<TProject>($"{fluid.Name}-{component}-{node.Index}")
+            .AsFluidService(stack, etcd)
+            .WithEnvironment(context =>
+            {
+                var variables = context.EnvironmentVariables;
+                // Read when the process starts, so that WithNodes' callback may still rename or relabel the node.
+                variables["Fluid__Node__Name"] = node.Name;
+                variables["Fluid__Node__LeaseTtlSeconds"] = ((int)fluid.LeaseTtl.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                SetIfPresent(variables, "Fluid__Node__Zone", node.Zone);
+                SetIfPresent(variables, "Fluid__Node__Region", node.Region);
+                SetIfPresent(variables, "Fluid__Node__Rack", node.Rack);
+                foreach (var (key, value) in node.Labels)
+                {
+                    variables[$"Fluid__Node__Labels__{key}"] = value;
+                }
+            })
+            .Resource;
+    }
+
+    private static void SetIfPresent(Dictionary<string, object> variables, string name, string? value)
+    {
+        if (!string.IsNullOrWhiteSpace(value))
+        {
+            variables[name] = value;
+        }
+    }
+
+    /// <summary>What every service of the stack shares: where etcd is, when to start, how health is judged.</summary>
+    private static IResourceBuilder<ProjectResource> AsFluidService(
+        this IResourceBuilder<ProjectResource> service, IResourceBuilder<FluidResource> stack, IResourceBuilder<EtcdResource> etcd) =>
+        service
+            .WithEnvironment($"ConnectionStrings__{ServiceConnectionName}", stack.Resource.ClusterConnectionExpression)
+            .WithReferenceRelationship(etcd)
+            .WaitFor(etcd)
+            // Not proxied: a health probe then fails fast while the service starts, instead of hanging in the proxy.
+            .WithHttpEndpoint(name: "http", isProxied: false)
+            .WithHttpHealthCheck("/health", endpointName: "http")
+            .WithParentRelationship(stack);
+}

@@ -1,0 +1,44 @@
+using Aspire.Hosting.ApplicationModel;
+using Fluid.Aspire.Hosting.Etcd;
+
+namespace Fluid.Aspire.Hosting;
+
+/// <summary>
+/// A whole Fluid stack: etcd, the controller and, per simulated node, an object store and a cache agent. It is
+/// running when all of them are healthy. Its connection string tells an application where the stack is.
+/// </summary>
+public sealed class FluidResource : Resource, IResourceWithConnectionString
+{
+    /// <summary>The etcd key prefix under which the stack keeps its state.</summary>
+    public const string KeyPrefix = "/fluid";
+
+    internal FluidResource(string name, EtcdResource etcd) : base(name)
+    {
+        Etcd = etcd;
+    }
+
+    public EtcdResource Etcd { get; }
+
+    public ProjectResource Controller { get; internal set; } = null!;
+
+    /// <summary>The simulated nodes, in order.</summary>
+    public IReadOnlyList<FluidNode> Nodes => NodeList;
+
+    /// <summary>How long a daemon's registration outlives it when it dies without deregistering.</summary>
+    public TimeSpan LeaseTtl { get; internal set; } = TimeSpan.FromSeconds(10);
+
+    internal List<FluidNode> NodeList { get; } = [];
+
+    /// <summary>Every resource the stack runs.</summary>
+    public IEnumerable<IResource> Components =>
+        new IResource[] { Etcd, Controller }.Concat(NodeList.SelectMany(n => new IResource[] { n.ObjectStore, n.CacheAgent }));
+
+    /// <summary>For applications: <c>Endpoints=…;Prefix=/fluid;Controller=…</c>.</summary>
+    public ReferenceExpression ConnectionStringExpression =>
+        ReferenceExpression.Create(
+            $"{ClusterConnectionExpression};Controller={Controller.GetEndpoint("http").Property(EndpointProperty.Url)}");
+
+    /// <summary>For the stack's own services, which must not depend on the controller: <c>Endpoints=…;Prefix=/fluid</c>.</summary>
+    internal ReferenceExpression ClusterConnectionExpression =>
+        ReferenceExpression.Create($"Endpoints={Etcd.ConnectionStringExpression};Prefix={KeyPrefix}");
+}

@@ -1,0 +1,11 @@
+using Fluid.Aspire.Cluster;
+using Fluid.Aspire.Cluster.Membership;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddFluidCluster();
+builder.AddNodeMembership(NodeComponents.ObjectStore);
+
+var app = builder.Build();
+app.MapDefaultEndpoints();
+app.Run();
