@@ -1,0 +1,41 @@
+# Shared by ./run.sh and ./test.sh (sourced, not run): installs what the stack needs, or says how.
+# Idempotent: on a machine that has everything, it only checks.
+
+fluid_step() { printf '\n==> %s\n' "$*"; }
+
+fluid_fail() {
+  printf 'error: %s\n' "$*" >&2
+  exit 1
+}
+
+fluid_require_dotnet() {
+  command -v dotnet >/dev/null 2>&1 \
+    || fluid_fail "the .NET 10 SDK is not installed; see https://dot.net/download (Debian: https://learn.microsoft.com/dotnet/core/install/linux-debian)."
+  local major
+  major="$(dotnet --version 2>/dev/null | cut -d. -f1)"
+  [ "${major:-0}" -ge 10 ] || fluid_fail "the .NET SDK is $(dotnet --version 2>/dev/null); version 10 or later is needed."
+}
+
+fluid_require_etcd() {
+  if command -v etcd >/dev/null 2>&1; then
+    return
+  fi
+  if [ "$(id -u)" != "0" ]; then
+    fluid_fail "etcd is not installed. Install it with: sudo apt-get install -y etcd-server   (then run this script again)"
+  fi
+  command -v apt-get >/dev/null 2>&1 \
+    || fluid_fail "etcd is not installed and this is not a Debian-like system; install etcd 3.4+ and put it on PATH."
+  fluid_step "Installing etcd-server (apt)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends etcd-server >/dev/null
+  command -v etcd >/dev/null 2>&1 || fluid_fail "apt-get installed etcd-server, but etcd is still not on PATH."
+}
+
+fluid_prerequisites() {
+  fluid_require_dotnet
+  fluid_require_etcd
+  export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+  # The dashboard and the services talk plain HTTP on loopback; there is no developer certificate here.
+  export ASPIRE_ALLOW_UNSECURED_TRANSPORT=true
+}

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Starts the local Fluid.Aspire stack through the Aspire AppHost (etcd, the controller, and per simulated node an
+# object store and a cache agent), runs the sample once against it, prints the result and exits with its status.
+set -euo pipefail
+cd "$(dirname "$0")"
+. .ci/prerequisites.sh
+
+usage() {
+  cat <<'USAGE'
+Usage: ./run.sh [--dashboard] [--nodes N] [--clean] [--timeout SECONDS]
+
+  (no option)        start the stack, run the sample once, print its result, stop; exit 0 on success
+  --dashboard        keep the stack up with the Aspire dashboard (its URL is printed); Ctrl+C stops it
+  --nodes N          simulate N nodes (default 2)
+  --clean            start with an empty etcd (otherwise its data in AppHost/.fluid survives restarts)
+  --timeout SECONDS  give up a one-shot run after this long (default 600)
+  -h, --help         show this help
+
+The full AppHost log of a one-shot run is kept in artifacts/run/apphost.log.
+USAGE
+}
+
+dashboard=false
+nodes=2
+clean=false
+timeout=600
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --dashboard) dashboard=true ;;
+    --nodes) [ $# -ge 2 ] || fluid_fail "--nodes needs a number, e.g. --nodes 3"; nodes="$2"; shift ;;
+    --clean) clean=true ;;
+    --timeout) [ $# -ge 2 ] || fluid_fail "--timeout needs a number of seconds"; timeout="$2"; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) usage >&2; fluid_fail "unknown option '$1'" ;;
+  esac
+  shift
+done
+[[ "$nodes" =~ ^[0-9]+$ ]] && [ "$nodes" -ge 1 ] && [ "$nodes" -le 64 ] || fluid_fail "--nodes must be a number from 1 to 64, not '$nodes'"
+[[ "$timeout" =~ ^[0-9]+$ ]] || fluid_fail "--timeout must be a whole number of seconds, not '$timeout'"
+
+fluid_prerequisites
+fluid_step "Building (Release)"
+dotnet build AppHost/Fluid.Aspire.AppHost.csproj -c Release -nologo -clp:NoSummary -v:q
+
+apphost=(dotnet run --project AppHost/Fluid.Aspire.AppHost.csproj -c Release --no-build --launch-profile http --
+  "--Fluid:Nodes=$nodes" "--Fluid:CleanStart=$clean" "--Fluid:TimeoutSeconds=$timeout")
+
+if [ "$dashboard" = true ]; then
+  fluid_step "Starting the stack with $nodes node(s) and the dashboard (Ctrl+C to stop)"
+  "${apphost[@]}" 2>&1 | while IFS= read -r line; do
+    printf '%s\n' "$line"
+    case "$line" in
+      *"Login to the dashboard at "*) printf '\n>>> Dashboard: %s\n\n' "${line##*Login to the dashboard at }" ;;
+    esac
+  done
+  exit "${PIPESTATUS[0]}"
+fi
+
+fluid_step "Starting the stack with $nodes node(s) and running the sample once"
+mkdir -p artifacts/run
+log=artifacts/run/apphost.log
+set +e
+"${apphost[@]}" --Fluid:Once=true >"$log" 2>&1 &
+pid=$!
+trap 'kill -INT $pid 2>/dev/null; wait $pid' INT TERM
+# Show the sample's own output, and any warning or error, as they come; the rest stays in the log.
+tail -n +1 -f --pid=$pid "$log" | awk '
+  /^(info|warn|fail|crit): / { level = substr($0, 1, 4); category = $2; next }
+  /^      / {
+    message = substr($0, 7)
+    if (category ~ /Resources\.linear-regression\[/) {
+      sub(/^[0-9]+: [0-9T:.-]+Z /, "", message)
+      if (message !~ /^(Waiting for |Finished waiting |No custom certificate|\[sys\] )/) print message
+    } else if (level != "info") {
+      print level ": " message
+    }
+    fflush()
+    next
+  }
+  /^Unhandled exception|^error: / { print; fflush() }'
+wait $pid
+status=$?
+set -e
+if [ $status -ne 0 ]; then
+  printf '\nThe run failed (exit code %s). The last lines of %s:\n' "$status" "$log" >&2
+  tail -n 40 "$log" >&2
+fi
+exit $status

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: installs what it needs (etcd, as root), builds in Release with warnings as errors,
+# then runs every test project. Usage: ./test.sh [extra 'dotnet test' arguments, e.g. --filter Category!=Slow]
+set -euo pipefail
+cd "$(dirname "$0")"
+. .ci/prerequisites.sh
+
+fluid_prerequisites
+fluid_step "Building Fluid.Aspire.sln (Release)"
+dotnet build Fluid.Aspire.sln -c Release -nologo -clp:NoSummary -v:q
+
+fluid_step "Running the tests"
+dotnet test Fluid.Aspire.sln -c Release --no-build -nologo \
+  --logger "console;verbosity=normal" --results-directory artifacts/test-results "$@"

@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Fluid.Aspire.Cluster;
+using Fluid.Aspire.Cluster.Membership;
+using Fluid.Aspire.TestSupport;
+
+namespace Fluid.Aspire.Hosting.Tests;
+
+/// <summary>The whole local stack, started through the AppHost as a user starts it: real etcd, real processes.</summary>
+public sealed class LocalStackTests
+{
+    private static readonly TimeSpan StartupTimeout = TimeSpan.FromMinutes(3);
+    private static readonly TimeSpan LeaseExpiry = TimeSpan.FromSeconds(30);
+
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task The_controller_lists_both_nodes_and_sees_a_killed_daemon_go_when_its_lease_expires()
+    {
+        EtcdServer.RequireBinary();
+        using var etcdData = new TemporaryDirectory();
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Fluid_Aspire_AppHost>(
+            ["--Fluid:Nodes=2", "--Fluid:LeaseTtlSeconds=3", $"--Fluid:EtcdDataDirectory={etcdData.Path}"],
+            Cancellation);
+        await using var app = await builder.BuildAsync(Cancellation);
+        await app.StartAsync(Cancellation);
+
+        await app.ResourceNotifications.WaitForResourceAsync("fluid", KnownResourceStates.Running, Cancellation)
+            .WaitAsync(StartupTimeout, Cancellation);
+        using var controller = app.CreateHttpClient("fluid-controller", "http");
+
+        var nodes = await Eventually.ReturnsAsync(
+            () => ListNodesAsync(controller),
+            list => list.Count == 2 && list.All(n => n.Ready),
+            StartupTimeout,
+            "two ready nodes",
+            Cancellation);
+        Assert.Equal(["node-0", "node-1"], nodes.Select(n => n.Name));
+        Assert.Equal(["zone-a", "zone-b"], nodes.Select(n => n.Labels[NodeLabels.Zone]));
+        var doomed = nodes[1].Members.Single(m => m.Component == NodeComponents.ObjectStore);
+
+        KillProcess(doomed.ProcessId);
+
+        var afterObjectStoreDied = await Eventually.ReturnsAsync(
+            () => ListNodesAsync(controller),
+            list => list.Single(n => n.Name == "node-1").Members.All(m => m.Component != NodeComponents.ObjectStore),
+            LeaseExpiry,
+            "node-1's object store to leave once its lease expired",
+            Cancellation);
+        Assert.False(afterObjectStoreDied.Single(n => n.Name == "node-1").Ready);
+        Assert.Equal([NodeComponents.ObjectStore], afterObjectStoreDied.Single(n => n.Name == "node-1").Missing);
+        Assert.True(afterObjectStoreDied.Single(n => n.Name == "node-0").Ready);
+
+        KillProcess(nodes[1].Members.Single(m => m.Component == NodeComponents.CacheAgent).ProcessId);
+
+        var remaining = await Eventually.ReturnsAsync(
+            () => ListNodesAsync(controller),
+            list => list.All(n => n.Name != "node-1"),
+            LeaseExpiry,
+            "node-1 to disappear once its last daemon's lease expired",
+            Cancellation);
+        Assert.Equal(["node-0"], remaining.Select(n => n.Name));
+    }
+
+    private static async Task<List<ClusterNode>> ListNodesAsync(HttpClient controller) =>
+        await controller.GetFromJsonAsync<List<ClusterNode>>("/api/v1/nodes", ClusterJson.Options, Cancellation) ?? [];
+
+    /// <summary>SIGKILL: the daemon gets no chance to deregister, as when a machine or a process crashes.</summary>
+    private static void KillProcess(int processId)
+    {
+        using var process = Process.GetProcessById(processId);
+        process.Kill();
+        process.WaitForExit(TimeSpan.FromSeconds(10));
+    }
+}
