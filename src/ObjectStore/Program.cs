@@ -1,11 +1,3 @@
-using Fluid.Aspire.Cluster;
-using Fluid.Aspire.Cluster.Membership;
+using Fluid.Aspire.ObjectStore.Cli;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.AddServiceDefaults();
-builder.AddFluidCluster();
-builder.AddNodeMembership(NodeComponents.ObjectStore);
-
-var app = builder.Build();
-app.MapDefaultEndpoints();
-app.Run();
+return await ObjectStoreCommandLine.Create().Parse(args).InvokeAsync();

@@ -125,49 +125,15 @@ public sealed class NodeRegistrar : BackgroundService, IHealthCheck
         return grant.ID;
     }
 
-    /// <summary>Refreshes the lease every third of its TTL; returns when etcd says the lease has expired.</summary>
-    private async Task KeepAliveAsync(long lease, CancellationToken stoppingToken)
-    {
-        var ttl = TimeSpan.FromSeconds(_node.LeaseTtlSeconds);
-        using var call = _etcd.Leases.LeaseKeepAlive(cancellationToken: stoppingToken);
-        while (true)
-        {
-            await call.RequestStream.WriteAsync(new LeaseKeepAliveRequest { ID = lease }, stoppingToken);
-            using var answered = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            answered.CancelAfter(ttl);
-            if (!await call.ResponseStream.MoveNext(answered.Token))
-            {
-                throw new IOException("etcd closed the lease keep-alive stream");
-            }
-
-            if (call.ResponseStream.Current.TTL <= 0)
-            {
-                return;
-            }
-
-            await Task.Delay(ttl / 3, stoppingToken);
-        }
-    }
+    private Task KeepAliveAsync(long lease, CancellationToken stoppingToken) =>
+        EtcdLeases.KeepAliveAsync(_etcd, lease, TimeSpan.FromSeconds(_node.LeaseTtlSeconds), stoppingToken);
 
     private async Task RevokeAsync(CancellationToken cancellationToken)
     {
-        if (!IsRegistered)
-        {
-            return;
-        }
-
         // Leaving at once spares the control plane a TTL of waiting for a member that is already gone.
-        try
+        if (IsRegistered && await EtcdLeases.TryRevokeAsync(_etcd, _leaseId, _logger, Key, cancellationToken))
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(2));
-            await _etcd.Leases.LeaseRevokeAsync(new LeaseRevokeRequest { ID = _leaseId }, cancellationToken: timeout.Token);
             IsRegistered = false;
-            _logger.LogInformation("Deregistered {Key}.", Key);
-        }
-        catch (Exception ex) when (ex is RpcException or IOException or OperationCanceledException)
-        {
-            _logger.LogWarning("Could not deregister {Key} ({Reason}); it goes when its lease expires.", Key, ex.Message);
         }
     }
 

@@ -1,0 +1,89 @@
+using Fluid.Aspire.ObjectStore.Ipc;
+using Fluid.Aspire.ObjectStore.Native;
+using Fluid.Aspire.ObjectStore.Objects;
+
+namespace Fluid.Aspire.ObjectStore.Client;
+
+/// <summary>
+/// A blob being written: shared memory to fill in place, seen by nobody else until sealed into an object. Dispose
+/// an unsealed writer to give its memory back at once; otherwise it goes when the client disconnects.
+/// </summary>
+public sealed unsafe class BlobWriter : IDisposable
+{
+    private const int Open = 0;
+    private const int Sealed = 1;
+    private const int Disposed = 2;
+
+    private readonly ObjectStoreClient _client;
+    private readonly byte* _address;
+    private int _state;
+
+    internal BlobWriter(ObjectStoreClient client, MemoryMapping mapping, BlobLocation location)
+    {
+        _client = client;
+        Id = location.Id;
+        Capacity = location.Length;
+        _address = mapping.At(location.Offset, location.Length);
+    }
+
+    public ObjectId Id { get; }
+
+    /// <summary>The bytes this blob can hold.</summary>
+    public long Capacity { get; }
+
+    /// <summary>True once sealed into an object: its bytes can no longer change.</summary>
+    public bool IsSealed => Volatile.Read(ref _state) == Sealed;
+
+    /// <summary>The memory to fill; for blobs over 2 GiB use <see cref="Slice"/>.</summary>
+    public Span<byte> Span => Slice(0, Capacity <= int.MaxValue
+        ? (int)Capacity
+        : throw new InvalidOperationException($"Blob {Id} holds {Capacity} bytes, more than one span covers; fill it with Slice."));
+
+    public Memory<byte> Memory => new NativeMemoryManager<byte>(Pointer(0, Capacity), checked((int)Capacity)).Memory;
+
+    public Span<byte> Slice(long offset, int length) => new(Pointer(offset, length), length);
+
+    /// <summary>The memory as elements of an unmanaged type, to write a column or a tensor directly.</summary>
+    public Span<T> AsSpan<T>()
+        where T : unmanaged => new(Pointer(0, Capacity), checked((int)(Capacity / sizeof(T))));
+
+    /// <summary>A writable stream over the memory, of any length.</summary>
+    public Stream AsStream() => new UnmanagedMemoryStream(Pointer(0, Capacity), Capacity, Capacity, FileAccess.Write);
+
+    /// <summary>The metadata leaf that puts this blob into an object, with the bytes actually written.</summary>
+    public ObjectMeta Leaf(long? length = null)
+    {
+        var used = length ?? Capacity;
+        ArgumentOutOfRangeException.ThrowIfLessThan(used, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(used, Capacity);
+        return ObjectMeta.Blob(Id, used);
+    }
+
+    /// <summary>Seals the first <paramref name="length"/> bytes (all by default) as a <c>fluid::Buffer</c> object.</summary>
+    public Task<ObjectId> SealAsync(PutOptions? options = null, long? length = null, CancellationToken cancellationToken = default) =>
+        _client.CreateObjectAsync(ObjectTypes.Buffer(Leaf(length)), options, cancellationToken);
+
+    /// <summary>Gives the memory back if the blob was never sealed.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.CompareExchange(ref _state, Disposed, Open) == Open)
+        {
+            _client.DropBlob(Id);
+        }
+    }
+
+    internal void MarkSealed() => Interlocked.CompareExchange(ref _state, Sealed, Open);
+
+    private byte* Pointer(long offset, long length)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _state) == Disposed, this);
+        if (Volatile.Read(ref _state) == Sealed)
+        {
+            throw new InvalidOperationException($"Blob {Id} is sealed; its bytes can no longer be written. Get the object to read them.");
+        }
+
+        return offset < 0 || length < 0 || offset > Capacity - length
+            ? throw new ArgumentOutOfRangeException(nameof(offset), $"[{offset}, {offset}+{length}) is outside blob {Id} of {Capacity} bytes.")
+            : _address + offset;
+    }
+}

@@ -1,0 +1,233 @@
+using System.Net.Sockets;
+using Fluid.Aspire.ObjectStore.Ipc;
+using Fluid.Aspire.ObjectStore.Native;
+using Fluid.Aspire.ObjectStore.Objects;
+
+namespace Fluid.Aspire.ObjectStore.Client;
+
+/// <summary>
+/// The client's end of the Unix socket: one request at a time, each answered before the next is sent. Releases
+/// need no answer; they are sent at once when the socket is free, or else right after the call that holds it.
+/// </summary>
+internal sealed class IpcChannel : IDisposable
+{
+    private readonly Socket _socket;
+    private readonly FrameWriter _writer = new();
+    private readonly FrameWriter _releaseWriter = new();
+    private readonly FrameReader _reader;
+    private readonly SemaphoreSlim _turn = new(1, 1);
+    private readonly List<ObjectId> _pendingReleases = [];
+    private readonly List<ObjectId> _pendingDrops = [];
+    private bool _closed;
+
+    private IpcChannel(Socket socket, int maxFrameLength)
+    {
+        _socket = socket;
+        _reader = new FrameReader(maxFrameLength);
+    }
+
+    public delegate T Parser<out T>(ref WireReader reader);
+
+    /// <summary>Connects and shakes hands: the answer brings the daemon's identity and one descriptor per arena.</summary>
+    public static async Task<(IpcChannel Channel, WelcomeResponse Welcome, List<int> Descriptors)> ConnectAsync(
+        string socketPath, string clientName, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        var descriptors = new List<int>();
+        try
+        {
+            using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            connectTimeout.CancelAfter(timeout);
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), connectTimeout.Token);
+
+            var hello = new FrameWriter();
+            new HelloRequest(Wire.Magic, Wire.ProtocolVersion, clientName, Environment.ProcessId).Write(hello);
+            await socket.SendAsync(hello.End(), SocketFlags.None, connectTimeout.Token);
+
+            var body = ReceiveWelcome(socket, descriptors, timeout);
+            var reader = new WireReader(body);
+            var type = (MessageType)reader.ReadByte();
+            if (type == MessageType.Error)
+            {
+                throw ErrorResponse.Read(ref reader).ToException();
+            }
+
+            if (type != MessageType.Welcome)
+            {
+                throw new ObjectStoreException(ObjectStoreErrorCode.ProtocolError, $"The daemon answered Hello with {type}, not Welcome.");
+            }
+
+            var welcome = WelcomeResponse.Read(ref reader);
+            if (descriptors.Count != welcome.Arenas.Count)
+            {
+                throw new ObjectStoreException(ObjectStoreErrorCode.ProtocolError,
+                    $"The daemon announced {welcome.Arenas.Count} arenas but passed {descriptors.Count} descriptors.");
+            }
+
+            return (new IpcChannel(socket, welcome.MaxFrameLength), welcome, descriptors);
+        }
+        catch (Exception ex)
+        {
+            socket.Dispose();
+            foreach (var fd in descriptors)
+            {
+                SharedMemoryFile.Adopt(fd, 1).Dispose();
+            }
+
+            throw ex switch
+            {
+                ObjectStoreException => ex,
+                SocketException or OperationCanceledException or IOException or TimeoutException => new ObjectStoreException(
+                    ObjectStoreErrorCode.Unavailable,
+                    $"Cannot reach the object store at {socketPath}: {ex.Message}. Is the daemon running on this node? " +
+                    "Start it with 'fluid-objectstore start', or set FLUID_OBJECTSTORE_SOCKET to its socket.", ex),
+                _ => ex,
+            };
+        }
+    }
+
+    /// <summary>Sends one request and reads its answer; an Error answer becomes the matching exception.</summary>
+    public async Task<T> CallAsync<T>(Action<FrameWriter> write, MessageType expected, Parser<T> parse, CancellationToken cancellationToken)
+    {
+        await _turn.WaitAsync(cancellationToken);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_closed, this);
+            write(_writer);
+            await _socket.SendAsync(_writer.End(), SocketFlags.None, cancellationToken);
+            var body = await _reader.ReadAsync(_socket, cancellationToken)
+                ?? throw new ObjectStoreException(ObjectStoreErrorCode.Unavailable, "The object store daemon closed the connection.");
+            return Parse(body.Span, expected, parse);
+        }
+        catch (Exception ex) when (ex is SocketException or IOException or WireFormatException)
+        {
+            // The stream is out of step or gone: nothing after this can be trusted on this connection.
+            _closed = true;
+            throw new ObjectStoreException(ObjectStoreErrorCode.Unavailable, $"The connection to the object store failed: {ex.Message}", ex);
+        }
+        finally
+        {
+            FlushReleases();
+            _turn.Release();
+        }
+    }
+
+    /// <summary>Tells the daemon that this client no longer holds an object.</summary>
+    public void Release(ObjectId id) => Notify(_pendingReleases, id);
+
+    /// <summary>Tells the daemon to free a blob this client created and will not seal.</summary>
+    public void DropBlob(ObjectId id) => Notify(_pendingDrops, id);
+
+    private void Notify(List<ObjectId> pending, ObjectId id)
+    {
+        lock (_pendingReleases)
+        {
+            pending.Add(id);
+        }
+
+        if (_turn.Wait(0))
+        {
+            try
+            {
+                FlushReleases();
+            }
+            finally
+            {
+                _turn.Release();
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _closed = true;
+        _socket.Dispose();
+    }
+
+    private static T Parse<T>(ReadOnlySpan<byte> body, MessageType expected, Parser<T> parse)
+    {
+        var reader = new WireReader(body);
+        var type = (MessageType)reader.ReadByte();
+        if (type == MessageType.Error)
+        {
+            throw ErrorResponse.Read(ref reader).ToException();
+        }
+
+        if (type != expected)
+        {
+            throw new WireFormatException($"Expected a {expected} answer, got {type}.");
+        }
+
+        var message = parse(ref reader);
+        reader.ExpectEnd();
+        return message;
+    }
+
+    /// <summary>
+    /// Sends queued releases and drops, which get no answer; the caller holds the turn. A closed connection needs
+    /// none: the daemon gave everything back when it closed.
+    /// </summary>
+    private void FlushReleases()
+    {
+        ObjectId[] releases;
+        ObjectId[] drops;
+        lock (_pendingReleases)
+        {
+            if (_pendingReleases.Count == 0 && _pendingDrops.Count == 0)
+            {
+                return;
+            }
+
+            releases = [.. _pendingReleases];
+            drops = [.. _pendingDrops];
+            _pendingReleases.Clear();
+            _pendingDrops.Clear();
+        }
+
+        if (_closed)
+        {
+            return;
+        }
+
+        try
+        {
+            foreach (var (type, ids) in new[] { (MessageType.Release, releases), (MessageType.DropBlobs, drops) })
+            {
+                if (ids.Length > 0)
+                {
+                    new IdListMessage(type, ids).Write(_releaseWriter);
+                    _socket.Send(_releaseWriter.End().Span);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            _closed = true;
+        }
+    }
+
+    /// <summary>Reads the Welcome frame with recvmsg, which alone can pick up the descriptors riding on it.</summary>
+    private static byte[] ReceiveWelcome(Socket socket, List<int> descriptors, TimeSpan timeout)
+    {
+        var header = new byte[Wire.HeaderLength];
+        ReceiveExactly(socket, header, descriptors, timeout);
+        var length = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(header);
+        if (length is 0 or > Wire.DefaultMaxFrameLength)
+        {
+            throw new ObjectStoreException(ObjectStoreErrorCode.ProtocolError, $"The daemon's Welcome claims {length} bytes.");
+        }
+
+        var body = new byte[length];
+        ReceiveExactly(socket, body, descriptors, timeout);
+        return body;
+    }
+
+    private static void ReceiveExactly(Socket socket, Span<byte> buffer, List<int> descriptors, TimeSpan timeout)
+    {
+        for (var received = 0; received < buffer.Length;)
+        {
+            var count = DescriptorPassing.Receive(socket, buffer[received..], descriptors, timeout);
+            received += count > 0 ? count : throw new IOException("The daemon closed the connection during the handshake.");
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using Fluid.Aspire.ObjectStore.Objects;
+
+namespace Fluid.Aspire.ObjectStore.Ipc;
+
+/// <summary>The binary form of a metadata tree in a frame; nesting is bounded by <see cref="ObjectMeta.MaxDepth"/>.</summary>
+public static class ObjectMetaCodec
+{
+    public static void Write(FrameWriter writer, ObjectMeta meta) => Write(writer, meta, 0);
+
+    public static ObjectMeta Read(ref WireReader reader) => Read(ref reader, 0);
+
+    private static void Write(FrameWriter writer, ObjectMeta meta, int depth)
+    {
+        if (depth > ObjectMeta.MaxDepth)
+        {
+            throw new ObjectStoreException(ObjectStoreErrorCode.InvalidArgument,
+                $"Object metadata nests deeper than {ObjectMeta.MaxDepth} levels.");
+        }
+
+        writer.WriteUInt64(meta.Id.Value);
+        writer.WriteString(meta.TypeName);
+        writer.WriteInt64(meta.NBytes);
+        writer.WriteUInt16((ushort)meta.Instance);
+        writer.WriteBool(meta.IsPersisted);
+        WritePairs(writer, meta.Labels);
+        WritePairs(writer, meta.Fields);
+        writer.WriteCount(meta.Members.Count);
+        foreach (var (name, member) in meta.Members)
+        {
+            writer.WriteString(name);
+            Write(writer, member, depth + 1);
+        }
+    }
+
+    private static ObjectMeta Read(ref WireReader reader, int depth)
+    {
+        if (depth > ObjectMeta.MaxDepth)
+        {
+            throw new WireFormatException($"Object metadata nests deeper than {ObjectMeta.MaxDepth} levels.");
+        }
+
+        var id = new ObjectId(reader.ReadUInt64());
+        var typeName = reader.ReadString();
+        var nbytes = reader.ReadInt64();
+        var instance = reader.ReadUInt16();
+        var persisted = reader.ReadBool();
+        var labels = ReadPairs(ref reader);
+        var fields = ReadPairs(ref reader);
+        var count = reader.ReadCount();
+        var members = new OrderedDictionary<string, ObjectMeta>(count, StringComparer.Ordinal);
+        for (var i = 0; i < count; i++)
+        {
+            var name = reader.ReadString();
+            if (!members.TryAdd(name, Read(ref reader, depth + 1)))
+            {
+                throw new WireFormatException($"The member '{name}' appears twice in the metadata of {typeName}.");
+            }
+        }
+
+        return new ObjectMeta
+        {
+            Id = id,
+            TypeName = typeName,
+            NBytes = nbytes,
+            Instance = instance,
+            IsPersisted = persisted,
+            Labels = labels,
+            Fields = fields,
+            Members = members,
+        };
+    }
+
+    private static void WritePairs(FrameWriter writer, IReadOnlyDictionary<string, string> pairs)
+    {
+        writer.WriteCount(pairs.Count);
+        foreach (var (key, value) in pairs)
+        {
+            writer.WriteString(key);
+            writer.WriteString(value);
+        }
+    }
+
+    private static OrderedDictionary<string, string> ReadPairs(ref WireReader reader)
+    {
+        var count = reader.ReadCount();
+        var pairs = new OrderedDictionary<string, string>(count, StringComparer.Ordinal);
+        for (var i = 0; i < count; i++)
+        {
+            var key = reader.ReadString();
+            pairs[key] = reader.ReadString();
+        }
+
+        return pairs;
+    }
+}

@@ -1,0 +1,74 @@
+using Fluid.Aspire.Cluster.Membership;
+using Fluid.Aspire.ObjectStore.Native;
+using Fluid.Aspire.ObjectStore.Objects;
+using Fluid.Aspire.ObjectStore.Store;
+
+namespace Fluid.Aspire.ObjectStore.Daemon;
+
+/// <summary>The daemon's settings once read and checked: sizes in bytes, paths resolved.</summary>
+internal sealed record DaemonSettings
+{
+    public required string NodeName { get; init; }
+
+    public required IReadOnlyDictionary<string, string> Labels { get; init; }
+
+    public required string SocketPath { get; init; }
+
+    public required long Size { get; init; }
+
+    public required long ArenaSize { get; init; }
+
+    public required bool ReserveMemory { get; init; }
+
+    public required SharedMemoryBackend Backend { get; init; }
+
+    public required StoreOptions Store { get; init; }
+
+    public required int RpcPort { get; init; }
+
+    public required int BulkPort { get; init; }
+
+    public required string BindAddress { get; init; }
+
+    public required string AdvertiseAddress { get; init; }
+
+    public required int MaxFrameLength { get; init; }
+
+    public required Rpc.PeerChannel PeerChannel { get; init; }
+
+    public required int LeaseTtlSeconds { get; init; }
+
+    public static DaemonSettings From(ObjectStoreOptions options, NodeOptions node)
+    {
+        var problems = options.Validate().Concat(node.Validate()).ToArray();
+        if (problems.Length > 0)
+        {
+            throw new InvalidOperationException(string.Join(Environment.NewLine, problems));
+        }
+
+        var size = ByteSize.Parse(options.Size);
+        return new DaemonSettings
+        {
+            NodeName = node.Name,
+            Labels = node.ToLabels(),
+            SocketPath = Path.GetFullPath(options.Socket ?? Ipc.SocketPaths.Default()),
+            Size = size,
+            ArenaSize = options.ArenaSize is null ? size : ByteSize.Parse(options.ArenaSize),
+            ReserveMemory = options.ReserveMemory,
+            Backend = options.MemoryBackend,
+            Store = new StoreOptions
+            {
+                SpillPath = options.SpillPath,
+                SpillLowWatermark = options.SpillLowWatermark,
+                SpillHighWatermark = options.SpillHighWatermark,
+            },
+            RpcPort = options.RpcPort,
+            BulkPort = options.BulkPort,
+            BindAddress = options.BindAddress,
+            AdvertiseAddress = options.AdvertiseAddress ?? (options.BindAddress is "0.0.0.0" or "::" ? "127.0.0.1" : options.BindAddress),
+            MaxFrameLength = options.MaxFrameLength,
+            PeerChannel = options.PeerChannel,
+            LeaseTtlSeconds = node.LeaseTtlSeconds,
+        };
+    }
+}

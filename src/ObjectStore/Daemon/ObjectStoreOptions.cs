@@ -1,0 +1,101 @@
+using Fluid.Aspire.ObjectStore.Native;
+using Fluid.Aspire.ObjectStore.Objects;
+
+namespace Fluid.Aspire.ObjectStore.Daemon;
+
+/// <summary>
+/// The daemon's settings, section <c>Fluid:ObjectStore</c>; the <c>start</c> command's options set the same keys.
+/// </summary>
+public sealed class ObjectStoreOptions
+{
+    public const string SectionName = "Fluid:ObjectStore";
+
+    /// <summary>The shared memory the daemon may use, e.g. <c>4Gi</c>.</summary>
+    public string Size { get; set; } = "2Gi";
+
+    /// <summary>The size of each arena; the memory is split into arenas of at most this size. Default: one arena.</summary>
+    public string? ArenaSize { get; set; }
+
+    /// <summary>Allocate and fault in all the memory at start, so that first writes run at memory speed.</summary>
+    public bool ReserveMemory { get; set; }
+
+    public SharedMemoryBackend MemoryBackend { get; set; } = SharedMemoryBackend.Auto;
+
+    /// <summary>The Unix socket clients connect to; by default under /var/run/fluid (root) or $XDG_RUNTIME_DIR/fluid.</summary>
+    public string? Socket { get; set; }
+
+    /// <summary>Where sealed, unreferenced blobs go when memory is short; unset: no spilling.</summary>
+    public string? SpillPath { get; set; }
+
+    public double SpillLowWatermark { get; set; } = 0.3;
+
+    public double SpillHighWatermark { get; set; } = 0.8;
+
+    /// <summary>The port of the gRPC endpoint (HTTP/2) other instances and remote clients call; 0 picks a free one.</summary>
+    public int RpcPort { get; set; }
+
+    /// <summary>The port of the bulk channel that moves blob bytes between instances; 0 picks a free one.</summary>
+    public int BulkPort { get; set; }
+
+    /// <summary>The address the RPC and bulk listeners bind to.</summary>
+    public string BindAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>The address other instances use to reach this one; by default the bind address.</summary>
+    public string? AdvertiseAddress { get; set; }
+
+    /// <summary>How blob bytes travel between instances: the bulk channel with a gRPC fallback, or only one of them.</summary>
+    public Rpc.PeerChannel PeerChannel { get; set; } = Rpc.PeerChannel.Auto;
+
+    /// <summary>The largest IPC frame accepted: metadata only, since payloads never cross the socket.</summary>
+    public int MaxFrameLength { get; set; } = Ipc.Wire.DefaultMaxFrameLength;
+
+    /// <summary>The problems with these settings, each naming the setting and how to fix it.</summary>
+    public IEnumerable<string> Validate()
+    {
+        foreach (var (name, value) in new[] { (nameof(Size), (string?)Size), (nameof(ArenaSize), ArenaSize) })
+        {
+            if (value is null)
+            {
+                continue;
+            }
+
+            string? problem = null;
+            try
+            {
+                if (ByteSize.Parse(value) < 4096)
+                {
+                    problem = $"{SectionName}:{name} is {value}; use at least 4Ki.";
+                }
+            }
+            catch (FormatException ex)
+            {
+                problem = $"{SectionName}:{name}: {ex.Message}";
+            }
+
+            if (problem is not null)
+            {
+                yield return problem;
+            }
+        }
+
+        if (SpillLowWatermark is < 0 or > 1 || SpillHighWatermark is < 0 or > 1 || SpillLowWatermark > SpillHighWatermark)
+        {
+            yield return $"{SectionName}: the spill watermarks must satisfy 0 <= low ({SpillLowWatermark}) <= high ({SpillHighWatermark}) <= 1.";
+        }
+
+        if (RpcPort is < 0 or > 65535 || BulkPort is < 0 or > 65535)
+        {
+            yield return $"{SectionName}: ports must be from 0 (any free port) to 65535.";
+        }
+
+        if (!System.Net.IPAddress.TryParse(BindAddress, out _))
+        {
+            yield return $"{SectionName}:BindAddress '{BindAddress}' is not an IP address; use 127.0.0.1, 0.0.0.0 or the node's address.";
+        }
+
+        if (MaxFrameLength < 64 * 1024)
+        {
+            yield return $"{SectionName}:MaxFrameLength is {MaxFrameLength}; use at least 65536.";
+        }
+    }
+}

@@ -1,0 +1,215 @@
+using System.Net.Sockets;
+using Fluid.Aspire.ObjectStore.Native;
+using Fluid.Aspire.ObjectStore.Objects;
+using Fluid.Aspire.ObjectStore.Store;
+using Microsoft.Extensions.Logging;
+
+namespace Fluid.Aspire.ObjectStore.Ipc;
+
+/// <summary>
+/// One client on the Unix socket: the handshake (with the arenas' descriptors), then requests answered in order.
+/// A request the store refuses gets an error and the connection goes on; a frame that breaks the wire format
+/// gets an error and the connection is closed. Either way the other clients are not affected.
+/// </summary>
+internal sealed class IpcConnection(Socket socket, LocalStore store, string node, int maxFrameLength, ILogger logger)
+{
+    private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly FrameWriter _writer = new();
+    private readonly FrameReader _reader = new(maxFrameLength);
+    private ReadOnlyMemory<byte> _body;
+    private ClientSession? _session;
+
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        try
+        {
+            if (!await HandshakeAsync(stopping))
+            {
+                return;
+            }
+
+            while (await _reader.ReadAsync(socket, stopping) is { } body)
+            {
+                _body = body;
+                await ServeAsync(body.Length, stopping);
+            }
+        }
+        catch (WireFormatException ex)
+        {
+            logger.LogWarning("Closing the connection of {Client}: {Reason}", Describe(), ex.Message);
+            await TrySendErrorAsync(new ErrorResponse(ObjectStoreErrorCode.ProtocolError, ex.Message));
+        }
+        catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The client went away, or the daemon is stopping.
+        }
+        finally
+        {
+            if (_session is not null)
+            {
+                store.CloseSession(_session);
+            }
+
+            socket.Dispose();
+        }
+    }
+
+    private async Task<bool> HandshakeAsync(CancellationToken stopping)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        timeout.CancelAfter(HandshakeTimeout);
+        if (await _reader.ReadAsync(socket, timeout.Token) is not { } body)
+        {
+            return false;
+        }
+
+        var reader = new WireReader(body.Span);
+        if ((MessageType)reader.ReadByte() != MessageType.Hello)
+        {
+            throw new WireFormatException("The first message on a connection must be Hello.");
+        }
+
+        var hello = HelloRequest.Read(ref reader);
+        if (hello.Magic != Wire.Magic)
+        {
+            throw new WireFormatException("This is the object store's socket, and the client does not speak its protocol.");
+        }
+
+        if (hello.Version != Wire.ProtocolVersion)
+        {
+            await TrySendErrorAsync(new ErrorResponse(ObjectStoreErrorCode.VersionMismatch,
+                $"The client speaks protocol version {hello.Version}, this daemon {Wire.ProtocolVersion}; use a client of the daemon's release."));
+            return false;
+        }
+
+        reader.ExpectEnd();
+        _session = store.OpenSession(hello.ClientName, hello.ProcessId);
+        var arenas = store.Arenas.Arenas;
+        new WelcomeResponse(store.Instance, node, maxFrameLength, arenas.Select(a => new ArenaInfo(a.Id, a.Size)).ToArray()).Write(_writer);
+        var descriptors = arenas.Select(a => a.File.Descriptor).ToArray();
+        DescriptorPassing.Send(socket, _writer.End().Span, descriptors, HandshakeTimeout);
+        return true;
+    }
+
+    private async Task ServeAsync(int length, CancellationToken stopping)
+    {
+        var type = (MessageType)_body.Span[0];
+        try
+        {
+            var answered = await DispatchAsync(type, length, stopping);
+            if (answered)
+            {
+                await socket.SendAsync(_writer.End(), SocketFlags.None, stopping);
+            }
+        }
+        catch (ObjectStoreException ex)
+        {
+            ErrorResponse.From(ex).Write(_writer);
+            await socket.SendAsync(_writer.End(), SocketFlags.None, stopping);
+        }
+    }
+
+    /// <summary>Serves one request; returns false for messages that get no answer.</summary>
+    private async Task<bool> DispatchAsync(MessageType type, int length, CancellationToken stopping)
+    {
+        var session = _session!;
+        switch (type)
+        {
+            case MessageType.CreateBlobs:
+            {
+                var request = Read(length, CreateBlobsRequest.Read);
+                var (blobs, spare) = await store.CreateBlobsAsync(session, request.Sizes, request.SpareSize, stopping);
+                new BlobsResponse(blobs, spare).Write(_writer);
+                return true;
+            }
+
+            case MessageType.CreateObject:
+            {
+                var request = Read(length, CreateObjectRequest.Read);
+                var (id, spare) = await store.CreateObjectAsync(session, request.Meta, request.Name, request.Persist, request.SpareSize, stopping);
+                new CreatedResponse(id, spare).Write(_writer);
+                return true;
+            }
+
+            case MessageType.Get:
+            {
+                var request = Read(length, GetRequest.Read);
+                var (meta, blobs) = await store.GetAsync(session, request.Target, request.Fetch, stopping);
+                new ObjectResponse(meta, blobs).Write(_writer);
+                return true;
+            }
+
+            case MessageType.Release:
+                store.Release(session, Read(length, (ref WireReader r) => IdListMessage.Read(type, ref r)).Ids);
+                return false;
+
+            case MessageType.DropBlobs:
+                store.DropBlobs(session, Read(length, (ref WireReader r) => IdListMessage.Read(type, ref r)).Ids);
+                return false;
+
+            case MessageType.Delete:
+                await store.DeleteAsync(Read(length, (ref WireReader r) => TargetRequest.Read(type, ref r)).Target, stopping);
+                break;
+
+            case MessageType.Persist:
+                await store.PersistAsync(Read(length, (ref WireReader r) => TargetRequest.Read(type, ref r)).Target, stopping);
+                break;
+
+            case MessageType.PutName:
+            {
+                var request = Read(length, (ref WireReader r) => NameRequest.Read(type, ref r));
+                await store.PutNameAsync(request.Name, request.Id, stopping);
+                break;
+            }
+
+            case MessageType.DropName:
+                await store.DropNameAsync(Read(length, (ref WireReader r) => NameRequest.Read(type, ref r)).Name, stopping);
+                break;
+
+            case MessageType.List:
+            {
+                var request = Read(length, ListRequest.Read);
+                store.List(request.Pattern, request.Limit).Write(_writer);
+                return true;
+            }
+
+            case MessageType.Stats:
+                Read(length, (ref WireReader _) => true);
+                store.Stats(node).Write(_writer);
+                return true;
+
+            default:
+                throw new WireFormatException($"Message type 0x{(byte)type:x2} is not a request this daemon serves.");
+        }
+
+        _writer.Begin(MessageType.Ok);
+        return true;
+    }
+
+    private delegate T FieldReader<out T>(ref WireReader reader);
+
+    private T Read<T>(int length, FieldReader<T> read)
+    {
+        var reader = new WireReader(_body.Span[1..length]);
+        var message = read(ref reader);
+        reader.ExpectEnd();
+        return message;
+    }
+
+    private async Task TrySendErrorAsync(ErrorResponse error)
+    {
+        try
+        {
+            error.Write(_writer);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            await socket.SendAsync(_writer.End(), SocketFlags.None, timeout.Token);
+        }
+        catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The client is gone already; there is no one left to tell.
+        }
+    }
+
+    private string Describe() => _session?.ToString() ?? "a client before its handshake";
+}

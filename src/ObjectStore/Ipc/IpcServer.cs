@@ -1,0 +1,63 @@
+using System.Net.Sockets;
+using Fluid.Aspire.ObjectStore.Cluster;
+using Fluid.Aspire.ObjectStore.Daemon;
+using Fluid.Aspire.ObjectStore.Store;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Fluid.Aspire.ObjectStore.Ipc;
+
+/// <summary>
+/// Listens on the daemon's Unix domain socket (mode 0660) and serves each client on its own task, so that a slow
+/// or broken client never holds up another.
+/// </summary>
+internal sealed class IpcServer(LocalStore store, IObjectCatalog catalog, DaemonSettings settings, ILogger<IpcServer> logger) : BackgroundService
+{
+    private Socket? _listener;
+
+    public string SocketPath => settings.SocketPath;
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        _listener = SocketFile.Listen(settings.SocketPath);
+        logger.LogInformation("Serving clients on {Socket}.", settings.SocketPath);
+        return base.StartAsync(cancellationToken);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _listener?.Dispose();
+        await base.StopAsync(cancellationToken);
+        SocketFile.Remove(settings.SocketPath);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var listener = _listener!;
+
+        // Ids carry the instance number: clients wait in the backlog until the instance has one.
+        await catalog.Ready.WaitAsync(stoppingToken);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await listener.AcceptAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException ex)
+            {
+                // Out of descriptors, for example: wait a little rather than spin, and go on serving.
+                logger.LogWarning("Accepting a client failed ({Reason}); retrying.", ex.Message);
+                await Task.Delay(100, stoppingToken);
+                continue;
+            }
+
+            var connection = new IpcConnection(client, store, settings.NodeName, settings.MaxFrameLength, logger);
+            _ = Task.Run(() => connection.RunAsync(stoppingToken), CancellationToken.None);
+        }
+    }
+}

@@ -1,0 +1,30 @@
+using Fluid.Aspire.ObjectStore.Objects;
+
+namespace Fluid.Aspire.ObjectStore.Store;
+
+/// <summary>A sealed object this instance holds in memory: its metadata and its blobs. Guarded by the store's lock.</summary>
+internal sealed class StoredObject(ObjectMeta meta, Blob[] blobs, bool isReplica)
+{
+    public ObjectId Id => Meta.Id;
+
+    public ObjectMeta Meta { get; set; } = meta;
+
+    /// <summary>The blob leaves, in the order of <see cref="ObjectMeta.Blobs"/>.</summary>
+    public Blob[] Blobs { get; } = blobs;
+
+    /// <summary>Names known only to this instance; a persisted object's names live in etcd.</summary>
+    public HashSet<string> LocalNames { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>A copy fetched from the instance that created it.</summary>
+    public bool IsReplica { get; } = isReplica;
+
+    public bool IsPersisted => Meta.IsPersisted;
+
+    /// <summary>Gets not yet released, over all connections.</summary>
+    public int Holds { get; set; }
+
+    /// <summary>Deleted: no longer found by id or name, and freed once the last holder releases it.</summary>
+    public bool IsDeleted { get; set; }
+
+    public bool IsSpilled => Array.Exists(Blobs, b => b.State == BlobState.Spilled);
+}
