@@ -18,7 +18,7 @@ public sealed class ObjectStoreClientOptions
     /// Puts of at most this many bytes ask the daemon for a spare blob ahead of the next one, so that a stream of
     /// small puts costs one round trip each. 0 turns it off.
     /// </summary>
-    public long SpareThreshold { get; set; } = 1024 * 1024;
+    public long SpareThreshold { get; set; } = 64 * 1024;
 
     internal string ResolveSocketPath() =>
         SocketPath

@@ -13,7 +13,7 @@ internal sealed record StoreOptions
     public double SpillLowWatermark { get; init; } = 0.3;
 
     /// <summary>The largest spare blob handed out ahead of a put: spares are for small objects, whose round trips dominate.</summary>
-    public long MaxSpareSize { get; init; } = 1024 * 1024;
+    public long MaxSpareSize { get; init; } = 64 * 1024;
 
     /// <summary>The most blobs one request may create.</summary>
     public int MaxBlobsPerRequest { get; init; } = 65_536;

@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Fluid.Aspire.TestSupport;
+
+/// <summary>
+/// A real child process for a test: its output collected (for assertions and failure messages), and its whole
+/// process tree killed on dispose.
+/// </summary>
+public sealed class ChildProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private ChildProcess(Process process)
+    {
+        _process = process;
+    }
+
+    public int Id => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Everything the process wrote to stdout and stderr so far.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>Starts a .NET program of the repository (its built dll) with arguments.</summary>
+    public static ChildProcess StartDotnet(string assemblyPath, IEnumerable<string> arguments, IDictionary<string, string?>? environment = null) =>
+        Start(RepositoryPaths.DotnetHost, [assemblyPath, .. arguments], environment);
+
+    public static ChildProcess Start(string fileName, IEnumerable<string> arguments, IDictionary<string, string?>? environment = null)
+    {
+        var start = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
+        {
+            start.Environment[key] = value;
+        }
+
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        var child = new ChildProcess(process);
+        process.OutputDataReceived += (_, e) => child.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => child.Append(e.Data);
+        process.Exited += (_, _) => child._exited.TrySetResult();
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return child;
+    }
+
+    /// <summary>Waits until the output contains <paramref name="text"/>; fails with the output if the process exits first.</summary>
+    public async Task WaitForOutputAsync(string text, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"The process exited with code {_process.ExitCode} before printing '{text}':\n{Output}");
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"The process did not print '{text}' within {timeout.TotalSeconds} s:\n{Output}");
+            }
+
+            await Task.Delay(50, cancellationToken);
+        }
+    }
+
+    /// <summary>Waits for the process to end and returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _exited.Task.WaitAsync(timeout, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"The process did not exit within {timeout.TotalSeconds} s:\n{Output}");
+        }
+
+        // Exited fires before the last output lines are read; WaitForExit without a timeout drains them.
+        await _process.WaitForExitAsync(cancellationToken);
+        return _process.ExitCode;
+    }
+
+    /// <summary>SIGKILL: no chance to clean up, as when a process crashes or is OOM-killed.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            Kill();
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (InvalidOperationException)
+        {
+            // Never started, or already reaped.
+        }
+
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+}
