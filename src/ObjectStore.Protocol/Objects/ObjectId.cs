@@ -95,8 +95,15 @@ public readonly record struct ObjectId(ulong Value) : IComparable<ObjectId>, ISp
 /// <summary>Writes ids in their printed form, so that etcd values and JSON output read the same as the CLI.</summary>
 public sealed class ObjectIdJsonConverter : JsonConverter<ObjectId>
 {
-    public override ObjectId Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-        ObjectId.TryParse(reader.GetString(), out var id) ? id : throw new JsonException($"'{reader.GetString()}' is not an object id.");
+    private static readonly string NoneText = ObjectId.None.ToString();
+
+    public override ObjectId Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        var text = reader.GetString();
+        return ObjectId.TryParse(text, out var id) ? id
+            : text == NoneText ? ObjectId.None
+            : throw new JsonException($"'{text}' is not an object id.");
+    }
 
     public override void Write(Utf8JsonWriter writer, ObjectId value, JsonSerializerOptions options) =>
         writer.WriteStringValue(value.ToString());

@@ -45,7 +45,7 @@ internal sealed partial class LocalStore : IDisposable
         _options = options;
         _telemetry = telemetry;
         _logger = logger;
-        _ids = new ObjectIdGenerator(catalog.Instance, clock);
+        _ids = new ObjectIdGenerator(() => catalog.Instance, clock);
         _spill = options.SpillPath is null ? null : new SpillDirectory(options.SpillPath);
         catalog.ObjectDeleted += OnDeletedElsewhere;
         telemetry.Observe(() => Locked(() => _arenas.Used), () => Locked(() => _arenas.FreeBytes), () => Locked(() => _objects.Count));

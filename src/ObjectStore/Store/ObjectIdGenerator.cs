@@ -7,11 +7,11 @@ namespace Fluid.Aspire.ObjectStore.Store;
 /// (millisecond, sequence) pair keeps one instance's ids apart, borrowing from the next millisecond when 4,096
 /// ids in one millisecond are not enough. Lock-free.
 /// </summary>
-internal sealed class ObjectIdGenerator(int instance, TimeProvider clock)
+/// <param name="instance">Read for every id: an instance that lost its lease may come back under another number.</param>
+/// <param name="clock">The source of the millisecond field.</param>
+internal sealed class ObjectIdGenerator(Func<int> instance, TimeProvider clock)
 {
     private long _last;
-
-    public int Instance { get; } = instance;
 
     public ObjectId NextObject() => Next(blob: false);
 
@@ -26,7 +26,7 @@ internal sealed class ObjectIdGenerator(int instance, TimeProvider clock)
             var next = Math.Max(now, last + 1);
             if (Interlocked.CompareExchange(ref _last, next, last) == last)
             {
-                return ObjectId.Create(next >> ObjectId.SequenceBits, Instance, (int)(next & ObjectId.MaxSequence), blob);
+                return ObjectId.Create(next >> ObjectId.SequenceBits, instance(), (int)(next & ObjectId.MaxSequence), blob);
             }
         }
     }
