@@ -23,6 +23,12 @@ internal sealed class AppHostOptions
     /// <summary>Where etcd keeps its data; <c>.fluid/etcd</c> under the AppHost by default.</summary>
     public string? EtcdDataDirectory { get; set; }
 
+    /// <summary>Where the object stores' sockets go; <c>/var/run/fluid/fluid</c> (root) or <c>$XDG_RUNTIME_DIR/fluid/fluid</c> by default.</summary>
+    public string? SocketDirectory { get; set; }
+
+    /// <summary>The shared memory of each node's object store.</summary>
+    public string ObjectStoreMemory { get; set; } = "1Gi";
+
     /// <summary>Start with an empty etcd.</summary>
     public bool CleanStart { get; set; }
 

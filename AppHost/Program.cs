@@ -18,6 +18,7 @@ try
     fluid = builder.AddFluid("fluid")
     .WithNodes(options.Nodes)
     .WithLeaseTtl(TimeSpan.FromSeconds(options.LeaseTtlSeconds))
+    .WithObjectStoreMemory(options.ObjectStoreMemory)
     .WithEtcd(etcd =>
     {
         if (options.EtcdDataDirectory is { } directory)
@@ -27,8 +28,12 @@ try
 
         etcd.WithCleanStart(options.CleanStart);
     });
+    if (options.SocketDirectory is { } sockets)
+    {
+        fluid.WithSocketDirectory(sockets);
+    }
 }
-catch (DistributedApplicationException ex)
+catch (Exception ex) when (ex is DistributedApplicationException or ArgumentException)
 {
     // A missing prerequisite (etcd not installed): say what to do, without a stack trace.
     Console.Error.WriteLine($"error: {ex.Message}");

@@ -64,10 +64,16 @@ public static class FluidBuilderExtensions
         for (var index = fluid.NodeList.Count; index < count; index++)
         {
             var options = new FluidNodeOptions(index);
-            fluid.NodeList.Add(new FluidNode(
-                options,
-                AddNodeDaemon<ObjectStoreProject>(builder, etcd, options, "objectstore"),
-                AddNodeDaemon<CacheAgentProject>(builder, etcd, options, "cacheagent")));
+            var objectStore = AddNodeDaemon<ObjectStoreProject>(builder, etcd, options, "objectstore");
+            var node = new FluidNode(options, objectStore.Resource, AddNodeDaemon<CacheAgentProject>(builder, etcd, options, "cacheagent").Resource, fluid);
+            objectStore
+                .WithArgs("start")
+                .WithEnvironment(context =>
+                {
+                    context.EnvironmentVariables["Fluid__ObjectStore__Socket"] = node.ObjectStoreSocket;
+                    context.EnvironmentVariables["Fluid__ObjectStore__Size"] = fluid.ObjectStoreMemory;
+                });
+            fluid.NodeList.Add(node);
         }
 
         if (configure is not null)
@@ -99,6 +105,33 @@ public static class FluidBuilderExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Puts the object stores' Unix sockets in <paramref name="directory"/> (<c>{directory}/{node}.sock</c>) instead of
+    /// <c>/var/run/fluid/{name}</c> (or <c>$XDG_RUNTIME_DIR/fluid/{name}</c>). Two stacks running at once need two directories.
+    /// </summary>
+    public static IResourceBuilder<FluidResource> WithSocketDirectory(this IResourceBuilder<FluidResource> builder, string directory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        builder.Resource.SocketDirectory = Path.GetFullPath(directory, builder.ApplicationBuilder.AppHostDirectory);
+        return builder;
+    }
+
+    /// <summary>Sets the shared memory of every node's object store, e.g. <c>4Gi</c> (1Gi by default; committed as it is used).</summary>
+    public static IResourceBuilder<FluidResource> WithObjectStoreMemory(this IResourceBuilder<FluidResource> builder, string size)
+    {
+        try
+        {
+            ObjectStore.Objects.ByteSize.Parse(size);
+        }
+        catch (FormatException ex)
+        {
+            throw new ArgumentException(ex.Message, nameof(size), ex);
+        }
+
+        builder.Resource.ObjectStoreMemory = size;
+        return builder;
+    }
+
     /// <summary>Configures the stack's etcd, e.g. <c>fluid.WithEtcd(etcd => etcd.WithCleanStart())</c>.</summary>
     public static IResourceBuilder<FluidResource> WithEtcd(
         this IResourceBuilder<FluidResource> builder, Action<IResourceBuilder<EtcdResource>> configure)
@@ -107,7 +140,7 @@ public static class FluidBuilderExtensions
         return builder;
     }
 
-    private static ProjectResource AddNodeDaemon<TProject>(
+    private static IResourceBuilder<ProjectResource> AddNodeDaemon<TProject>(
         IResourceBuilder<FluidResource> stack,
         IResourceBuilder<EtcdResource> etcd,
         FluidNodeOptions node,
@@ -131,8 +164,7 @@ public static class FluidBuilderExtensions
                 {
                     variables[$"Fluid__Node__Labels__{key}"] = value;
                 }
-            })
-            .Resource;
+            });
     }
 
     private static void SetIfPresent(Dictionary<string, object> variables, string name, string? value)

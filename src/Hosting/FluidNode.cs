@@ -3,9 +3,12 @@ using Aspire.Hosting.ApplicationModel;
 namespace Fluid.Aspire.Hosting;
 
 /// <summary>A simulated node: its name and locality, and the daemons that run on it.</summary>
-public sealed record FluidNode(FluidNodeOptions Options, ProjectResource ObjectStore, ProjectResource CacheAgent)
+public sealed record FluidNode(FluidNodeOptions Options, ProjectResource ObjectStore, ProjectResource CacheAgent, FluidResource Stack)
 {
     public string Name => Options.Name;
+
+    /// <summary>The Unix socket of the node's object store, which steps on the node connect to.</summary>
+    public string ObjectStoreSocket => Path.Combine(Stack.SocketDirectory, $"{Name}.sock");
 }
 
 /// <summary>How one simulated node is named and placed; change it in the callback of <c>WithNodes</c>.</summary>

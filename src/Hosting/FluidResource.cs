@@ -15,6 +15,7 @@ public sealed class FluidResource : Resource, IResourceWithConnectionString
     internal FluidResource(string name, EtcdResource etcd) : base(name)
     {
         Etcd = etcd;
+        SocketDirectory = Path.Combine(ObjectStore.Ipc.SocketPaths.DefaultDirectory(), name);
     }
 
     public EtcdResource Etcd { get; }
@@ -26,6 +27,12 @@ public sealed class FluidResource : Resource, IResourceWithConnectionString
 
     /// <summary>How long a daemon's registration outlives it when it dies without deregistering.</summary>
     public TimeSpan LeaseTtl { get; internal set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Where the object stores' Unix sockets are: <c>{directory}/{node}.sock</c>.</summary>
+    public string SocketDirectory { get; internal set; }
+
+    /// <summary>The shared memory of each node's object store, e.g. <c>1Gi</c>.</summary>
+    public string ObjectStoreMemory { get; internal set; } = "1Gi";
 
     internal List<FluidNode> NodeList { get; } = [];
 

@@ -5,6 +5,7 @@ using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Fluid.Aspire.Cluster;
 using Fluid.Aspire.Cluster.Membership;
+using Fluid.Aspire.ObjectStore.Client;
 using Fluid.Aspire.TestSupport;
 
 namespace Fluid.Aspire.Hosting.Tests;
@@ -22,8 +23,10 @@ public sealed class LocalStackTests
     {
         EtcdServer.RequireBinary();
         using var etcdData = new TemporaryDirectory();
+        using var sockets = new TemporaryDirectory();
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Fluid_Aspire_AppHost>(
-            ["--Fluid:Nodes=2", "--Fluid:LeaseTtlSeconds=3", $"--Fluid:EtcdDataDirectory={etcdData.Path}"],
+            ["--Fluid:Nodes=2", "--Fluid:LeaseTtlSeconds=3", $"--Fluid:EtcdDataDirectory={etcdData.Path}",
+                $"--Fluid:SocketDirectory={sockets.Path}", "--Fluid:ObjectStoreMemory=64Mi"],
             Cancellation);
         await using var app = await builder.BuildAsync(Cancellation);
         await app.StartAsync(Cancellation);
@@ -40,6 +43,7 @@ public sealed class LocalStackTests
             Cancellation);
         Assert.Equal(["node-0", "node-1"], nodes.Select(n => n.Name));
         Assert.Equal(["zone-a", "zone-b"], nodes.Select(n => n.Labels[NodeLabels.Zone]));
+        await AssertObjectsMoveBetweenNodesAsync(sockets.Path);
         var doomed = nodes[1].Members.Single(m => m.Component == NodeComponents.ObjectStore);
 
         KillProcess(doomed.ProcessId);
@@ -63,6 +67,20 @@ public sealed class LocalStackTests
             "node-1 to disappear once its last daemon's lease expired",
             Cancellation);
         Assert.Equal(["node-0"], remaining.Select(n => n.Name));
+    }
+
+    /// <summary>Each node's object store serves its socket, and a persisted object put on node-0 is fetched on node-1.</summary>
+    private static async Task AssertObjectsMoveBetweenNodesAsync(string socketDirectory)
+    {
+        await using var first = await ObjectStoreClient.ConnectAsync(Path.Combine(socketDirectory, "node-0.sock"), Cancellation);
+        await using var second = await ObjectStoreClient.ConnectAsync(Path.Combine(socketDirectory, "node-1.sock"), Cancellation);
+        Assert.Equal(["node-0", "node-1"], new[] { first.Node, second.Node });
+        var id = await first.PutAsync("made on node-0"u8.ToArray(), new PutOptions { Name = "greeting", Persist = true }, Cancellation);
+
+        using var copy = await second.GetAsync("greeting", new GetOptions { Fetch = true }, Cancellation);
+
+        Assert.Equal(id, copy.Id);
+        Assert.Equal("made on node-0"u8.ToArray(), copy.Blobs[0].Span.ToArray());
     }
 
     private static async Task<List<ClusterNode>> ListNodesAsync(HttpClient controller) =>
