@@ -15,7 +15,7 @@ public sealed unsafe class ObjectHandle : IDisposable
     private readonly Dictionary<ObjectId, BlobView> _byId;
     private int _disposed;
 
-    internal ObjectHandle(IpcChannel channel, ArenaMappings arenas, ObjectMeta meta, IReadOnlyList<BlobLocation> locations)
+    internal ObjectHandle(IpcChannel channel, ArenaMappings arenas, ObjectMeta meta, IReadOnlyList<BlobLocation> locations, bool prefault)
     {
         _channel = channel;
         Meta = meta;
@@ -35,6 +35,10 @@ public sealed unsafe class ObjectHandle : IDisposable
                 }
 
                 blobs[i] = new BlobView(this, location.Id, mapping.At(location.Offset, location.Length), location.Length);
+                if (prefault)
+                {
+                    mapping.Prefault(location.Offset, location.Length, forWriting: false);
+                }
             }
 
             Blobs = blobs;

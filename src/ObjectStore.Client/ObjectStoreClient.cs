@@ -109,8 +109,11 @@ public sealed class ObjectStoreClient : IAsyncDisposable, IDisposable
         return await writer.SealAsync(options, Math.Max(1, data.Length), cancellationToken);
     }
 
-    /// <summary>Puts a value through the builder registered for its type (tensors, Arrow record batches and tables are built in).</summary>
-    public Task<ObjectId> PutAsync<T>(T value, PutOptions? options = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Puts a value through the builder registered for its type: arrays of numbers become tensors, Arrow record
+    /// batches and tables become Arrow objects, and registered types whatever their builder makes.
+    /// </summary>
+    public Task<ObjectId> PutValueAsync<T>(T value, PutOptions? options = null, CancellationToken cancellationToken = default)
         where T : notnull => ObjectTypes.Build(this, value, options ?? PutOptions.Default, cancellationToken);
 
     /// <summary>Gets an object by id: its metadata and its blobs mapped in place, held until the handle is disposed.</summary>
@@ -188,11 +191,12 @@ public sealed class ObjectStoreClient : IAsyncDisposable, IDisposable
 
     private async Task<ObjectHandle> GetAsync(ObjectRef target, GetOptions? options, CancellationToken cancellationToken)
     {
+        options ??= GetOptions.Default;
         var answer = await _channel.CallAsync(
-            w => new GetRequest(target, (options ?? GetOptions.Default).Fetch).Write(w), MessageType.ObjectData, ObjectResponse.Read, cancellationToken);
+            w => new GetRequest(target, options.Fetch).Write(w), MessageType.ObjectData, ObjectResponse.Read, cancellationToken);
         try
         {
-            return new ObjectHandle(_channel, _arenas, answer.Meta, answer.Blobs);
+            return new ObjectHandle(_channel, _arenas, answer.Meta, answer.Blobs, options.Prefault);
         }
         catch
         {

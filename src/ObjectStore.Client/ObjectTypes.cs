@@ -7,7 +7,7 @@ namespace Fluid.Aspire.ObjectStore.Client;
 /// How typed values become objects and back. Each type registers, under its type name, a resolver that turns a
 /// got object into a typed view (over the shared memory, without copying) and optionally a builder that puts a
 /// value; <see cref="ObjectStoreClient.GetAsync{T}(string, GetOptions?, CancellationToken)"/> and
-/// <see cref="ObjectStoreClient.PutAsync{T}(T, PutOptions?, CancellationToken)"/> look them up. New types plug in
+/// <see cref="ObjectStoreClient.PutValueAsync{T}(T, PutOptions?, CancellationToken)"/> look them up. New types plug in
 /// the same way the built-in ones do.
 /// </summary>
 public static class ObjectTypes

@@ -22,4 +22,11 @@ public sealed record GetOptions
 
     /// <summary>When another instance holds the object, copy it into this node's store first.</summary>
     public bool Fetch { get; init; }
+
+    /// <summary>
+    /// Fill this process's page tables for the object's memory during the get, for a reader that will touch all
+    /// of it: one call per blob instead of a page fault per 4 KiB. The get then costs time in proportion to the
+    /// object's size; without it a get costs the same for any size.
+    /// </summary>
+    public bool Prefault { get; init; }
 }

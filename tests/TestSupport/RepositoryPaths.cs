@@ -16,11 +16,14 @@ public static class RepositoryPaths
     public static string Output(string projectDirectory, string assemblyName) =>
         Path.Combine(Root, projectDirectory, "bin", Configuration, "net10.0", assemblyName + ".dll");
 
-    /// <summary>The dotnet host that runs the tests, to start other .NET programs with.</summary>
+    /// <summary>The dotnet host, to start other .NET programs with: this process's own when it runs under dotnet
+    /// (tests), else the one the SDK names, else the one on PATH (a program started through its apphost).</summary>
     public static string DotnetHost =>
-        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host)
-            ? host
-            : Environment.ProcessPath ?? "dotnet";
+        Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet"
+            ? self
+            : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host)
+                ? host
+                : "dotnet";
 
     private static string FindRoot()
     {

@@ -24,7 +24,9 @@ internal static unsafe partial class LibC
     public const int MsgCtrunc = 0x8;
     public const short PollIn = 0x1;
     public const short PollOut = 0x4;
-    public const int MadvDontneed = 4;
+    public const int MadvPopulateRead = 22;
+    public const int MadvPopulateWrite = 23;
+    public const int PageSize = 4096;
 
     public const int EINTR = 4;
     public const int EAGAIN = 11;

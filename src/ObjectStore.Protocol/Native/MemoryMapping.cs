@@ -74,6 +74,23 @@ public sealed unsafe class MemoryMapping : IDisposable
         return Address + offset;
     }
 
+    /// <summary>
+    /// Fills this mapping's page tables for a range in one call (MADV_POPULATE_READ or _WRITE). A process's first
+    /// touch of shared pages otherwise costs a page fault per 4 KiB, which here is many times slower than the copy
+    /// itself. Best effort: on kernels before 5.14 the pages fault in as they are touched, as before.
+    /// </summary>
+    public void Prefault(long offset, long length, bool forWriting)
+    {
+        if (length <= 0)
+        {
+            return;
+        }
+
+        var start = (long)At(offset, length) & ~(long)(LibC.PageSize - 1);
+        var end = ((long)Address + offset + length + LibC.PageSize - 1) & ~(long)(LibC.PageSize - 1);
+        LibC.Madvise((nint)start, (nuint)(end - start), forWriting ? LibC.MadvPopulateWrite : LibC.MadvPopulateRead);
+    }
+
     /// <summary>Gives up the owner's reference; the memory is unmapped once no view holds it.</summary>
     public void Dispose()
     {

@@ -246,6 +246,7 @@ internal sealed partial class LocalStore
         try
         {
             space = (await AllocateAsync([blob.Length], CancellationToken.None))[0];
+            space.Arena.Mapping.Prefault(space.Offset, blob.Length, forWriting: true);
             await _spill!.ReadAsync(blob.Id, RangeOf(new BlobLocation(blob.Id, space.Arena.Id, space.Offset, blob.Length)), CancellationToken.None);
             lock (_gate)
             {
@@ -313,6 +314,7 @@ internal sealed partial class LocalStore
             for (var i = 0; i < leaves.Count; i++)
             {
                 destinations[i] = RangeOf(new BlobLocation(leaves[i].Id, spaces[i].Arena.Id, spaces[i].Offset, leaves[i].NBytes));
+                spaces[i].Arena.Mapping.Prefault(spaces[i].Offset, leaves[i].NBytes, forWriting: true);
             }
 
             var channel = await _peers!.ReceiveAsync(meta, meta.Instance, destinations, CancellationToken.None);

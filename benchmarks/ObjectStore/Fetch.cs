@@ -1,0 +1,126 @@
+using System.Net;
+using System.Net.Sockets;
+using Fluid.Aspire.ObjectStore.Client;
+using Fluid.Aspire.TestSupport;
+
+namespace Fluid.Aspire.Benchmarks.ObjectStore;
+
+/// <summary>
+/// Fetch of a 1 GiB object from another instance over loopback, through the bulk channel and through the gRPC
+/// fallback, against a plain TCP copy of the same size in the same run.
+/// </summary>
+internal static class Fetch
+{
+    private const int Size = 1 << 30;
+    private const int Repetitions = 3;
+
+    public static async Task RunAsync(Report report, CancellationToken cancellationToken)
+    {
+        if (EtcdServer.FindBinary() is null)
+        {
+            Measure.Progress("etcd is not installed (./test.sh installs it): skipping the fetch benchmark.");
+            report.Field("fetch_skipped", "etcd not installed");
+            return;
+        }
+
+        var tcp = new List<double>();
+        for (var i = 0; i < Repetitions; i++)
+        {
+            tcp.Add(await LoopbackCopyAsync(cancellationToken));
+        }
+
+        var tcpGbps = Size / Measure.Median(tcp) / Measure.GB;
+        await using var etcd = await EtcdServer.StartAsync(cancellationToken);
+        string[] cluster = ["--etcd", etcd.ClientUrl.ToString(), "--reserve-memory"];
+        await using var owner = await BenchDaemon.StartAsync("1088Mi", [.. cluster, "--node", "owner"], cancellationToken);
+        await using var bulk = await BenchDaemon.StartAsync("1088Mi", [.. cluster, "--node", "bulk", "--peer-channel", "Bulk"], cancellationToken);
+        await using var grpc = await BenchDaemon.StartAsync("1088Mi", [.. cluster, "--node", "grpc", "--peer-channel", "Grpc"], cancellationToken);
+        await using var producer = await owner.ConnectAsync(cancellationToken);
+
+        var bulkSeconds = await FetchAsync(producer, bulk, "bulk", cancellationToken);
+        var grpcSeconds = await FetchAsync(producer, grpc, "grpc", cancellationToken);
+        var bulkGbps = Size / Measure.Median(bulkSeconds) / Measure.GB;
+        var grpcGbps = Size / Measure.Median(grpcSeconds) / Measure.GB;
+        report.Field("fetch_gbps_1GiB", bulkGbps);
+        report.Field("fetch_grpc_gbps_1GiB", grpcGbps);
+        report.Field("loopback_tcp_gbps", tcpGbps);
+        report.Compare("fetch of a 1 GiB object from another instance, bulk channel", bulkGbps, "GB/s", "plain TCP copy of 1 GiB over loopback",
+            tcpGbps, bulkGbps / tcpGbps, ">= 0.70", bulkGbps / tcpGbps >= 0.7);
+        report.Compare("fetch of a 1 GiB object from another instance, gRPC fallback", grpcGbps, "GB/s", "plain TCP copy of 1 GiB over loopback",
+            tcpGbps, grpcGbps / tcpGbps, "reported", true);
+        Measure.Progress($"fetch bulk {bulkGbps:0.00} GB/s, grpc {grpcGbps:0.00} GB/s, loopback TCP {tcpGbps:0.00} GB/s");
+    }
+
+    /// <summary>Puts a fresh 1 GiB persisted object on the owner and times its fetch into <paramref name="target"/>; deletes it after.</summary>
+    private static async Task<List<double>> FetchAsync(ObjectStoreClient producer, BenchDaemon target, string channel, CancellationToken cancellationToken)
+    {
+        await using var consumer = await target.ConnectAsync(cancellationToken);
+        var seconds = new List<double>();
+        for (var i = 0; i < Repetitions; i++)
+        {
+            var name = $"fetch-{channel}-{i}";
+            using (var writer = await producer.CreateBlobAsync(Size, cancellationToken))
+            {
+                writer.Slice(0, 1 << 20).Fill((byte)i);
+                await writer.SealAsync(new PutOptions { Name = name, Persist = true }, cancellationToken: cancellationToken);
+            }
+
+            // Wait until the consumer's instance has seen the object in etcd, so that only the copy is timed.
+            while ((await consumer.ListAsync(name, cancellationToken: cancellationToken)).Objects.Count == 0)
+            {
+                await Task.Delay(20, cancellationToken);
+            }
+
+            seconds.Add(await Measure.SecondsAsync(async () =>
+            {
+                using var copy = await consumer.GetAsync(name, new GetOptions { Fetch = true }, cancellationToken);
+            }));
+            await consumer.DeleteAsync(name, cancellationToken);
+            while ((await consumer.GetStatsAsync(cancellationToken)).Used > 0 || (await producer.GetStatsAsync(cancellationToken)).Used > 0)
+            {
+                await Task.Delay(20, cancellationToken);
+            }
+        }
+
+        return seconds;
+    }
+
+    /// <summary>1 GiB from one socket to another over loopback, with the same socket buffers as the bulk channel.</summary>
+    private static async Task<double> LoopbackCopyAsync(CancellationToken cancellationToken)
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        using var sender = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        Tune(sender);
+        await sender.ConnectAsync(listener.LocalEndPoint!, cancellationToken);
+        using var receiver = await listener.AcceptAsync(cancellationToken);
+        Tune(receiver);
+        var source = new byte[64 << 20];
+        var destination = new byte[Size];
+        destination.AsSpan().Fill(1);
+        return await Measure.SecondsAsync(async () =>
+        {
+            var send = Task.Run(async () =>
+            {
+                for (var sent = 0; sent < Size; sent += source.Length)
+                {
+                    await sender.SendAsync(source, SocketFlags.None, cancellationToken);
+                }
+            }, cancellationToken);
+            for (var received = 0; received < Size;)
+            {
+                received += await receiver.ReceiveAsync(destination.AsMemory(received, Math.Min(64 << 20, Size - received)), SocketFlags.None, cancellationToken);
+            }
+
+            await send;
+        });
+    }
+
+    private static void Tune(Socket socket)
+    {
+        socket.NoDelay = true;
+        socket.SendBufferSize = 4 << 20;
+        socket.ReceiveBufferSize = 4 << 20;
+    }
+}

@@ -1,0 +1,36 @@
+using System.Diagnostics;
+
+namespace Fluid.Aspire.Benchmarks.ObjectStore;
+
+/// <summary>Timing and summary statistics.</summary>
+internal static class Measure
+{
+    public const double GB = 1e9;
+
+    public static double Seconds(Action action)
+    {
+        var start = Stopwatch.GetTimestamp();
+        action();
+        return Stopwatch.GetElapsedTime(start).TotalSeconds;
+    }
+
+    public static async Task<double> SecondsAsync(Func<Task> action)
+    {
+        var start = Stopwatch.GetTimestamp();
+        await action();
+        return Stopwatch.GetElapsedTime(start).TotalSeconds;
+    }
+
+    public static double Median(IReadOnlyList<double> values) => Percentile(values, 0.5);
+
+    public static double Percentile(IReadOnlyList<double> values, double fraction)
+    {
+        var sorted = values.Order().ToArray();
+        var rank = fraction * (sorted.Length - 1);
+        var low = (int)Math.Floor(rank);
+        var high = (int)Math.Ceiling(rank);
+        return sorted[low] + ((sorted[high] - sorted[low]) * (rank - low));
+    }
+
+    public static void Progress(string message) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {message}");
+}
