@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Fluid.Aspire.ObjectStore.Native;
 using Fluid.Aspire.ObjectStore.Objects;
 using Fluid.Aspire.ObjectStore.Store;
+using Fluid.Aspire.ObjectStore.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace Fluid.Aspire.ObjectStore.Ipc;
@@ -95,6 +96,8 @@ internal sealed class IpcConnection(Socket socket, LocalStore store, string node
     private async Task ServeAsync(int length, CancellationToken stopping)
     {
         var type = (MessageType)_body.Span[0];
+        using var activity = ObjectStoreTelemetry.Tracing.StartActivity(RequestNames.Of(type));
+        activity?.SetTag("fluid.client", _session?.ClientName);
         try
         {
             var answered = await DispatchAsync(type, length, stopping);
@@ -105,6 +108,7 @@ internal sealed class IpcConnection(Socket socket, LocalStore store, string node
         }
         catch (ObjectStoreException ex)
         {
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Code.ToString());
             ErrorResponse.From(ex).Write(_writer);
             await socket.SendAsync(_writer.End(), SocketFlags.None, stopping);
         }
@@ -212,4 +216,14 @@ internal sealed class IpcConnection(Socket socket, LocalStore store, string node
     }
 
     private string Describe() => _session?.ToString() ?? "a client before its handshake";
+
+    /// <summary>Span names per message type, made once: a request must not allocate a string for its name.</summary>
+    private static class RequestNames
+    {
+        private static readonly string[] Names = Enumerable.Range(0, 256)
+            .Select(t => Enum.IsDefined((MessageType)t) ? $"objectstore {((MessageType)t).ToString().ToLowerInvariant()}" : "objectstore unknown")
+            .ToArray();
+
+        public static string Of(MessageType type) => Names[(byte)type];
+    }
 }

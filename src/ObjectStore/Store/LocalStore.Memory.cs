@@ -303,7 +303,7 @@ internal sealed partial class LocalStore
     private async Task<StoredObject> FetchAsync(ObjectMeta meta)
     {
         await Task.Yield();
-        using var activity = Telemetry.ObjectStoreTelemetry.Tracing.StartActivity("objectstore.fetch");
+        using var activity = Telemetry.ObjectStoreTelemetry.Tracing.StartActivity("objectstore fetch");
         activity?.SetTag("fluid.object", meta.Id.ToString());
         BlobSpace[]? spaces = null;
         try

@@ -164,7 +164,6 @@ internal sealed partial class LocalStore : IDisposable
     public async Task<(ObjectId Id, BlobLocation? Spare)> CreateObjectAsync(
         ClientSession session, ObjectMeta meta, string? name, bool persist, long spareSize, CancellationToken cancellationToken)
     {
-        using var activity = ObjectStoreTelemetry.Tracing.StartActivity("objectstore.create");
         if (name is not null)
         {
             ObjectNames.Validate(name);
@@ -241,7 +240,7 @@ internal sealed partial class LocalStore : IDisposable
         }
 
         _telemetry.Put();
-        activity?.SetTag("fluid.object", created.Id.ToString());
+        Activity.Current?.SetTag("fluid.object", created.Id.ToString());
         return (created.Id, spare);
     }
 
@@ -252,7 +251,6 @@ internal sealed partial class LocalStore : IDisposable
     public async Task<(ObjectMeta Meta, BlobLocation[] Blobs)> GetAsync(
         ClientSession session, ObjectRef target, bool fetch, CancellationToken cancellationToken)
     {
-        using var activity = ObjectStoreTelemetry.Tracing.StartActivity("objectstore.get");
         StoredObject? found;
         lock (_gate)
         {
@@ -304,7 +302,7 @@ internal sealed partial class LocalStore : IDisposable
             lock (_gate)
             {
                 _telemetry.Got();
-                activity?.SetTag("fluid.object", found!.Id.ToString());
+                Activity.Current?.SetTag("fluid.object", found!.Id.ToString());
                 return (found!.Meta, Array.ConvertAll(found.Blobs, b => b.Location));
             }
         }

@@ -1,0 +1,93 @@
+using System.Text.Json;
+using Fluid.Aspire.ObjectStore.Client;
+using Fluid.Aspire.TestSupport;
+
+namespace Fluid.Aspire.ObjectStore.Tests;
+
+/// <summary>The fluid-objectstore commands, run as a user runs them, against a real daemon.</summary>
+public sealed class CliTests
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Put_ls_stat_stats_get_and_rm_work_together()
+    {
+        await using var daemon = await ObjectStoreDaemon.StartAsync(Cancellation);
+        var input = Path.Combine(daemon.Directory, "input.bin");
+        var bytes = Enumerable.Range(0, 300_000).Select(i => (byte)i).ToArray();
+        await File.WriteAllBytesAsync(input, bytes, Cancellation);
+
+        var put = await daemon.CliAsync(Cancellation, "put", "--from-file", input, "--name", "blob-from-cli");
+        Assert.True(put.ExitCode == 0, put.Output);
+        var id = put.Output.Trim().Split('\n')[^1].Trim();
+        Assert.Matches("^o[0-9a-f]{16}$", id);
+
+        var ls = await daemon.CliAsync(Cancellation, "ls");
+        Assert.Contains(id, ls.Output, StringComparison.Ordinal);
+        Assert.Contains("blob-from-cli", ls.Output, StringComparison.Ordinal);
+        Assert.Contains("fluid::Buffer", ls.Output, StringComparison.Ordinal);
+
+        var stat = await daemon.CliAsync(Cancellation, "stat", "blob-from-cli");
+        using (var meta = JsonDocument.Parse(stat.Output))
+        {
+            Assert.Equal(id, meta.RootElement.GetProperty("id").GetString());
+            Assert.Equal(300_000, meta.RootElement.GetProperty("nBytes").GetInt64());
+        }
+
+        var stats = await daemon.CliAsync(Cancellation, "stats", "--json");
+        using (var json = JsonDocument.Parse(stats.Output))
+        {
+            Assert.Equal(1, json.RootElement.GetProperty("objects").GetInt32());
+        }
+
+        var output = Path.Combine(daemon.Directory, "output.bin");
+        Assert.Equal(0, (await daemon.CliAsync(Cancellation, "get", id, "--to-file", output)).ExitCode);
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(output, Cancellation));
+
+        var rm = await daemon.CliAsync(Cancellation, "rm", "blob-from-cli");
+        Assert.Equal(0, rm.ExitCode);
+        await using var client = await daemon.ConnectAsync(Cancellation);
+        Assert.Equal(0, (await client.GetStatsAsync(Cancellation)).Objects);
+    }
+
+    [Fact]
+    public async Task Mistakes_get_one_line_that_says_what_is_wrong_and_a_non_zero_exit_code()
+    {
+        await using var daemon = await ObjectStoreDaemon.StartAsync(Cancellation);
+
+        var missing = await daemon.CliAsync(Cancellation, "get", "no-such-object", "--to-file", Path.Combine(daemon.Directory, "x"));
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("error: No object is named 'no-such-object'", missing.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", missing.Output, StringComparison.Ordinal);
+
+        var noFile = await daemon.CliAsync(Cancellation, "put", "--from-file", "/nonexistent/file");
+        Assert.Equal(1, noFile.ExitCode);
+        Assert.Contains("There is no file /nonexistent/file", noFile.Output, StringComparison.Ordinal);
+
+        await using (var noDaemon = ChildProcess.StartDotnet(ObjectStoreDaemon.Executable, ["--socket", "/tmp/no-daemon-here.sock", "ls"]))
+        {
+            Assert.Equal(1, await noDaemon.WaitForExitAsync(TimeSpan.FromSeconds(60), Cancellation));
+            Assert.Contains("Is the daemon running", noDaemon.Output, StringComparison.Ordinal);
+        }
+
+        var usage = await daemon.CliAsync(Cancellation, "put");
+        Assert.NotEqual(0, usage.ExitCode);
+        Assert.Contains("--from-file", usage.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_refuses_bad_settings_and_a_socket_another_daemon_serves()
+    {
+        await using var daemon = await ObjectStoreDaemon.StartAsync(Cancellation);
+
+        var badSize = await daemon.CliAsync(Cancellation, "start", "--size", "lots");
+        Assert.Equal(2, badSize.ExitCode);
+        Assert.Contains("'lots' is not a size", badSize.Output, StringComparison.Ordinal);
+
+        var taken = await daemon.CliAsync(Cancellation, "start", "--size", "16Mi");
+        Assert.Equal(2, taken.ExitCode);
+        Assert.Contains($"Another daemon serves {daemon.SocketPath}", taken.Output, StringComparison.Ordinal);
+        await using var client = await daemon.ConnectAsync(Cancellation);
+        Assert.Equal("node-0", client.Node);
+    }
+}

@@ -1,0 +1,77 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Fluid.Aspire.ObjectStore.Client;
+using Fluid.Aspire.ObjectStore.Daemon;
+using Fluid.Aspire.TestSupport;
+
+namespace Fluid.Aspire.ObjectStore.Tests;
+
+/// <summary>The daemon's metrics and traces, observed in process through the same APIs OpenTelemetry listens on.</summary>
+public sealed class TelemetryTests
+{
+    private const string Source = "Fluid.Aspire.ObjectStore";
+
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Requests_are_counted_traced_and_memory_is_measured()
+    {
+        using var directory = new TemporaryDirectory();
+        var measurements = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
+        var spans = new ConcurrentBag<string>();
+        using var meters = new MeterListener
+        {
+            InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == Source)
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        meters.SetMeasurementEventCallback<long>((instrument, value, _, _) => measurements.AddOrUpdate(instrument.Name, value, (_, sum) =>
+            instrument is ObservableGauge<long> or ObservableGauge<int> ? value : sum + value));
+        meters.SetMeasurementEventCallback<int>((instrument, value, _, _) => measurements[instrument.Name] = value);
+        meters.Start();
+        using var traces = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == Source,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+            ActivityStopped = activity => spans.Add(activity.DisplayName),
+        };
+        ActivitySource.AddActivityListener(traces);
+        var socket = Path.Combine(directory.Path, "os.sock");
+        await using var app = DaemonHost.Build(new Dictionary<string, string?>
+        {
+            ["Fluid:ObjectStore:Size"] = "16Mi",
+            ["Fluid:ObjectStore:Socket"] = socket,
+            ["Fluid:Node:Name"] = "node-0",
+        });
+        await app.StartAsync(Cancellation);
+
+        await using (var client = await ObjectStoreClient.ConnectAsync(socket, Cancellation))
+        {
+            var id = await client.PutAsync(new byte[100_000], cancellationToken: Cancellation);
+            using (await client.GetAsync(id, cancellationToken: Cancellation))
+            {
+            }
+
+            using (await client.GetAsync(id, cancellationToken: Cancellation))
+            {
+            }
+        }
+
+        meters.RecordObservableInstruments();
+        await app.StopAsync(Cancellation);
+
+        Assert.Equal(1, measurements.GetValueOrDefault("fluid.objectstore.puts"));
+        Assert.Equal(2, measurements.GetValueOrDefault("fluid.objectstore.gets"));
+        Assert.Equal(1, measurements.GetValueOrDefault("fluid.objectstore.objects"));
+        Assert.InRange(measurements.GetValueOrDefault("fluid.objectstore.memory.used"), 100_000, 110_000);
+        Assert.Equal(16 * 1024 * 1024 - measurements["fluid.objectstore.memory.used"], measurements.GetValueOrDefault("fluid.objectstore.memory.free"));
+        Assert.Contains("objectstore createblobs", spans);
+        Assert.Contains("objectstore createobject", spans);
+        Assert.Equal(2, spans.Count(s => s == "objectstore get"));
+    }
+}
