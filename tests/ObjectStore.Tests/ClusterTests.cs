@@ -157,6 +157,32 @@ public sealed class ClusterTests
         Assert.Equal(ObjectStoreErrorCode.NameNotFound, error.Code);
     }
 
+    [Fact]
+    public async Task An_instance_that_loses_its_lease_registers_again_and_writes_back_what_it_owns()
+    {
+        await using var etcd = await EtcdServer.StartAsync(Cancellation);
+        await using var owner = await ObjectStoreDaemon.StartAsync(Cancellation, etcd: etcd, node: "node-0");
+        await using var other = await ObjectStoreDaemon.StartAsync(Cancellation, etcd: etcd, node: "node-1");
+        await using var producer = await owner.ConnectAsync(Cancellation);
+        var id = await producer.PutAsync("survives"u8.ToArray(), new PutOptions { Name = "durable", Persist = true }, Cancellation);
+        using var connection = new EtcdConnection(etcd.ConnectionString());
+        var before = Assert.Single(await ListAsync(connection, $"/fluid/objectstore/objects/{id}"));
+
+        // What etcd does to an instance it has not heard from for longer than its TTL.
+        await connection.Leases.LeaseRevokeAsync(new LeaseRevokeRequest { ID = before.Lease }, cancellationToken: Cancellation);
+
+        var after = await Eventually.ReturnsAsync(() => ListAsync(connection, $"/fluid/objectstore/objects/{id}"),
+            kvs => kvs.Count == 1 && kvs[0].Lease != before.Lease, Patience, "the object written back under a new lease", Cancellation);
+        Assert.NotEqual(before.Lease, after[0].Lease);
+        Assert.Single(await ListAsync(connection, "/fluid/objectstore/names/durable"));
+        using var local = await producer.GetAsync("durable", cancellationToken: Cancellation);
+        await using var consumer = await other.ConnectAsync(Cancellation);
+        using var fetched = await Eventually.ReturnsAsync(
+            async () => await Record(() => consumer.GetAsync("durable", new GetOptions { Fetch = true }, Cancellation)),
+            result => result is ObjectHandle, Patience, "the object fetched from its re-registered owner", Cancellation) as ObjectHandle;
+        Assert.Equal("survives"u8.ToArray(), fetched!.Blobs[0].Span.ToArray());
+    }
+
     private static async Task<object?> Record<T>(Func<Task<T>> action)
     {
         try

@@ -68,7 +68,7 @@ public sealed class NodeRegistrar : BackgroundService, IHealthCheck
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Register only once the server listens, so that a registered member is one that can be called.
-        await WhenStartedAsync(stoppingToken);
+        await _lifetime.WhenStartedAsync(stoppingToken);
         var retry = EtcdRetry.Forever(_logger, $"Registering {Key}");
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -88,14 +88,6 @@ public sealed class NodeRegistrar : BackgroundService, IHealthCheck
 
             IsRegistered = false;
         }
-    }
-
-    private Task WhenStartedAsync(CancellationToken stoppingToken)
-    {
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _lifetime.ApplicationStarted.Register(() => started.TrySetResult());
-        stoppingToken.Register(() => started.TrySetCanceled(stoppingToken));
-        return started.Task;
     }
 
     private async ValueTask<long> RegisterAsync(CancellationToken cancellationToken)

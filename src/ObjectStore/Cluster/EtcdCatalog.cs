@@ -303,7 +303,7 @@ internal sealed class EtcdCatalog : BackgroundService, IObjectCatalog, IHealthCh
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Register once the endpoints are bound, so that a registered instance is one that can be called.
-        await WhenStartedAsync(stoppingToken);
+        await _lifetime.WhenStartedAsync(stoppingToken);
         var watching = _watcher.RunAsync(stoppingToken);
         var retry = EtcdRetry.Forever(_logger, "Registering the object store instance");
         while (!stoppingToken.IsCancellationRequested)
@@ -328,14 +328,6 @@ internal sealed class EtcdCatalog : BackgroundService, IObjectCatalog, IHealthCh
         }
 
         await watching;
-    }
-
-    private Task WhenStartedAsync(CancellationToken stoppingToken)
-    {
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _lifetime.ApplicationStarted.Register(() => started.TrySetResult());
-        stoppingToken.Register(() => started.TrySetCanceled(stoppingToken));
-        return started.Task;
     }
 
     /// <summary>Claims an instance number under a new lease (the same number as before when it is still free) and writes back what this instance owns.</summary>
