@@ -61,9 +61,11 @@ public static class ArrowObjects
         this ObjectStoreClient client, Schema schema, int rows, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
-        var sizes = schema.FieldsList.Select(field => field.DataType is FixedWidthType { BitWidth: >= 8 } width
+        var sizes = schema.FieldsList.Select(field => field.DataType is FixedWidthType { BitWidth: >= 8 } width and not DictionaryType
             ? Math.Max(1, (long)rows * (width.BitWidth / 8))
-            : throw new ArgumentException($"Column {field.Name} is {field.DataType.Name}; only fixed-width columns of whole bytes can be written in place.", nameof(schema)))
+            : throw new ArgumentException(
+                $"Column {field.Name} is {field.DataType.Name}; only fixed-width columns of whole bytes (not booleans nor dictionaries) can be written in place.",
+                nameof(schema)))
             .ToArray();
         return new RecordBatchWriter(client, schema, rows, await client.CreateBlobsAsync(sizes, cancellationToken));
     }
@@ -124,15 +126,74 @@ public static class ArrowObjects
         return (metas, writers);
     }
 
+    /// <summary>
+    /// The table as record batches: one per chunk when every column is chunked alike (as a table made from record
+    /// batches is), otherwise one per run of rows that no column's chunk boundary crosses, over slices of the chunks.
+    /// </summary>
     private static List<RecordBatch> Batches(Table table)
     {
-        var batches = new List<RecordBatch>();
         var columns = Enumerable.Range(0, table.ColumnCount).Select(table.Column).ToArray();
-        var chunks = columns.Length == 0 ? 0 : columns[0].Data.ArrayCount;
-        for (var chunk = 0; chunk < chunks; chunk++)
+        if (columns.Length == 0)
         {
-            var arrays = columns.Select(c => c.Data.ArrowArray(chunk)).ToArray();
-            batches.Add(new RecordBatch(table.Schema, arrays, arrays.Length == 0 ? 0 : arrays[0].Length));
+            return [];
+        }
+
+        if (columns.Any(c => c.Length != table.RowCount))
+        {
+            throw new ArgumentException(
+                $"The table's columns differ in length ({string.Join(", ", columns.Select(c => $"{c.Name}: {c.Length}"))}); a table needs one row count.",
+                nameof(table));
+        }
+
+        if (table.RowCount == 0)
+        {
+            return columns.All(c => c.Data.ArrayCount > 0)
+                ? [new RecordBatch(table.Schema, columns.Select(c => c.Data.ArrowArray(0)), 0)]
+                : [];
+        }
+
+        // Every row where some column starts a chunk; empty chunks contribute nothing.
+        var cuts = new SortedSet<long> { 0, table.RowCount };
+        foreach (var column in columns)
+        {
+            long start = 0;
+            for (var chunk = 0; chunk < column.Data.ArrayCount; chunk++)
+            {
+                start += column.Data.ArrowArray(chunk).Length;
+                cuts.Add(start);
+            }
+        }
+
+        var batches = new List<RecordBatch>();
+        var cursors = columns.Select(_ => (Chunk: 0, Start: 0L)).ToArray();
+        long? from = null;
+        foreach (var to in cuts)
+        {
+            if (from is { } begin)
+            {
+                var length = checked((int)(to - begin));
+                var arrays = new IArrowArray[columns.Length];
+                for (var c = 0; c < columns.Length; c++)
+                {
+                    // Move to the chunk that holds row `begin`; it holds the whole run, as no boundary lies inside.
+                    var (chunk, start) = cursors[c];
+                    while (start + columns[c].Data.ArrowArray(chunk).Length <= begin)
+                    {
+                        start += columns[c].Data.ArrowArray(chunk).Length;
+                        chunk++;
+                    }
+
+                    cursors[c] = (chunk, start);
+                    var array = columns[c].Data.ArrowArray(chunk);
+                    arrays[c] = begin == start && length == array.Length
+                        ? array
+                        : ArrowArrayFactory.Slice(array, checked((int)(begin - start)), length);
+                }
+
+                batches.Add(new RecordBatch(table.Schema, arrays, length));
+            }
+
+            from = to;
         }
 
         return batches;

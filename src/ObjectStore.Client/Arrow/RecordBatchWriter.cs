@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Apache.Arrow;
 using Apache.Arrow.Types;
 using Fluid.Aspire.ObjectStore.Objects;
@@ -26,21 +27,43 @@ public sealed class RecordBatchWriter : IDisposable
 
     public int Rows { get; }
 
-    /// <summary>The values of column <paramref name="index"/>, to fill.</summary>
+    /// <summary>
+    /// The values of column <paramref name="index"/>, to fill. <typeparamref name="T"/> must be the column's own
+    /// element type (<c>int</c> for int32, date32 and time32; <c>long</c> for int64, date64, time64, timestamp and
+    /// duration; <c>Half</c> for float16, and so on); decimal, fixed-size binary and interval columns take any
+    /// unmanaged type of their width.
+    /// </summary>
     public Span<T> Column<T>(int index)
         where T : unmanaged
     {
-        var field = Schema.FieldsList[index];
-        if (field.DataType is not FixedWidthType fixedWidth || fixedWidth.BitWidth != System.Runtime.CompilerServices.Unsafe.SizeOf<T>() * 8)
+        if (index < 0 || index >= _columns.Count)
         {
-            throw new ArgumentException($"Column {index} ({field.Name}) is {field.DataType.Name}, not of {typeof(T).Name} values.", nameof(index));
+            throw new ArgumentOutOfRangeException(nameof(index), index, $"The batch has {_columns.Count} columns.");
+        }
+
+        var field = Schema.FieldsList[index];
+        var fixedWidth = (FixedWidthType)field.DataType;
+        var expected = ElementType(field.DataType);
+        if (expected is not null ? expected != typeof(T) : fixedWidth.BitWidth != Unsafe.SizeOf<T>() * 8)
+        {
+            throw new ArgumentException(
+                $"Column {index} ({field.Name}) is Arrow {field.DataType.Name}, of {expected?.Name ?? $"{fixedWidth.BitWidth / 8}-byte"} values; " +
+                $"it cannot be written as {typeof(T).Name}.",
+                nameof(index));
         }
 
         return _columns[index].AsSpan<T>()[..Rows];
     }
 
     public Span<T> Column<T>(string name)
-        where T : unmanaged => Column<T>(Schema.GetFieldIndex(name));
+        where T : unmanaged
+    {
+        var index = Schema.GetFieldIndex(name);
+        return index >= 0
+            ? Column<T>(index)
+            : throw new ArgumentException(
+                $"The batch has no column '{name}'; its columns are {string.Join(", ", Schema.FieldsList.Select(f => f.Name))}.", nameof(name));
+    }
 
     /// <summary>Seals the columns into a <c>fluid::arrow::RecordBatch</c>.</summary>
     public Task<ObjectId> SealAsync(PutOptions? options = null, CancellationToken cancellationToken = default)
@@ -85,4 +108,21 @@ public sealed class RecordBatchWriter : IDisposable
             column.Dispose();
         }
     }
+
+    /// <summary>The CLR type whose values an Arrow fixed-width type stores, when it has one.</summary>
+    private static Type? ElementType(IArrowType type) => type switch
+    {
+        Int8Type => typeof(sbyte),
+        UInt8Type => typeof(byte),
+        Int16Type => typeof(short),
+        UInt16Type => typeof(ushort),
+        Int32Type or Date32Type or Time32Type => typeof(int),
+        UInt32Type => typeof(uint),
+        Int64Type or Date64Type or Time64Type or TimestampType or DurationType => typeof(long),
+        UInt64Type => typeof(ulong),
+        HalfFloatType => typeof(Half),
+        FloatType => typeof(float),
+        DoubleType => typeof(double),
+        _ => null,
+    };
 }

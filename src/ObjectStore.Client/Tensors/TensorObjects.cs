@@ -26,11 +26,14 @@ public static class TensorObjects
         CancellationToken cancellationToken = default)
         where T : unmanaged
     {
-        using var writer = await client.CreateTensorAsync<T>(shape ?? [elements.Length], cancellationToken);
-        if (writer.Layout.Length != elements.Length)
+        // Checked before allocating, so that a wrong shape costs no shared memory and no round trip.
+        var layout = TensorLayout.Contiguous<T>(shape ?? [elements.Length]);
+        if (layout.Length != elements.Length)
         {
-            throw new ArgumentException($"The shape [{string.Join(", ", writer.Shape)}] holds {writer.Layout.Length} elements; {elements.Length} were given.", nameof(shape));
+            throw new ArgumentException($"The shape [{string.Join(", ", layout.Shape)}] holds {layout.Length} elements; {elements.Length} were given.", nameof(shape));
         }
+
+        using var writer = await client.CreateTensorAsync<T>(layout.Shape, cancellationToken);
 
         elements.Span.CopyTo(writer.Span);
         return await writer.SealAsync(options, cancellationToken);
