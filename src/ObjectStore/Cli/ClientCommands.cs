@@ -117,6 +117,7 @@ internal static class ClientCommands
             if (handle.TypeName is ArrowObjects.RecordBatchTypeName or ArrowObjects.TableTypeName)
             {
                 var batches = ArrowObjects.BatchesOf(handle);
+                EnsureOneDictionaryPerColumn(batches);
                 using var writer = new ArrowFileWriter(output, batches[0].Schema, leaveOpen: true);
                 foreach (var batch in batches)
                 {
@@ -179,6 +180,37 @@ internal static class ClientCommands
         }));
         return command;
     }
+
+    /// <summary>
+    /// Arrow's IPC file writer keeps the dictionaries of the first batch only; a later batch with other dictionary
+    /// values would read back wrong, so such a table is refused rather than exported corrupted.
+    /// </summary>
+    private static void EnsureOneDictionaryPerColumn(IReadOnlyList<Apache.Arrow.RecordBatch> batches)
+    {
+        for (var column = 0; column < batches[0].ColumnCount; column++)
+        {
+            if (batches[0].Column(column) is not Apache.Arrow.DictionaryArray first)
+            {
+                continue;
+            }
+
+            foreach (var batch in batches.Skip(1))
+            {
+                if (!SameData(first.Dictionary.Data, ((Apache.Arrow.DictionaryArray)batch.Column(column)).Dictionary.Data))
+                {
+                    throw new ObjectStoreException(ObjectStoreErrorCode.InvalidArgument,
+                        $"Column '{batches[0].Schema.FieldsList[column].Name}' has different dictionaries in different batches, which one " +
+                        "Arrow IPC file cannot hold; read the object through the client library instead, or store it with one dictionary.");
+                }
+            }
+        }
+    }
+
+    private static bool SameData(Apache.Arrow.ArrayData left, Apache.Arrow.ArrayData right) =>
+        left.Length == right.Length && left.Offset == right.Offset && left.Buffers.Length == right.Buffers.Length
+        && left.Buffers.Zip(right.Buffers).All(pair => pair.First.Span.SequenceEqual(pair.Second.Span))
+        && (left.Children ?? []).Length == (right.Children ?? []).Length
+        && (left.Children ?? []).Zip(right.Children ?? []).All(pair => SameData(pair.First, pair.Second));
 
     private static Argument<string> Target() => new("target") { Description = "An object id (o + 16 hex digits) or a name." };
 

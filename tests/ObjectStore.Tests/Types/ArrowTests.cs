@@ -185,7 +185,7 @@ public sealed class ArrowTests
         var table = Table.TableFromRecordBatches(ArrowSamples.NumbersSchema, batches);
 
         var id = await client.PutTableAsync(table, new PutOptions { Name = "table" }, Cancellation);
-        var viaRegistry = await client.PutAsync(table, new PutOptions { Name = "table-too" }, Cancellation);
+        var viaRegistry = await client.PutValueAsync(table, new PutOptions { Name = "table-too" }, Cancellation);
 
         foreach (var name in new[] { "table", "table-too" })
         {
@@ -196,7 +196,7 @@ public sealed class ArrowTests
             Assert.All(batches.Zip(stored.Batches), pair => Assert.Equal(ArrowSamples.IpcBytes(pair.First), ArrowSamples.IpcBytes(pair.Second)));
         }
 
-        var batchId = await client.PutAsync(batches[1], cancellationToken: Cancellation);
+        var batchId = await client.PutValueAsync(batches[1], cancellationToken: Cancellation);
         using var batch = await client.GetAsync<RecordBatchHandle>(batchId, cancellationToken: Cancellation);
         Assert.Equal(ArrowSamples.IpcBytes(batches[1]), ArrowSamples.IpcBytes(batch.Batch));
         var notATable = await Assert.ThrowsAsync<InvalidOperationException>(() => client.GetTableAsync(batchId, cancellationToken: Cancellation));

@@ -22,7 +22,7 @@ public sealed class ObjectTypesTests
         await using var reader = await daemon.ConnectAsync(Cancellation, "reader");
         var series = new Series("temperature", [21.5, 22, 19.75, -3, 0]);
 
-        var id = await writer.PutAsync(
+        var id = await writer.PutValueAsync(
             series, new PutOptions { Name = "series", Labels = new Dictionary<string, string> { ["step"] = "ingest" } }, Cancellation);
         using var view = await reader.GetAsync<SeriesView>("series", cancellationToken: Cancellation);
 
@@ -42,7 +42,7 @@ public sealed class ObjectTypesTests
         RegisterSeries();
         await using var daemon = await ObjectStoreDaemon.StartAsync(Cancellation);
         await using var client = await daemon.ConnectAsync(Cancellation);
-        var id = await client.PutAsync(new Series("ramp", [1, 2, 3, 4]), cancellationToken: Cancellation);
+        var id = await client.PutValueAsync(new Series("ramp", [1, 2, 3, 4]), cancellationToken: Cancellation);
 
         using var summary = await client.GetAsync<SeriesSummary>(id, cancellationToken: Cancellation);
         using var view = await client.GetAsync<SeriesView>(id, cancellationToken: Cancellation);
@@ -59,7 +59,7 @@ public sealed class ObjectTypesTests
         await using var client = await daemon.ConnectAsync(Cancellation);
         object boxed = new Series("boxed", [7]);
 
-        var id = await client.PutAsync(boxed, cancellationToken: Cancellation);
+        var id = await client.PutValueAsync(boxed, cancellationToken: Cancellation);
 
         using var view = await client.GetAsync<SeriesView>(id, cancellationToken: Cancellation);
         Assert.Equal("boxed", view.Label);
@@ -72,7 +72,7 @@ public sealed class ObjectTypesTests
         RegisterSeries();
         await using var daemon = await ObjectStoreDaemon.StartAsync(Cancellation);
         await using var client = await daemon.ConnectAsync(Cancellation);
-        var id = await client.PutAsync(new Series("x", [1]), new PutOptions { Name = "x" }, Cancellation);
+        var id = await client.PutValueAsync(new Series("x", [1]), new PutOptions { Name = "x" }, Cancellation);
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => client.GetAsync<RecordBatchHandle>("x", cancellationToken: Cancellation));
 
@@ -94,7 +94,7 @@ public sealed class ObjectTypesTests
         await using var daemon = await ObjectStoreDaemon.StartAsync(Cancellation);
         await using var client = await daemon.ConnectAsync(Cancellation);
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => client.PutAsync(new Unregistered(1), cancellationToken: Cancellation));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => client.PutValueAsync(new Unregistered(1), cancellationToken: Cancellation));
 
         Assert.Contains(nameof(Unregistered), error.Message, StringComparison.Ordinal);
         Assert.Contains(nameof(ObjectTypes.RegisterBuilder), error.Message, StringComparison.Ordinal);

@@ -193,7 +193,7 @@ public sealed class TensorTests
         var asLongs = await Assert.ThrowsAsync<InvalidOperationException>(() => client.GetTensorAsync<long>(id, cancellationToken: Cancellation));
         Assert.Contains(nameof(Pixel), asLongs.Message, StringComparison.Ordinal);
         Assert.Contains("int64", asLongs.Message, StringComparison.Ordinal);
-        var noBuilder = await Assert.ThrowsAsync<InvalidOperationException>(() => client.PutAsync(pixels, cancellationToken: Cancellation));
+        var noBuilder = await Assert.ThrowsAsync<InvalidOperationException>(() => client.PutValueAsync(pixels, cancellationToken: Cancellation));
         Assert.Contains("RegisterBuilder", noBuilder.Message, StringComparison.Ordinal);
     }
 
@@ -207,10 +207,10 @@ public sealed class TensorTests
         long[] longValues = [10, 20];
         Half[] halfValues = [(Half)1, (Half)2];
         bool[] boolValues = [true, false];
-        var id = await client.PutAsync(floatValues, new PutOptions { Name = "weights" }, Cancellation);
-        var longs = await client.PutAsync(longValues, cancellationToken: Cancellation);
-        var halves = await client.PutAsync(halfValues, cancellationToken: Cancellation);
-        var flags = await client.PutAsync(boolValues, cancellationToken: Cancellation);
+        var id = await client.PutValueAsync(floatValues, new PutOptions { Name = "weights" }, Cancellation);
+        var longs = await client.PutValueAsync(longValues, cancellationToken: Cancellation);
+        var halves = await client.PutValueAsync(halfValues, cancellationToken: Cancellation);
+        var flags = await client.PutValueAsync(boolValues, cancellationToken: Cancellation);
 
         using (var weights = await client.GetAsync<TensorHandle<float>>("weights", cancellationToken: Cancellation))
         {
