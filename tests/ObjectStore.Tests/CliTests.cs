@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Fluid.Aspire.ObjectStore.Client;
+using Fluid.Aspire.ObjectStore.Client.Arrow;
 using Fluid.Aspire.TestSupport;
 
 namespace Fluid.Aspire.ObjectStore.Tests;
@@ -73,6 +74,28 @@ public sealed class CliTests
         var usage = await daemon.CliAsync(Cancellation, "put");
         Assert.NotEqual(0, usage.ExitCode);
         Assert.Contains("--from-file", usage.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Get_refuses_to_export_a_table_whose_batches_have_different_dictionaries()
+    {
+        await using var daemon = await ObjectStoreDaemon.StartAsync(Cancellation);
+        await using var client = await daemon.ConnectAsync(Cancellation);
+        await client.PutTableAsync([Batch("a", "b"), Batch("c", "d")], new PutOptions { Name = "two-dictionaries" }, Cancellation);
+
+        var get = await daemon.CliAsync(Cancellation, "get", "two-dictionaries", "--to-file", Path.Combine(daemon.Directory, "out.arrow"));
+
+        Assert.Equal(1, get.ExitCode);
+        Assert.Contains("different dictionaries", get.Output, StringComparison.Ordinal);
+
+        static Apache.Arrow.RecordBatch Batch(params string[] words)
+        {
+            var type = new Apache.Arrow.Types.DictionaryType(Apache.Arrow.Types.Int32Type.Default, Apache.Arrow.Types.StringType.Default, false);
+            var indices = new Apache.Arrow.Int32Array.Builder().AppendRange([0, 1, 0]).Build();
+            var dictionary = new Apache.Arrow.StringArray.Builder().AppendRange(words).Build();
+            var schema = new Apache.Arrow.Schema.Builder().Field(f => f.Name("word").DataType(type)).Build();
+            return new Apache.Arrow.RecordBatch(schema, [new Apache.Arrow.DictionaryArray(type, indices, dictionary)], 3);
+        }
     }
 
     [Fact]
