@@ -10,9 +10,13 @@ namespace Fluid.Aspire.Cluster.Etcd;
 /// </summary>
 public static class EtcdLeases
 {
-    /// <summary>Refreshes <paramref name="lease"/> every third of <paramref name="ttl"/>; returns when etcd says it has expired.</summary>
+    /// <summary>
+    /// Refreshes <paramref name="lease"/> every third of <paramref name="ttl"/>; returns when etcd says it has
+    /// expired. <paramref name="renewed"/>, if given, is called with the time of each confirmed refresh.
+    /// </summary>
     /// <exception cref="IOException">etcd closed the keep-alive stream.</exception>
-    public static async Task KeepAliveAsync(EtcdConnection etcd, long lease, TimeSpan ttl, CancellationToken stoppingToken)
+    public static async Task KeepAliveAsync(
+        EtcdConnection etcd, long lease, TimeSpan ttl, CancellationToken stoppingToken, Action<DateTimeOffset>? renewed = null)
     {
         using var call = etcd.Leases.LeaseKeepAlive(cancellationToken: stoppingToken);
         while (true)
@@ -29,6 +33,8 @@ public static class EtcdLeases
             {
                 return;
             }
+
+            renewed?.Invoke(DateTimeOffset.UtcNow);
 
             await Task.Delay(ttl / 3, stoppingToken);
         }
