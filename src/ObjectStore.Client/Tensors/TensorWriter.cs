@@ -23,8 +23,9 @@ public sealed class TensorWriter<T> : IDisposable
     /// <summary>The elements, in row-major order, to fill.</summary>
     public Span<T> Span => _blob.AsSpan<T>()[..checked((int)Layout.Length)];
 
-    public Task<ObjectId> SealAsync(PutOptions? options = null, CancellationToken cancellationToken = default) =>
-        _client.CreateObjectAsync(Layout.ToMeta(_blob.Leaf()), options, cancellationToken);
+    /// <summary>Seals the tensor's bytes (a reused spare blob may be larger; its tail is given back).</summary>
+    public unsafe Task<ObjectId> SealAsync(PutOptions? options = null, CancellationToken cancellationToken = default) =>
+        _client.CreateObjectAsync(Layout.ToMeta(_blob.Leaf(Math.Max(1, Layout.Length * sizeof(T)))), options, cancellationToken);
 
     public void Dispose() => _blob.Dispose();
 }

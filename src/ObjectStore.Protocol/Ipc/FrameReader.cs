@@ -7,19 +7,44 @@ namespace Fluid.Aspire.ObjectStore.Ipc;
 /// Reads frames from a socket through one buffer: a small frame usually arrives in one receive, and frames sent
 /// back to back (a Release, then a request) are split apart here.
 /// </summary>
-public sealed class FrameReader(int maxFrameLength)
+public sealed class FrameReader
 {
-    private byte[] _buffer = new byte[8192];
+    private const int InitialLength = 8192;
+
+    /// <summary>A buffer grown beyond this for a large frame goes back to its first size once that frame is served.</summary>
+    private const int KeptLength = 1024 * 1024;
+
+    private readonly int _maxFrameLength;
+    private byte[] _buffer = new byte[InitialLength];
     private int _start;
     private int _end;
+
+    public FrameReader(int maxFrameLength)
+    {
+        // The header and the body must fit in one array: beyond that, their length would overflow.
+        _maxFrameLength = Math.Min(maxFrameLength, Array.MaxLength - Wire.HeaderLength);
+    }
 
     /// <summary>
     /// The next frame's body (message type and fields), valid until the next call; null when the peer closed the
     /// connection between frames.
     /// </summary>
     /// <exception cref="WireFormatException">The frame is empty, larger than the limit, or cut off.</exception>
-    public async ValueTask<ReadOnlyMemory<byte>?> ReadAsync(Socket socket, CancellationToken cancellationToken)
+    public ValueTask<ReadOnlyMemory<byte>?> ReadAsync(Socket socket, CancellationToken cancellationToken) =>
+        ReadAsync(socket, _maxFrameLength, cancellationToken);
+
+    /// <summary>The next frame, with a lower limit than usual: for the first frame, which must be a small Hello.</summary>
+    /// <exception cref="WireFormatException">The frame is empty, larger than <paramref name="maxFrameLength"/>, or cut off.</exception>
+    public async ValueTask<ReadOnlyMemory<byte>?> ReadAsync(Socket socket, int maxFrameLength, CancellationToken cancellationToken)
     {
+        maxFrameLength = Math.Min(maxFrameLength, _maxFrameLength);
+        if (_start == _end && _buffer.Length > KeptLength)
+        {
+            // An idle connection that once sent a large frame should not keep its memory.
+            _buffer = new byte[InitialLength];
+            _start = _end = 0;
+        }
+
         if (!await FillAsync(socket, Wire.HeaderLength, allowEnd: true, cancellationToken))
         {
             return null;
@@ -52,7 +77,7 @@ public sealed class FrameReader(int maxFrameLength)
             return true;
         }
 
-        // Make room: move what is unread to the front, and grow for frames larger than the buffer.
+        // Make room: move what is unread to the front.
         if (_start > 0)
         {
             Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
@@ -60,13 +85,15 @@ public sealed class FrameReader(int maxFrameLength)
             _start = 0;
         }
 
-        if (count > _buffer.Length)
-        {
-            Array.Resize(ref _buffer, Math.Max(count, _buffer.Length * 2));
-        }
-
         while (_end < count)
         {
+            // Grow as the bytes arrive, not to the length the header claims: a peer that announces a large frame
+            // and sends nothing more must not make this side reserve the memory for it.
+            if (_end == _buffer.Length)
+            {
+                Array.Resize(ref _buffer, (int)Math.Min(2L * _buffer.Length, count));
+            }
+
             var received = await socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, cancellationToken);
             if (received == 0)
             {

@@ -29,7 +29,11 @@ public sealed record HelloRequest(uint Magic, ushort Version, string ClientName,
 }
 
 /// <summary>One shared-memory arena; its file descriptor travels with the Welcome, in the same order.</summary>
-public sealed record ArenaInfo(int Id, long Size);
+public sealed record ArenaInfo(int Id, long Size)
+{
+    /// <summary>The bytes of one arena in a Welcome: id and size.</summary>
+    public const int WireLength = 2 + 8;
+}
 
 /// <summary>The answer to Hello: the daemon's identity and its arenas.</summary>
 public sealed record WelcomeResponse(int Instance, string Node, int MaxFrameLength, IReadOnlyList<ArenaInfo> Arenas)
@@ -61,7 +65,7 @@ public sealed record WelcomeResponse(int Instance, string Node, int MaxFrameLeng
         var instance = reader.ReadUInt16();
         var node = reader.ReadString();
         var maxFrame = (int)Math.Min(reader.ReadUInt32(), int.MaxValue);
-        var arenas = new ArenaInfo[reader.ReadCount()];
+        var arenas = new ArenaInfo[reader.ReadCount(ArenaInfo.WireLength)];
         for (var i = 0; i < arenas.Length; i++)
         {
             arenas[i] = new ArenaInfo(reader.ReadUInt16(), reader.ReadInt64());
@@ -74,6 +78,9 @@ public sealed record WelcomeResponse(int Instance, string Node, int MaxFrameLeng
 /// <summary>Where a blob's bytes are: an arena, an offset in it, and a length.</summary>
 public readonly record struct BlobLocation(ObjectId Id, int Arena, long Offset, long Length)
 {
+    /// <summary>The bytes of one location: id, arena, offset and length.</summary>
+    public const int WireLength = 8 + 2 + 8 + 8;
+
     public void Write(FrameWriter writer)
     {
         writer.WriteUInt64(Id.Value);
@@ -104,7 +111,7 @@ public readonly record struct BlobLocation(ObjectId Id, int Arena, long Offset, 
 
     internal static BlobLocation[] ReadList(ref WireReader reader)
     {
-        var locations = new BlobLocation[reader.ReadCount()];
+        var locations = new BlobLocation[reader.ReadCount(WireLength)];
         for (var i = 0; i < locations.Length; i++)
         {
             locations[i] = Read(ref reader);
@@ -134,7 +141,7 @@ public sealed record CreateBlobsRequest(IReadOnlyList<long> Sizes, long SpareSiz
 
     public static CreateBlobsRequest Read(ref WireReader reader)
     {
-        var sizes = new long[reader.ReadCount()];
+        var sizes = new long[reader.ReadCount(sizeof(long))];
         for (var i = 0; i < sizes.Length; i++)
         {
             sizes[i] = reader.ReadInt64();
@@ -255,7 +262,7 @@ public sealed record IdListMessage(MessageType Type, IReadOnlyList<ObjectId> Ids
 
     public static IdListMessage Read(MessageType type, ref WireReader reader)
     {
-        var ids = new ObjectId[reader.ReadCount()];
+        var ids = new ObjectId[reader.ReadCount(sizeof(ulong))];
         for (var i = 0; i < ids.Length; i++)
         {
             ids[i] = new ObjectId(reader.ReadUInt64());
@@ -308,6 +315,9 @@ public sealed record ListRequest(string Pattern, int Limit)
 public sealed record ObjectSummary(
     ObjectId Id, string TypeName, long NBytes, int Instance, bool IsPersisted, bool IsLocal, bool IsSpilled, IReadOnlyList<string> Names)
 {
+    /// <summary>The fewest bytes of one summary: id, an empty type name, size, instance, three flags, no names.</summary>
+    public const int MinWireLength = 8 + 1 + 8 + 2 + 3 + 1;
+
     public void Write(FrameWriter writer)
     {
         writer.WriteUInt64(Id.Value);
@@ -359,7 +369,7 @@ public sealed record ObjectListResponse(IReadOnlyList<ObjectSummary> Objects, bo
 
     public static ObjectListResponse Read(ref WireReader reader)
     {
-        var objects = new ObjectSummary[reader.ReadCount()];
+        var objects = new ObjectSummary[reader.ReadCount(ObjectSummary.MinWireLength)];
         for (var i = 0; i < objects.Length; i++)
         {
             objects[i] = ObjectSummary.Read(ref reader);

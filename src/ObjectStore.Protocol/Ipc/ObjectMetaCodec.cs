@@ -5,6 +5,15 @@ namespace Fluid.Aspire.ObjectStore.Ipc;
 /// <summary>The binary form of a metadata tree in a frame; nesting is bounded by <see cref="ObjectMeta.MaxDepth"/>.</summary>
 public static class ObjectMetaCodec
 {
+    /// <summary>The fewest bytes of one node: id, an empty type name, size, instance, flag, and three empty counts.</summary>
+    private const int MinNodeLength = 8 + 1 + 8 + 2 + 1 + 1 + 1 + 1;
+
+    /// <summary>
+    /// Dictionaries start at most this large, and grow with what is read rather than with what a count claims:
+    /// down a chain of nested members, every level's count may claim the rest of the frame.
+    /// </summary>
+    private const int MaxPresizedCount = 64;
+
     public static void Write(FrameWriter writer, ObjectMeta meta) => Write(writer, meta, 0);
 
     public static ObjectMeta Read(ref WireReader reader) => Read(ref reader, 0);
@@ -46,8 +55,8 @@ public static class ObjectMetaCodec
         var persisted = reader.ReadBool();
         var labels = ReadPairs(ref reader);
         var fields = ReadPairs(ref reader);
-        var count = reader.ReadCount();
-        var members = new OrderedDictionary<string, ObjectMeta>(count, StringComparer.Ordinal);
+        var count = reader.ReadCount(1 + MinNodeLength);
+        var members = new OrderedDictionary<string, ObjectMeta>(Math.Min(count, MaxPresizedCount), StringComparer.Ordinal);
         for (var i = 0; i < count; i++)
         {
             var name = reader.ReadString();
@@ -82,8 +91,8 @@ public static class ObjectMetaCodec
 
     private static OrderedDictionary<string, string> ReadPairs(ref WireReader reader)
     {
-        var count = reader.ReadCount();
-        var pairs = new OrderedDictionary<string, string>(count, StringComparer.Ordinal);
+        var count = reader.ReadCount(2);
+        var pairs = new OrderedDictionary<string, string>(Math.Min(count, MaxPresizedCount), StringComparer.Ordinal);
         for (var i = 0; i < count; i++)
         {
             var key = reader.ReadString();

@@ -22,6 +22,12 @@ public static class Wire
     /// <summary>Large enough for the metadata of any real object; payloads never cross the socket.</summary>
     public const int DefaultMaxFrameLength = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// The limit of the first frame, which must be a Hello (a client name and a few numbers): a peer that has not
+    /// shown it speaks the protocol cannot make the daemon buffer more.
+    /// </summary>
+    public const int MaxHelloLength = 64 * 1024;
+
     public static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 }
 

@@ -38,20 +38,33 @@ public ref struct WireReader
         return value > long.MaxValue ? throw new WireFormatException($"A size field holds {value}, beyond 2^63 - 1.") : (long)value;
     }
 
-    /// <summary>A count, which can never exceed the bytes left: each counted item takes at least one byte.</summary>
-    public int ReadCount()
+    /// <summary>
+    /// A count of items that take at least <paramref name="itemLength"/> bytes each, so that it can never exceed
+    /// the bytes left divided by that: an array sized by a count is then never much larger than the frame itself,
+    /// whatever the count claims.
+    /// </summary>
+    public int ReadCount(int itemLength = 1)
     {
-        uint value = 0;
+        ArgumentOutOfRangeException.ThrowIfLessThan(itemLength, 1);
+        ulong value = 0;
         for (var shift = 0; shift < 35; shift += 7)
         {
             var next = ReadByte();
-            value |= (uint)(next & 0x7f) << shift;
-            if ((next & 0x80) == 0)
+            value |= (ulong)(next & 0x7f) << shift;
+            if ((next & 0x80) != 0)
             {
-                return value > (uint)Remaining
-                    ? throw new WireFormatException($"A count of {value} exceeds the {Remaining} bytes left in the frame.")
-                    : (int)value;
+                continue;
             }
+
+            // Checked in 64 bits: a fifth byte above 0x0F would otherwise wrap around to a small, plausible count.
+            if (value > (ulong)Remaining / (ulong)itemLength)
+            {
+                throw new WireFormatException(itemLength == 1
+                    ? $"A count of {value} exceeds the {Remaining} bytes left in the frame."
+                    : $"A count of {value} items of at least {itemLength} bytes each exceeds the {Remaining} bytes left in the frame.");
+            }
+
+            return (int)value;
         }
 
         throw new WireFormatException("A count is longer than five bytes.");

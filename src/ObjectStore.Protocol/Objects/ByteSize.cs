@@ -21,7 +21,12 @@ public static partial class ByteSize
             throw new FormatException($"'{text}' is not a size; write it like 4Gi, 512Mi, 1G or 65536 (bytes).");
         }
 
-        var number = decimal.Parse(match.Groups["number"].Value, CultureInfo.InvariantCulture);
+        // Thirty digits overflow even a decimal: too large, like any size beyond 2^63 - 1 bytes.
+        if (!decimal.TryParse(match.Groups["number"].Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number))
+        {
+            throw new FormatException($"'{text}' is too large.");
+        }
+
         var unit = match.Groups["unit"].Value;
         long multiplier = unit switch
         {
@@ -37,10 +42,11 @@ public static partial class ByteSize
             _ => throw new FormatException($"'{text}' has an unknown unit '{unit}'; use Ki, Mi, Gi, Ti or k, M, G, T."),
         };
 
-        var bytes = number * multiplier;
+        // A number far too large is caught before multiplying, which could overflow the decimal itself.
+        var bytes = number > (long.MaxValue / (decimal)multiplier) + 1 ? decimal.MaxValue : decimal.Ceiling(number * multiplier);
         return bytes > long.MaxValue
             ? throw new FormatException($"'{text}' is too large.")
-            : (long)decimal.Ceiling(bytes);
+            : (long)bytes;
     }
 
     /// <summary>A short human form: <c>1.5 GiB</c>, <c>64 MiB</c>, <c>900 B</c>.</summary>
@@ -60,6 +66,7 @@ public static partial class ByteSize
             : string.Create(CultureInfo.InvariantCulture, $"{value:0.##} {units[unit]}");
     }
 
-    [GeneratedRegex(@"^(?<number>\d+(\.\d+)?)\s*(?<unit>[A-Za-z]*)$")]
+    // [0-9] rather than \d, which takes any script's digits, which decimal.Parse would then refuse.
+    [GeneratedRegex(@"^(?<number>[0-9]+(\.[0-9]+)?)\s*(?<unit>[A-Za-z]*)$")]
     private static partial Regex Quantity();
 }

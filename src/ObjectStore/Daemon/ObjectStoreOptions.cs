@@ -10,6 +10,12 @@ public sealed class ObjectStoreOptions
 {
     public const string SectionName = "Fluid:ObjectStore";
 
+    /// <summary>
+    /// The largest MaxFrameLength accepted: each connection reads a frame into one buffer, and no metadata needs more;
+    /// near 2 GiB, a frame's length and its header would no longer fit in one array.
+    /// </summary>
+    private const int MaxMaxFrameLength = 1024 * 1024 * 1024;
+
     /// <summary>The shared memory the daemon may use, e.g. <c>4Gi</c>.</summary>
     public string Size { get; set; } = "2Gi";
 
@@ -93,9 +99,37 @@ public sealed class ObjectStoreOptions
             yield return $"{SectionName}:BindAddress '{BindAddress}' is not an IP address; use 127.0.0.1, 0.0.0.0 or the node's address.";
         }
 
-        if (MaxFrameLength < 64 * 1024)
+        if (MaxFrameLength is < 64 * 1024 or > MaxMaxFrameLength)
         {
-            yield return $"{SectionName}:MaxFrameLength is {MaxFrameLength}; use at least 65536.";
+            yield return $"{SectionName}:MaxFrameLength is {MaxFrameLength}; use 65536 to {MaxMaxFrameLength} (1 GiB).";
         }
+
+        if (ArenaCount() is > DescriptorPassing.MaxDescriptors and var count)
+        {
+            // Every arena's descriptor rides on the Welcome; with more, no client could ever connect.
+            yield return $"{SectionName}: a Size of {Size} in arenas of {ArenaSize} makes {count} arenas, and a client can be passed at most " +
+                $"{DescriptorPassing.MaxDescriptors}; use an ArenaSize of at least {ByteSize.Format(ArenaSizeForMaxCount())}.";
+        }
+    }
+
+    /// <summary>How many arenas Size and ArenaSize make; 0 when either is not a size (reported on its own).</summary>
+    private long ArenaCount()
+    {
+        try
+        {
+            var size = ByteSize.Parse(Size);
+            var arenaSize = ArenaSize is null ? size : ByteSize.Parse(ArenaSize);
+            return arenaSize <= 0 ? 0 : (size / arenaSize) + (size % arenaSize == 0 ? 0 : 1);
+        }
+        catch (FormatException)
+        {
+            return 0;
+        }
+    }
+
+    private long ArenaSizeForMaxCount()
+    {
+        var size = ByteSize.Parse(Size);
+        return (size / DescriptorPassing.MaxDescriptors) + (size % DescriptorPassing.MaxDescriptors == 0 ? 0 : 1);
     }
 }

@@ -45,6 +45,14 @@ internal sealed class IpcConnection(Socket socket, LocalStore store, string node
         {
             // The client went away, or the daemon is stopping.
         }
+        catch (Exception ex)
+        {
+            // A bug, not the client's doing. Escaping, it would vanish unobserved with this connection's task, and
+            // the client would see its connection close without a reason; logged and answered, it can be fixed.
+            logger.LogError(ex, "Serving {Client} failed; closing its connection.", Describe());
+            await TrySendErrorAsync(new ErrorResponse(ObjectStoreErrorCode.Internal,
+                $"The object store daemon failed on this request ({ex.GetType().Name}: {ex.Message}); its log has the details. Please report it."));
+        }
         finally
         {
             if (_session is not null)
@@ -60,7 +68,7 @@ internal sealed class IpcConnection(Socket socket, LocalStore store, string node
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         timeout.CancelAfter(HandshakeTimeout);
-        if (await _reader.ReadAsync(socket, timeout.Token) is not { } body)
+        if (await _reader.ReadAsync(socket, Math.Min(Wire.MaxHelloLength, maxFrameLength), timeout.Token) is not { } body)
         {
             return false;
         }
