@@ -26,11 +26,12 @@ internal static class StartCommand
         var bind = new Option<string>("--bind") { Description = "The address the RPC and bulk listeners bind to (default 127.0.0.1)." };
         var advertise = new Option<string>("--advertise") { Description = "The address other instances reach this one at (default: the bind address)." };
         var backend = new Option<SharedMemoryBackend?>("--memory-backend") { Description = "What backs the arenas: Auto, Memfd or Shm (default Auto)." };
+        var shmDirectory = new Option<string>("--shm-directory") { Description = "The tmpfs where the Shm backend creates its files (default /dev/shm)." };
         var peerChannel = new Option<PeerChannel?>("--peer-channel") { Description = "How bytes move between instances: Auto, Bulk or Grpc (default Auto)." };
 
         var command = new Command("start", "Run the object store daemon until Ctrl+C or SIGTERM.")
         {
-            size, arenaSize, reserve, spillPath, spillLow, spillHigh, node, zone, region, etcd, rpcPort, bulkPort, bind, advertise, backend, peerChannel,
+            size, arenaSize, reserve, spillPath, spillLow, spillHigh, node, zone, region, etcd, rpcPort, bulkPort, bind, advertise, backend, shmDirectory, peerChannel,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -57,6 +58,7 @@ internal static class StartCommand
             Set($"{section}:AdvertiseAddress", parse.GetValue(advertise));
             Set($"{section}:MemoryBackend", parse.GetValue(backend));
             Set($"{section}:PeerChannel", parse.GetValue(peerChannel));
+            Set($"{section}:ShmDirectory", parse.GetValue(shmDirectory));
             Set("Fluid:Node:Name", parse.GetValue(node));
             Set("Fluid:Node:Zone", parse.GetValue(zone));
             Set("Fluid:Node:Region", parse.GetValue(region));

@@ -28,7 +28,7 @@ internal static class DaemonHost
         var node = builder.Configuration.GetSection(NodeOptions.SectionName).Get<NodeOptions>() ?? new NodeOptions();
         var settings = DaemonSettings.From(options, node);
         var endpoints = new DaemonEndpoints(settings);
-        var arenas = new ArenaSet(settings.Size, settings.ArenaSize, settings.Backend, settings.ReserveMemory);
+        var arenas = new ArenaSet(settings.Size, settings.ArenaSize, settings.Backend, settings.ReserveMemory, settings.ShmDirectory);
         endpoints.Capacity = arenas.Capacity;
 
         var services = builder.Services;

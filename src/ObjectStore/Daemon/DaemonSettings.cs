@@ -22,6 +22,8 @@ internal sealed record DaemonSettings
 
     public required SharedMemoryBackend Backend { get; init; }
 
+    public required string ShmDirectory { get; init; }
+
     public required StoreOptions Store { get; init; }
 
     public required int RpcPort { get; init; }
@@ -56,6 +58,7 @@ internal sealed record DaemonSettings
             ArenaSize = options.ArenaSize is null ? size : ByteSize.Parse(options.ArenaSize),
             ReserveMemory = options.ReserveMemory,
             Backend = options.MemoryBackend,
+            ShmDirectory = options.ShmDirectory,
             Store = new StoreOptions
             {
                 SpillPath = options.SpillPath,

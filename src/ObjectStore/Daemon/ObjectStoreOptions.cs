@@ -27,6 +27,9 @@ public sealed class ObjectStoreOptions
 
     public SharedMemoryBackend MemoryBackend { get; set; } = SharedMemoryBackend.Auto;
 
+    /// <summary>Where the Shm backend creates (and at once unlinks) its files: a tmpfs.</summary>
+    public string ShmDirectory { get; set; } = "/dev/shm";
+
     /// <summary>The Unix socket clients connect to; by default under /var/run/fluid (root) or $XDG_RUNTIME_DIR/fluid.</summary>
     public string? Socket { get; set; }
 

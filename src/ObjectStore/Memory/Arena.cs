@@ -43,9 +43,9 @@ internal sealed unsafe class Arena : IDisposable
     /// per GiB here), so that first writes run at memory speed instead of page-fault speed.
     /// </summary>
     /// <exception cref="IOException">The memory could not be created or reserved.</exception>
-    public static Arena Create(int id, long size, SharedMemoryBackend backend, bool reserve)
+    public static Arena Create(int id, long size, SharedMemoryBackend backend, bool reserve, string shmDirectory = "/dev/shm")
     {
-        var file = SharedMemoryFile.Create($"fluid-arena-{id}", size, backend);
+        var file = SharedMemoryFile.Create($"fluid-arena-{id}", size, backend, shmDirectory);
         try
         {
             if (reserve && !file.TryCommit(0, size))

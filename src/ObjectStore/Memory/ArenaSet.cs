@@ -13,7 +13,7 @@ internal sealed class ArenaSet : IDisposable
 {
     private readonly Arena[] _arenas;
 
-    public ArenaSet(long size, long arenaSize, SharedMemoryBackend backend, bool reserve)
+    public ArenaSet(long size, long arenaSize, SharedMemoryBackend backend, bool reserve, string shmDirectory = "/dev/shm")
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(size, ArenaAllocator.DefaultAlignment);
         ArgumentOutOfRangeException.ThrowIfLessThan(arenaSize, ArenaAllocator.DefaultAlignment);
@@ -23,7 +23,7 @@ internal sealed class ArenaSet : IDisposable
         {
             for (var i = 0; i < count; i++)
             {
-                _arenas[i] = Arena.Create(i, Math.Min(arenaSize, size - (i * arenaSize)), backend, reserve);
+                _arenas[i] = Arena.Create(i, Math.Min(arenaSize, size - (i * arenaSize)), backend, reserve, shmDirectory);
             }
         }
         catch
