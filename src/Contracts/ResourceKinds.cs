@@ -1,0 +1,133 @@
+using System.Collections.Frozen;
+using Fluid.Aspire.Contracts.Datasets;
+using Fluid.Aspire.Contracts.Operations;
+using Fluid.Aspire.Contracts.Runtimes;
+
+namespace Fluid.Aspire.Contracts;
+
+/// <summary>How a kind's <c>metadata.name</c> must look, following Kubernetes.</summary>
+public enum NameFormat
+{
+    /// <summary>At most 63 characters of <c>[a-z0-9-]</c>: for names that become host names, label values or pod names.</summary>
+    DnsLabel,
+
+    /// <summary>At most 253 characters, dot-separated DNS-1123 labels: Kubernetes' rule for most objects.</summary>
+    DnsSubdomain,
+}
+
+/// <summary>One kind of the API: its identity, its plural (as in URLs and <c>kubectl get datasets</c>) and its class.</summary>
+public sealed class ResourceKind
+{
+    private readonly Func<Resource> _create;
+
+    internal ResourceKind(string apiVersion, string kind, string plural, Type type, Func<Resource> create, NameFormat nameFormat, bool isOperation)
+    {
+        ApiVersion = apiVersion;
+        Kind = kind;
+        Plural = plural;
+        Type = type;
+        _create = create;
+        NameFormat = nameFormat;
+        IsOperation = isOperation;
+    }
+
+    /// <summary><c>group/version</c>, or just <c>version</c> for Kubernetes' core group.</summary>
+    public string ApiVersion { get; }
+
+    /// <summary>The API group; empty for Kubernetes' core group.</summary>
+    public string Group => ApiVersion.Contains('/', StringComparison.Ordinal) ? ApiVersion[..ApiVersion.IndexOf('/', StringComparison.Ordinal)] : "";
+
+    /// <summary>The kind, e.g. <c>Dataset</c>.</summary>
+    public string Kind { get; }
+
+    /// <summary>The lower-case plural, e.g. <c>datasets</c>: the resource name in URLs, store keys and CRD names.</summary>
+    public string Plural { get; }
+
+    /// <summary>The lower-case singular, e.g. <c>dataset</c>.</summary>
+    public string Singular => Kind.ToLowerInvariant();
+
+    /// <summary>The .NET class.</summary>
+    public Type Type { get; }
+
+    /// <summary>The rule for <c>metadata.name</c>.</summary>
+    public NameFormat NameFormat { get; }
+
+    /// <summary>True for data operations (a step of a flow), which <c>runAfter</c> may name.</summary>
+    public bool IsOperation { get; }
+
+    /// <summary>True when this project defines the kind (and the Kubernetes publisher must emit a CRD for it).</summary>
+    public bool IsCustom => Group == ResourceKinds.Group;
+
+    /// <summary>A new, empty object of this kind, with apiVersion and kind set.</summary>
+    public Resource CreateEmpty() => _create();
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Kind}.{(Group.Length == 0 ? "core" : Group)} ({Plural})";
+}
+
+/// <summary>The registry of kinds: lookup by kind, plural or class, and empty instances.</summary>
+public static class ResourceKinds
+{
+    /// <summary>The API group of this project's kinds.</summary>
+    public const string Group = "data.fluid-aspire.io";
+
+    /// <summary>The version of this project's kinds. Alpha: fields may still change without conversion.</summary>
+    public const string Version = "v1alpha1";
+
+    /// <summary>The apiVersion of this project's kinds.</summary>
+    public const string ApiVersion = Group + "/" + Version;
+
+    /// <summary>Kubernetes' core apiVersion, which <see cref="Event"/> uses.</summary>
+    public const string CoreApiVersion = "v1";
+
+    /// <summary>Where data comes from and how it is cached.</summary>
+    public static ResourceKind Dataset { get; } = new(ApiVersion, nameof(Dataset), "datasets", typeof(Dataset), () => new Dataset(), NameFormat.DnsLabel, isOperation: false);
+
+    /// <summary>The object-store cache bound to the dataset of the same name.</summary>
+    public static ResourceKind ObjectStoreRuntime { get; } = new(ApiVersion, nameof(ObjectStoreRuntime), "objectstoreruntimes", typeof(ObjectStoreRuntime), () => new ObjectStoreRuntime(), NameFormat.DnsLabel, isOperation: false);
+
+    /// <summary>A processing step run near its data.</summary>
+    public static ResourceKind DataProcess { get; } = new(ApiVersion, nameof(DataProcess), "dataprocesses", typeof(DataProcess), () => new DataProcess(), NameFormat.DnsLabel, isOperation: true);
+
+    /// <summary>Something that happened to an object. Named like Kubernetes' (<c>&lt;object&gt;.&lt;hex&gt;</c>), so a subdomain.</summary>
+    public static ResourceKind Event { get; } = new(CoreApiVersion, nameof(Event), "events", typeof(Event), () => new Event(), NameFormat.DnsSubdomain, isOperation: false);
+
+    /// <summary>Every kind, in a stable order.</summary>
+    public static IReadOnlyList<ResourceKind> All { get; } = [Dataset, ObjectStoreRuntime, DataProcess, Event];
+
+    /// <summary>The kinds that are data operations.</summary>
+    public static IReadOnlyList<ResourceKind> Operations { get; } = [.. All.Where(k => k.IsOperation)];
+
+    private static readonly FrozenDictionary<string, ResourceKind> ByKind = All.ToFrozenDictionary(k => k.Kind, StringComparer.Ordinal);
+    private static readonly FrozenDictionary<string, ResourceKind> ByPlural = All.ToFrozenDictionary(k => k.Plural, StringComparer.Ordinal);
+    private static readonly FrozenDictionary<Type, ResourceKind> ByType = All.ToFrozenDictionary(k => k.Type);
+
+    /// <summary>The kind called <paramref name="kind"/> (case-sensitive, as in manifests), or null.</summary>
+    public static ResourceKind? FindByKind(string kind) => ByKind.GetValueOrDefault(kind);
+
+    /// <summary>The kind whose plural is <paramref name="plural"/>, e.g. <c>datasets</c>, or null.</summary>
+    public static ResourceKind? FindByPlural(string plural) => ByPlural.GetValueOrDefault(plural);
+
+    /// <summary>The kind called <paramref name="kind"/>.</summary>
+    /// <exception cref="KeyNotFoundException">No such kind; the message lists the known ones.</exception>
+    public static ResourceKind GetByKind(string kind) =>
+        FindByKind(kind) ?? throw new KeyNotFoundException($"The kind '{kind}' is not known; use one of {string.Join(", ", All.Select(k => k.Kind))}.");
+
+    /// <summary>The kind whose plural is <paramref name="plural"/>.</summary>
+    /// <exception cref="KeyNotFoundException">No such plural; the message lists the known ones.</exception>
+    public static ResourceKind GetByPlural(string plural) =>
+        FindByPlural(plural) ?? throw new KeyNotFoundException($"'{plural}' is not a known resource; use one of {string.Join(", ", All.Select(k => k.Plural))}.");
+
+    /// <summary>The kind of the class <paramref name="type"/>.</summary>
+    /// <exception cref="KeyNotFoundException">The class is not a registered kind.</exception>
+    public static ResourceKind Of(Type type) =>
+        ByType.GetValueOrDefault(type) ?? throw new KeyNotFoundException($"{type} is not a registered kind; register it in {nameof(ResourceKinds)}.");
+
+    /// <summary>The kind of the class <typeparamref name="T"/>.</summary>
+    public static ResourceKind Of<T>()
+        where T : Resource => Of(typeof(T));
+
+    /// <summary>A new, empty object of the kind called <paramref name="kind"/>.</summary>
+    /// <exception cref="KeyNotFoundException">No such kind.</exception>
+    public static Resource Create(string kind) => GetByKind(kind).CreateEmpty();
+}

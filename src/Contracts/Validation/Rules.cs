@@ -1,0 +1,377 @@
+using System.Collections;
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using Cronos;
+
+namespace Fluid.Aspire.Contracts.Validation;
+
+/// <summary>
+/// A declarative rule on a property, checked by <see cref="ResourceValidator"/> and meant to be emitted as the
+/// matching OpenAPI constraint (minLength, pattern, minimum…) when the kinds become CRDs.
+/// </summary>
+/// <remarks>
+/// A rule only checks a value that is present; that a value must be present is <see cref="RequiredAttribute"/>'s
+/// rule. A rule for strings on a list of strings applies to each item.
+/// </remarks>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = true)]
+public abstract class FieldRuleAttribute : Attribute
+{
+    /// <summary>A good value, quoted in error messages; each rule has a sensible default.</summary>
+    public string? Example { get; set; }
+
+    /// <summary>What is wrong with <paramref name="value"/> (a present value), or null when it is fine.</summary>
+    public abstract string? Check(object value);
+
+    /// <summary>Reports problems of a present value at <paramref name="path"/>; lists of strings are checked item by item.</summary>
+    internal virtual void Apply(object value, string path, List<FieldError> errors)
+    {
+        if (value is IList list && value.GetType().IsGenericType && value.GetType().GetGenericArguments()[0] == typeof(string))
+        {
+            for (var i = 0; i < list.Count; i++)
+            {
+                if (list[i] is string item && Check(item) is { } itemProblem)
+                {
+                    errors.Add(new FieldError(FieldPath.Index(path, i), itemProblem));
+                }
+            }
+
+            return;
+        }
+
+        if (Check(value) is { } problem)
+        {
+            errors.Add(new FieldError(path, problem));
+        }
+    }
+
+    /// <summary><c>; e.g. X</c> with the configured or the default example.</summary>
+    private protected string ForExample(string fallback) => $"e.g. {Example ?? fallback}";
+}
+
+/// <summary>
+/// The value must be present: not null, not an empty string, not an empty list or map. Kubernetes does not tell an
+/// empty value from a missing one, and neither do we.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = true)]
+public sealed class RequiredAttribute : Attribute
+{
+    /// <summary>A good value, quoted in the error message.</summary>
+    public string? Example { get; set; }
+
+    /// <summary>True when <paramref name="value"/> counts as absent.</summary>
+    public static bool IsMissing(object? value) => value switch
+    {
+        null => true,
+        string text => text.Length == 0,
+        ICollection collection => collection.Count == 0,
+        _ => false,
+    };
+
+    /// <summary>The message for a missing value of <paramref name="type"/>.</summary>
+    internal string Message(Type type)
+    {
+        var enumType = Nullable.GetUnderlyingType(type) ?? type;
+        if (enumType.IsEnum)
+        {
+            return $"is required; use one of {string.Join(", ", Serialization.EnumNames.All(enumType))}.";
+        }
+
+        return Example is null ? "is required." : $"is required; e.g. {Example}.";
+    }
+}
+
+/// <summary>A DNS-1123 label: at most 63 characters of <c>[a-z0-9-]</c>, starting and ending with a letter or digit.</summary>
+public sealed class DnsLabelAttribute : FieldRuleAttribute
+{
+    /// <inheritdoc />
+    public override string? Check(object value) => Formats.DnsLabel((string)value, Example ?? "my-data");
+}
+
+/// <summary>A DNS-1123 subdomain: at most 253 characters, dot-separated DNS-1123 labels.</summary>
+public sealed class DnsSubdomainAttribute : FieldRuleAttribute
+{
+    /// <inheritdoc />
+    public override string? Check(object value) => Formats.DnsSubdomain((string)value, Example ?? "my-data.v1");
+}
+
+/// <summary>A qualified name, as label and annotation keys: an optional DNS subdomain and <c>/</c>, then at most 63 characters.</summary>
+public sealed class QualifiedNameAttribute : FieldRuleAttribute
+{
+    /// <inheritdoc />
+    public override string? Check(object value) => Formats.QualifiedName((string)value, Example ?? "example.com/my-key");
+}
+
+/// <summary>A map of labels: keys are qualified names, values are label values.</summary>
+public sealed class LabelsAttribute : FieldRuleAttribute
+{
+    /// <inheritdoc />
+    public override string? Check(object value) => null;
+
+    internal override void Apply(object value, string path, List<FieldError> errors)
+    {
+        foreach (var (key, text) in (IDictionary<string, string>)value)
+        {
+            if ((Formats.QualifiedName(key, "app.kubernetes.io/part-of") ?? Formats.LabelValue(text ?? "")) is { } problem)
+            {
+                errors.Add(new FieldError(FieldPath.Key(path, key), problem));
+            }
+        }
+    }
+}
+
+/// <summary>A map of annotations: keys are qualified names, and all of it fits in 256 KiB.</summary>
+public sealed class AnnotationsAttribute : FieldRuleAttribute
+{
+    /// <inheritdoc />
+    public override string? Check(object value)
+    {
+        var bytes = ((IDictionary<string, string>)value).Sum(pair => Encoding.UTF8.GetByteCount(pair.Key) + Encoding.UTF8.GetByteCount(pair.Value ?? ""));
+        return bytes > Formats.AnnotationsMaxBytes
+            ? $"the annotations take {bytes} bytes, more than the {Formats.AnnotationsMaxBytes} allowed; keep large data in an object or a ConfigMap and annotate a reference to it."
+            : null;
+    }
+
+    internal override void Apply(object value, string path, List<FieldError> errors)
+    {
+        foreach (var key in ((IDictionary<string, string>)value).Keys)
+        {
+            if (Formats.QualifiedName(key, "example.com/owner") is { } problem)
+            {
+                errors.Add(new FieldError(FieldPath.Key(path, key), problem));
+            }
+        }
+
+        base.Apply(value, path, errors);
+    }
+}
+
+/// <summary>A Kubernetes quantity such as <c>2Gi</c> (see <see cref="Contracts.Quantity"/>); not negative, and above zero when <see cref="Positive"/>.</summary>
+public sealed class QuantityAttribute : FieldRuleAttribute
+{
+    /// <summary>True when zero is not allowed either.</summary>
+    public bool Positive { get; set; }
+
+    /// <inheritdoc />
+    public override string? Check(object value)
+    {
+        if (!Quantity.TryParse((string)value, out var quantity, out var error))
+        {
+            return error;
+        }
+
+        return quantity.Value < 0 || (Positive && quantity.Value == 0)
+            ? $"'{value}' must be {(Positive ? "greater than zero" : "zero or more")}; {ForExample("2Gi")}."
+            : null;
+    }
+}
+
+/// <summary>A number, or a string holding a number, between <see cref="Minimum"/> and <see cref="Maximum"/> inclusive.</summary>
+public sealed class RangeAttribute : FieldRuleAttribute
+{
+    /// <summary>A range with an upper bound.</summary>
+    public RangeAttribute(double minimum, double maximum)
+    {
+        Minimum = minimum;
+        Maximum = maximum;
+    }
+
+    /// <summary>A lower bound only.</summary>
+    public RangeAttribute(double minimum)
+        : this(minimum, double.PositiveInfinity)
+    {
+    }
+
+    /// <summary>The smallest allowed value.</summary>
+    public double Minimum { get; }
+
+    /// <summary>The largest allowed value; infinity when there is none.</summary>
+    public double Maximum { get; }
+
+    /// <inheritdoc />
+    public override string? Check(object value)
+    {
+        double number;
+        if (value is string text)
+        {
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out number) || !double.IsFinite(number))
+            {
+                return $"'{text}' is not a number; {ForExample(Minimum.ToString(CultureInfo.InvariantCulture))}.";
+            }
+        }
+        else
+        {
+            number = Convert.ToDouble(value, CultureInfo.InvariantCulture);
+        }
+
+        if (number >= Minimum && number <= Maximum)
+        {
+            return null;
+        }
+
+        var got = Convert.ToString(value, CultureInfo.InvariantCulture);
+        return double.IsPositiveInfinity(Maximum)
+            ? string.Create(CultureInfo.InvariantCulture, $"must be at least {Minimum} (got {got}); {ForExample(Minimum.ToString(CultureInfo.InvariantCulture))}.")
+            : string.Create(CultureInfo.InvariantCulture, $"must be between {Minimum} and {Maximum} (got {got}); {ForExample(Maximum.ToString(CultureInfo.InvariantCulture))}.");
+    }
+}
+
+/// <summary>A string matching a regular expression; <see cref="Description"/> names the rule in messages.</summary>
+public sealed class PatternAttribute : FieldRuleAttribute
+{
+    private readonly Regex _regex;
+
+    /// <summary>A pattern, anchored by the caller (<c>^…$</c>), and what it means for people.</summary>
+    public PatternAttribute(string pattern, string description)
+    {
+        Pattern = pattern;
+        Description = description;
+        _regex = new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+    }
+
+    /// <summary>The regular expression (ECMAScript-compatible, as OpenAPI wants).</summary>
+    public string Pattern { get; }
+
+    /// <summary>What the pattern means, e.g. <c>a CamelCase word</c>.</summary>
+    public string Description { get; }
+
+    /// <inheritdoc />
+    public override string? Check(object value) =>
+        _regex.IsMatch((string)value) ? null : $"'{value}' is not {Description}; {ForExample("see the field's description")}.";
+}
+
+/// <summary>A URI whose scheme is one of <see cref="Schemes"/>; each scheme's own rules are checked by <see cref="ResourceValidator"/>.</summary>
+public sealed class SchemeAttribute : FieldRuleAttribute
+{
+    /// <summary>The allowed schemes, without <c>://</c>.</summary>
+    public SchemeAttribute(params string[] schemes)
+    {
+        Schemes = schemes;
+    }
+
+    /// <summary>The allowed schemes, without <c>://</c>.</summary>
+    public IReadOnlyList<string> Schemes { get; }
+
+    /// <inheritdoc />
+    public override string? Check(object value)
+    {
+        var text = (string)value;
+        return Schemes.Any(scheme => text.StartsWith(scheme + "://", StringComparison.Ordinal))
+            ? null
+            : $"'{text}' does not start with a supported scheme; use one of {string.Join(", ", Schemes.Select(s => s + "://"))}; {ForExample("s3://bucket/path")}.";
+    }
+}
+
+/// <summary>An absolute path: it starts with <c>/</c>.</summary>
+public sealed class AbsolutePathAttribute : FieldRuleAttribute
+{
+    /// <inheritdoc />
+    public override string? Check(object value) =>
+        ((string)value).StartsWith('/') ? null : $"'{value}' is not an absolute path; start it with '/', {ForExample("/data")}.";
+}
+
+/// <summary>A relative path that stays inside its root: no leading <c>/</c> and no <c>..</c> part.</summary>
+public sealed class RelativePathAttribute : FieldRuleAttribute
+{
+    /// <inheritdoc />
+    public override string? Check(object value)
+    {
+        var text = (string)value;
+        return text.StartsWith('/') || text.Split('/').Contains("..")
+            ? $"'{text}' must be a relative path that stays inside the dataset (no leading '/', no '..'); {ForExample("raw/2025")}."
+            : null;
+    }
+}
+
+/// <summary>A cron schedule: five fields (minute hour day-of-month month day-of-week) or a macro such as <c>@hourly</c>.</summary>
+public sealed class CronAttribute : FieldRuleAttribute
+{
+    /// <inheritdoc />
+    public override string? Check(object value)
+    {
+        try
+        {
+            _ = CronExpression.Parse((string)value, CronFormat.Standard);
+            return null;
+        }
+        catch (CronFormatException e)
+        {
+            // Cronos prefixes every reason with the same sentence; the reason after it is what helps.
+            var reason = e.Message.Replace("The given cron expression has an invalid format. ", "", StringComparison.Ordinal).TrimEnd('.');
+            return $"'{value}' is not a cron schedule ({reason}); write five fields, minute hour day-of-month month day-of-week, " +
+                $"or a macro such as @hourly; {ForExample("*/10 * * * *")}.";
+        }
+    }
+}
+
+/// <summary>An object-store object name: 1 to 253 characters, no spaces, not shaped like an object id.</summary>
+public sealed class ObjectNameAttribute : FieldRuleAttribute
+{
+    /// <inheritdoc />
+    public override string? Check(object value) => Formats.ObjectName((string)value);
+}
+
+/// <summary>
+/// In a list of objects, the property <see cref="Key"/> (a .NET property name) has a different value in each item,
+/// as a Kubernetes list-map (<c>x-kubernetes-list-map-keys</c>). Items without the key are not compared.
+/// </summary>
+public sealed class UniqueAttribute : FieldRuleAttribute
+{
+    /// <summary>The .NET name of the key property, e.g. <c>nameof(Mount.Name)</c>.</summary>
+    public UniqueAttribute(string key)
+    {
+        Key = key;
+    }
+
+    /// <summary>The .NET name of the key property.</summary>
+    public string Key { get; }
+
+    /// <inheritdoc />
+    public override string? Check(object value) => null;
+
+    internal override void Apply(object value, string path, List<FieldError> errors)
+    {
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        var items = (IList)value;
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (items[i] is not { } item)
+            {
+                continue;
+            }
+
+            var (jsonName, keyValue) = ResourceValidator.ReadProperty(item, Key);
+            var text = keyValue is Enum member ? Serialization.EnumNames.Of(member) : keyValue as string;
+            if (string.IsNullOrEmpty(text))
+            {
+                continue;
+            }
+
+            if (!seen.TryAdd(text, i))
+            {
+                errors.Add(new FieldError(FieldPath.Child(FieldPath.Index(path, i), jsonName),
+                    $"'{text}' is also the {jsonName} of item {seen[text]}; each item needs its own {jsonName}."));
+            }
+        }
+    }
+}
+
+/// <summary>
+/// Exactly one of the named properties (by their .NET names) is set: OpenAPI's <c>oneOf</c> of <c>required</c>
+/// alternatives, the usual CRD form of a union.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = true)]
+public sealed class OneOfAttribute : Attribute
+{
+    /// <summary>The .NET names of the alternatives.</summary>
+    public OneOfAttribute(params string[] properties)
+    {
+        Properties = properties;
+    }
+
+    /// <summary>The .NET names of the alternatives.</summary>
+    public IReadOnlyList<string> Properties { get; }
+
+    /// <summary>A good value, quoted in the error message.</summary>
+    public string? Example { get; set; }
+}

@@ -1,0 +1,103 @@
+namespace Fluid.Aspire.Contracts.Tests;
+
+public sealed class QuantityTests
+{
+    [Theory]
+    [InlineData("0", "0")]
+    [InlineData("65536", "65536")]
+    [InlineData("1Ki", "1024")]
+    [InlineData("512Mi", "536870912")]
+    [InlineData("2Gi", "2147483648")]
+    [InlineData("1.5Gi", "1610612736")]
+    [InlineData("1Ti", "1099511627776")]
+    [InlineData("1Pi", "1125899906842624")]
+    [InlineData("1Ei", "1152921504606846976")]
+    [InlineData("1k", "1000")]
+    [InlineData("1.5G", "1500000000")]
+    [InlineData("3M", "3000000")]
+    [InlineData("2T", "2000000000000")]
+    [InlineData("1P", "1000000000000000")]
+    [InlineData("1E", "1000000000000000000")]
+    [InlineData("500m", "0.5")]
+    [InlineData("250u", "0.00025")]
+    [InlineData("7n", "0.000000007")]
+    [InlineData("1e3", "1000")]
+    [InlineData("12E-1", "1.2")]
+    [InlineData(".5", "0.5")]
+    [InlineData("+2", "2")]
+    [InlineData("-1Gi", "-1073741824")]
+    public void Kubernetes_quantities_parse_to_their_exact_value(string text, string expected)
+    {
+        var quantity = Quantity.Parse(text);
+
+        Assert.Equal(decimal.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), quantity.Value);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("2GB")]
+    [InlineData("2gi")]
+    [InlineData("2K")]
+    [InlineData("Gi")]
+    [InlineData("1.2.3")]
+    [InlineData(" 2Gi")]
+    [InlineData("2 Gi")]
+    [InlineData("2Gi ")]
+    [InlineData("1e")]
+    [InlineData("0x10")]
+    public void Other_text_is_not_a_quantity_and_the_error_shows_the_forms(string text)
+    {
+        var error = Assert.Throws<FormatException>(() => Quantity.Parse(text));
+
+        Assert.Contains($"'{text}' is not a quantity", error.Message, StringComparison.Ordinal);
+        Assert.Contains("e.g. 2Gi, 512Mi, 1.5G or 500m", error.Message, StringComparison.Ordinal);
+        Assert.False(Quantity.TryParse(text, out _));
+    }
+
+    [Fact]
+    public void A_null_is_not_a_quantity()
+    {
+        Assert.False(Quantity.TryParse(null, out _));
+    }
+
+    [Theory]
+    [InlineData("99999999999999999999Ei")]
+    [InlineData("1e99")]
+    public void A_value_too_large_for_a_decimal_is_refused_not_thrown_as_overflow(string text)
+    {
+        Assert.False(Quantity.TryParse(text, out _, out var error));
+        Assert.Contains("too large", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bytes_and_millis_round_up_as_Kubernetes_does()
+    {
+        Assert.Equal(2L * 1024 * 1024 * 1024, Quantity.Parse("2Gi").ToInt64());
+        Assert.Equal(1, Quantity.Parse("100m").ToInt64());
+        Assert.Equal(500, Quantity.Parse("500m").ToMilli());
+        Assert.Equal(2000, Quantity.Parse("2").ToMilli());
+        Assert.Equal(1, Quantity.Parse("1u").ToMilli());
+    }
+
+    [Theory]
+    [InlineData("2147483648", "2Gi")]
+    [InlineData("1536Mi", "1536Mi")]
+    [InlineData("1000", "1000")]
+    [InlineData("500m", "0.5")]
+    [InlineData("0Gi", "0")]
+    public void ToString_picks_the_largest_exact_binary_suffix(string text, string expected)
+    {
+        Assert.Equal(expected, Quantity.Parse(text).ToString());
+    }
+
+    [Theory]
+    [InlineData(0, "0B")]
+    [InlineData(900, "900B")]
+    [InlineData(1536, "1.5KiB")]
+    [InlineData(512L * 1024 * 1024, "512MiB")]
+    [InlineData(1288490189, "1.2GiB")]
+    public void Byte_counts_are_shown_as_Fluid_shows_sizes(long bytes, string expected)
+    {
+        Assert.Equal(expected, Quantity.FormatBytes(bytes));
+    }
+}
