@@ -143,7 +143,7 @@ internal sealed class EtcdCatalog : BackgroundService, IObjectCatalog, IHealthCh
         {
             if (!TryResolveName(name, out id))
             {
-                var named = await GetAsync<NameEntry>(_keys.Name(name), cancellationToken);
+                var named = await GetAsync<NameEntry>(_keys.ForName(name), cancellationToken);
                 if (named is null)
                 {
                     return null;
@@ -153,18 +153,18 @@ internal sealed class EtcdCatalog : BackgroundService, IObjectCatalog, IHealthCh
             }
         }
 
-        return TryGetObject(id, out var meta) ? meta : await GetAsync<ObjectMeta>(_keys.Object(id), cancellationToken);
+        return TryGetObject(id, out var meta) ? meta : await GetAsync<ObjectMeta>(_keys.ForObject(id), cancellationToken);
     }
 
     public async Task PersistAsync(ObjectMeta meta, IReadOnlyCollection<string> names, CancellationToken cancellationToken)
     {
         var lease = await CurrentLeaseAsync(cancellationToken);
         var request = new TxnRequest();
-        request.Success.Add(Put(_keys.Object(meta.Id), meta, lease));
+        request.Success.Add(Put(_keys.ForObject(meta.Id), meta, lease));
         foreach (var name in names)
         {
-            request.Compare.Add(Absent(_keys.Name(name)));
-            request.Success.Add(Put(_keys.Name(name), new NameEntry(meta.Id), lease));
+            request.Compare.Add(Absent(_keys.ForName(name)));
+            request.Success.Add(Put(_keys.ForName(name), new NameEntry(meta.Id), lease));
         }
 
         var response = await CallAsync(() => _etcd.KeyValue.TxnAsync(request, cancellationToken: cancellationToken));
@@ -201,8 +201,8 @@ internal sealed class EtcdCatalog : BackgroundService, IObjectCatalog, IHealthCh
         var lease = meta.Instance == _instance ? await CurrentLeaseAsync(cancellationToken) : FindInstance(meta.Instance)?.LeaseId ?? 0;
         var request = new TxnRequest
         {
-            Compare = { Absent(_keys.Name(name)), Present(_keys.Object(id)) },
-            Success = { Put(_keys.Name(name), new NameEntry(id), lease) },
+            Compare = { Absent(_keys.ForName(name)), Present(_keys.ForObject(id)) },
+            Success = { Put(_keys.ForName(name), new NameEntry(id), lease) },
         };
         var response = await CallAsync(() => _etcd.KeyValue.TxnAsync(request, cancellationToken: cancellationToken));
         if (!response.Succeeded)
@@ -224,7 +224,7 @@ internal sealed class EtcdCatalog : BackgroundService, IObjectCatalog, IHealthCh
     public async Task DropNameAsync(string name, CancellationToken cancellationToken)
     {
         var response = await CallAsync(() => _etcd.KeyValue.DeleteRangeAsync(
-            new DeleteRangeRequest { Key = EtcdKeys.ToBytes(_keys.Name(name)) }, cancellationToken: cancellationToken));
+            new DeleteRangeRequest { Key = EtcdKeys.ToBytes(_keys.ForName(name)) }, cancellationToken: cancellationToken));
         if (response.Deleted == 0)
         {
             throw new ObjectStoreException(ObjectStoreErrorCode.NameNotFound, $"No object is named '{name}'.");
@@ -243,7 +243,7 @@ internal sealed class EtcdCatalog : BackgroundService, IObjectCatalog, IHealthCh
         {
             Success =
             {
-                new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = EtcdKeys.ToBytes(_keys.Object(id)) } },
+                new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = EtcdKeys.ToBytes(_keys.ForObject(id)) } },
                 new RequestOp
                 {
                     RequestDeleteRange = new DeleteRangeRequest
@@ -256,7 +256,7 @@ internal sealed class EtcdCatalog : BackgroundService, IObjectCatalog, IHealthCh
         };
         foreach (var name in NamesOf(id))
         {
-            request.Success.Add(new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = EtcdKeys.ToBytes(_keys.Name(name)) } });
+            request.Success.Add(new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = EtcdKeys.ToBytes(_keys.ForName(name)) } });
         }
 
         var response = await CallAsync(() => _etcd.KeyValue.TxnAsync(request, cancellationToken: cancellationToken));
@@ -276,7 +276,7 @@ internal sealed class EtcdCatalog : BackgroundService, IObjectCatalog, IHealthCh
     public async Task AddReplicaAsync(ObjectId id, CancellationToken cancellationToken)
     {
         var lease = await CurrentLeaseAsync(cancellationToken);
-        var key = _keys.Replica(id, _instance);
+        var key = _keys.ForReplica(id, _instance);
         var response = await CallAsync(() => _etcd.KeyValue.PutAsync(
             new PutRequest { Key = EtcdKeys.ToBytes(key), Value = ByteString.Empty, Lease = lease }, cancellationToken: cancellationToken));
         lock (_gate)
@@ -364,8 +364,8 @@ internal sealed class EtcdCatalog : BackgroundService, IObjectCatalog, IHealthCh
             var record = _endpoints.Describe(candidate, lease);
             var claim = await _etcd.KeyValue.TxnAsync(new TxnRequest
             {
-                Compare = { Absent(_keys.Instance(candidate)) },
-                Success = { Put(_keys.Instance(candidate), record, lease) },
+                Compare = { Absent(_keys.ForInstance(candidate)) },
+                Success = { Put(_keys.ForInstance(candidate), record, lease) },
             }, cancellationToken: cancellationToken);
             if (claim.Succeeded)
             {
@@ -384,11 +384,11 @@ internal sealed class EtcdCatalog : BackgroundService, IObjectCatalog, IHealthCh
         {
             operations =
             [
-                .. _ownObjects.Values.Select(meta => Put(_keys.Object(meta.Id), meta, lease)),
-                .. _ownNames.Select(name => Put(_keys.Name(name.Key), new NameEntry(name.Value), lease)),
+                .. _ownObjects.Values.Select(meta => Put(_keys.ForObject(meta.Id), meta, lease)),
+                .. _ownNames.Select(name => Put(_keys.ForName(name.Key), new NameEntry(name.Value), lease)),
                 .. _ownReplicas.Select(id => new RequestOp
                 {
-                    RequestPut = new PutRequest { Key = EtcdKeys.ToBytes(_keys.Replica(id, _instance)), Value = ByteString.Empty, Lease = lease },
+                    RequestPut = new PutRequest { Key = EtcdKeys.ToBytes(_keys.ForReplica(id, _instance)), Value = ByteString.Empty, Lease = lease },
                 }),
             ];
         }
@@ -570,7 +570,7 @@ internal sealed class EtcdCatalog : BackgroundService, IObjectCatalog, IHealthCh
     {
         foreach (var name in names)
         {
-            if (await GetAsync<NameEntry>(_keys.Name(name), cancellationToken) is { } holder)
+            if (await GetAsync<NameEntry>(_keys.ForName(name), cancellationToken) is { } holder)
             {
                 return new ObjectStoreException(ObjectStoreErrorCode.NameTaken,
                     $"The name '{name}' is taken cluster-wide by {holder.Id}; drop it first or choose another.");

@@ -3,19 +3,6 @@ using Fluid.Aspire.ObjectStore.Objects;
 
 namespace Fluid.Aspire.ObjectStore.Cluster;
 
-/// <summary>A live instance of the object store, as it registers itself.</summary>
-public sealed record InstanceRecord(
-    int Instance,
-    string Node,
-    IReadOnlyDictionary<string, string> Labels,
-    string IpcSocket,
-    string RpcEndpoint,
-    string BulkEndpoint,
-    long Capacity,
-    string Host,
-    int ProcessId,
-    DateTimeOffset StartedAt,
-    long LeaseId);
 
 /// <summary>
 /// The cluster's view of objects: which are persisted, their global names, where copies are, and which instances

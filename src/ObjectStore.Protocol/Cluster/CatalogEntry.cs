@@ -1,13 +1,12 @@
 using System.Globalization;
 using System.Text.Json;
-using Fluid.Aspire.Cluster;
 using Fluid.Aspire.ObjectStore.Objects;
 using Google.Protobuf;
 
 namespace Fluid.Aspire.ObjectStore.Cluster;
 
 /// <summary>One key of the object store's etcd layout, decoded.</summary>
-internal abstract record CatalogEntry
+public abstract record CatalogEntry
 {
     /// <summary>Reads a key under <see cref="ObjectStoreKeys.Root"/>; unknown keys are a <see cref="FormatException"/>.</summary>
     public static CatalogEntry Decode(ObjectStoreKeys keys, string key, ByteString value)
@@ -41,13 +40,13 @@ internal abstract record CatalogEntry
     }
 
     private static T Json<T>(ByteString value) =>
-        JsonSerializer.Deserialize<T>(value.Span, ClusterJson.Options) ?? throw new FormatException("the value is JSON null");
+        JsonSerializer.Deserialize<T>(value.Span, ObjectStoreJson.Options) ?? throw new FormatException("the value is JSON null");
 }
 
-internal sealed record InstanceEntry(InstanceRecord Record) : CatalogEntry;
+public sealed record InstanceEntry(InstanceRecord Record) : CatalogEntry;
 
-internal sealed record ObjectEntry(ObjectMeta Meta) : CatalogEntry;
+public sealed record ObjectEntry(ObjectMeta Meta) : CatalogEntry;
 
-internal sealed record NameKey(string Name, ObjectId Id) : CatalogEntry;
+public sealed record NameKey(string Name, ObjectId Id) : CatalogEntry;
 
-internal sealed record ReplicaKey(ObjectId Id, int Instance) : CatalogEntry;
+public sealed record ReplicaKey(ObjectId Id, int Instance) : CatalogEntry;

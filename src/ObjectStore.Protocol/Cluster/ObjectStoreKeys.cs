@@ -7,7 +7,7 @@ namespace Fluid.Aspire.ObjectStore.Cluster;
 /// <c>objectstore/instances/{n}</c>, <c>objectstore/objects/{id}</c>, <c>objectstore/names/{name}</c>,
 /// <c>objectstore/replicas/{id}/{n}</c>. Every key lives under the lease of the instance it belongs to.
 /// </summary>
-internal sealed class ObjectStoreKeys(string prefix)
+public sealed class ObjectStoreKeys(string prefix)
 {
     public string Root { get; } = $"{prefix}/objectstore/";
 
@@ -19,16 +19,16 @@ internal sealed class ObjectStoreKeys(string prefix)
 
     public string Replicas => Root + "replicas/";
 
-    public string Instance(int instance) => Instances + instance.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    public string ForInstance(int instance) => Instances + instance.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    public string Object(ObjectId id) => Objects + id;
+    public string ForObject(ObjectId id) => Objects + id;
 
-    public string Name(string name) => Names + name;
+    public string ForName(string name) => Names + name;
 
     public string ReplicasOf(ObjectId id) => $"{Replicas}{id}/";
 
-    public string Replica(ObjectId id, int instance) => ReplicasOf(id) + instance.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    public string ForReplica(ObjectId id, int instance) => ReplicasOf(id) + instance.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>The value of a name key: the object it names.</summary>
-internal sealed record NameEntry(ObjectId Id);
+public sealed record NameEntry(ObjectId Id);
