@@ -27,6 +27,9 @@ public sealed class NodeDirectory : BackgroundService, IHealthCheck
         _watcher.Changed += OnChanged;
     }
 
+    /// <summary>Raised after every change of a node's members, from the watch loop.</summary>
+    public event Action? Changed;
+
     /// <summary>Completes once the view has been loaded from etcd.</summary>
     public Task Synced => _watcher.FirstSync;
 
@@ -41,6 +44,12 @@ public sealed class NodeDirectory : BackgroundService, IHealthCheck
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => _watcher.RunAsync(stoppingToken);
 
     private void OnChanged(PrefixChange<NodeMember> change)
+    {
+        Log(change);
+        Changed?.Invoke();
+    }
+
+    private void Log(PrefixChange<NodeMember> change)
     {
         switch (change.Kind)
         {

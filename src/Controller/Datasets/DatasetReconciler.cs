@@ -1,0 +1,155 @@
+using Fluid.Aspire.Contracts;
+using Fluid.Aspire.Contracts.Datasets;
+using Fluid.Aspire.Contracts.Operations;
+using Fluid.Aspire.Contracts.Runtimes;
+using Fluid.Aspire.Contracts.Store;
+using Fluid.Aspire.Controller.Reconciliation;
+
+namespace Fluid.Aspire.Controller.Datasets;
+
+/// <summary>
+/// A dataset's status follows its runtime (Bound once the runtime is ready) and its data (size and file count of
+/// local mounts); on deletion, everything it owns goes first: the objects its steps put, its steps and its runtime.
+/// </summary>
+public sealed class DatasetReconciler(ControlPlaneState state) : IReconciler<Dataset>
+{
+    private const string BoundCondition = "Bound";
+
+    public async Task<TimeSpan?> ReconcileAsync(string key, Dataset? dataset, CancellationToken cancellationToken)
+    {
+        if (dataset is null)
+        {
+            return null;
+        }
+
+        if (dataset.Metadata.DeletionTimestamp is not null)
+        {
+            await CleanUpAsync(dataset, cancellationToken);
+            return null;
+        }
+
+        if (!dataset.Metadata.Finalizers.Contains(ControlPlaneState.Finalizer))
+        {
+            var claimed = dataset.Clone();
+            claimed.Metadata.Finalizers.Add(ControlPlaneState.Finalizer);
+            await state.Store.UpdateAsync(claimed, cancellationToken);
+            return null;
+        }
+
+        var runtime = state.Runtimes.Get(key);
+        var updated = dataset.Clone();
+        var status = updated.Status;
+        var now = state.Clock.GetUtcNow();
+        status.Runtimes = runtime is null
+            ? []
+            : [new RuntimeReference { Name = runtime.Metadata.Name, Namespace = runtime.Metadata.Namespace, Category = RuntimeReference.AccelerateCategory, Type = "objectstore" }];
+        (status.Phase, var reason, var message) = runtime switch
+        {
+            null => (DatasetPhase.NotBound, "NoRuntime", "No runtime is bound; bind one (dataset.BindRuntimeAsync, or an ObjectStoreRuntime of the same name)."),
+            { Status.Phase: RuntimePhase.Ready } => (DatasetPhase.Bound, "RuntimeReady", $"Bound to ObjectStoreRuntime {runtime.Metadata.Name}: {runtime.Status.ReadyWorkers} worker(s) ready."),
+            _ => (DatasetPhase.NotBound, "RuntimeNotReady", runtime.Status.Conditions.FirstOrDefault()?.Message ?? "The runtime's workers are not ready yet."),
+        };
+        status.Conditions.Set(new Condition
+        {
+            Type = BoundCondition,
+            Status = status.Phase == DatasetPhase.Bound ? ConditionStatus.True : ConditionStatus.False,
+            Reason = reason,
+            Message = message,
+            ObservedGeneration = dataset.Metadata.Generation,
+        }, now);
+        var (bytes, files) = MeasureLocalMounts(dataset);
+        if (bytes is not null)
+        {
+            status.UfsTotal = Quantity.FormatBytes(bytes.Value);
+            status.FileNum = files;
+        }
+
+        if (runtime is not null)
+        {
+            status.CacheStates ??= new CacheStates();
+            status.CacheStates.Cached = Quantity.FormatBytes(runtime.Status.MemoryUsed);
+            status.CacheStates.CacheCapacity = Quantity.FormatBytes(runtime.Status.MemoryCapacity);
+            status.CacheStates.CachedPercentage = CacheStates.FormatPercentage(runtime.Status.MemoryUsed, bytes);
+        }
+
+        await state.Store.WriteStatusIfChangedAsync(dataset, updated, d => d.Status, cancellationToken);
+        if (dataset.Status.Phase != status.Phase)
+        {
+            await state.Events.NormalAsync(dataset, status.Phase == DatasetPhase.Bound ? "Bound" : "NotBound", message, cancellationToken);
+        }
+
+        return null;
+    }
+
+    /// <summary>Size and file count of the dataset's local:// mounts; null when it has none.</summary>
+    private static (long? Bytes, long? Files) MeasureLocalMounts(Dataset dataset)
+    {
+        long bytes = 0;
+        long files = 0;
+        var any = false;
+        foreach (var mount in dataset.Spec.Mounts)
+        {
+            if (!mount.MountPoint.StartsWith("local://", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            any = true;
+            var path = mount.MountPoint["local://".Length..];
+            if (File.Exists(path))
+            {
+                bytes += new FileInfo(path).Length;
+                files++;
+            }
+            else if (Directory.Exists(path))
+            {
+                foreach (var file in new DirectoryInfo(path).EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true }))
+                {
+                    bytes += file.Length;
+                    files++;
+                }
+            }
+        }
+
+        return any ? (bytes, files) : (null, null);
+    }
+
+    private async Task CleanUpAsync(Dataset dataset, CancellationToken cancellationToken)
+    {
+        if (!dataset.Metadata.Finalizers.Contains(ControlPlaneState.Finalizer))
+        {
+            return;
+        }
+
+        var ns = dataset.Metadata.Namespace;
+        var name = dataset.Metadata.Name;
+        foreach (var step in state.Processes.List().Where(p => p.Metadata.Namespace == ns && p.Spec.Dataset?.Name == name))
+        {
+            await DeleteIfPresentAsync<DataProcess>(step.Metadata.Name, ns, cancellationToken);
+        }
+
+        if (state.Runtimes.Get(Runtime.ResourceKeys.Of(ns, name)) is not null)
+        {
+            await DeleteIfPresentAsync<ObjectStoreRuntime>(name, ns, cancellationToken);
+        }
+
+        var objects = await state.ObjectStores.DeleteLabelledAsync(ControlPlaneState.DatasetLabel, ControlPlaneState.DatasetLabelValue(ns, name), cancellationToken);
+        await state.Events.NormalAsync(dataset, "CleanedUp", $"Deleted {objects} object(s) of the dataset from the object stores, its steps and its runtime.", cancellationToken);
+        var released = dataset.Clone();
+        released.Metadata.Finalizers.Remove(ControlPlaneState.Finalizer);
+        await state.Store.UpdateAsync(released, cancellationToken);
+    }
+
+    private async Task DeleteIfPresentAsync<T>(string name, string ns, CancellationToken cancellationToken)
+        where T : Resource
+    {
+        try
+        {
+            await state.Store.DeleteAsync<T>(name, ns, cancellationToken);
+        }
+        catch (ResourceNotFoundException)
+        {
+            // Gone already.
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using System.Globalization;
+using Fluid.Aspire.Contracts;
+using Fluid.Aspire.Contracts.Store;
+
+namespace Fluid.Aspire.Controller.Events;
+
+/// <summary>
+/// Records what happened to a resource as Events (Kubernetes' shape), which <c>fluid describe</c> shows. A repeat
+/// of the same reason and message bumps the count of the existing event instead of adding one. Failing to record
+/// never fails the reconcile that records.
+/// </summary>
+public sealed class EventRecorder(IResourceStore store, TimeProvider clock, ILogger<EventRecorder> logger)
+{
+    private const string Component = "fluid-controller";
+
+    public Task NormalAsync(Resource about, string reason, string message, CancellationToken cancellationToken) =>
+        RecordAsync(about, EventType.Normal, reason, message, cancellationToken);
+
+    public Task WarningAsync(Resource about, string reason, string message, CancellationToken cancellationToken) =>
+        RecordAsync(about, EventType.Warning, reason, message, cancellationToken);
+
+    /// <summary>The events of a resource, oldest first.</summary>
+    public async Task<IReadOnlyList<Event>> ListAsync(Resource about, CancellationToken cancellationToken)
+    {
+        var events = await store.ListAsync<Event>(about.Metadata.Namespace, cancellationToken: cancellationToken);
+        return [.. events.Items
+            .Where(e => e.InvolvedObject.Kind == about.Kind && e.InvolvedObject.Name == about.Metadata.Name)
+            .OrderBy(e => e.FirstTimestamp)];
+    }
+
+    private async Task RecordAsync(Resource about, EventType type, string reason, string message, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        try
+        {
+            var existing = (await ListAsync(about, cancellationToken))
+                .LastOrDefault(e => e.Reason == reason && e.Message == message && e.InvolvedObject.Uid == about.Metadata.Uid);
+            if (existing is not null)
+            {
+                existing.Count++;
+                existing.LastTimestamp = now;
+                await store.UpdateAsync(existing, cancellationToken);
+                return;
+            }
+
+            await store.CreateAsync(new Event
+            {
+                Metadata = new ObjectMeta
+                {
+                    Name = string.Create(CultureInfo.InvariantCulture, $"{about.Metadata.Name}.{now.UtcTicks:x}{Random.Shared.Next(0x1000):x3}"),
+                    Namespace = about.Metadata.Namespace,
+                },
+                InvolvedObject = ObjectReference.To(about),
+                Type = type,
+                Reason = reason,
+                Message = message,
+                FirstTimestamp = now,
+                LastTimestamp = now,
+                Source = new EventSource { Component = Component },
+            }, cancellationToken);
+        }
+        catch (ResourceStoreException ex)
+        {
+            logger.LogWarning("Could not record the event {Reason} of {Resource}: {Problem}", reason, about, ex.Message);
+        }
+
+        logger.Log(type == EventType.Warning ? LogLevel.Warning : LogLevel.Information, "{Resource}: {Reason}: {Message}", about, reason, message);
+    }
+}

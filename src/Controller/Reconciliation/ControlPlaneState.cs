@@ -1,0 +1,44 @@
+using Fluid.Aspire.Cluster.Membership;
+using Fluid.Aspire.Contracts.Datasets;
+using Fluid.Aspire.Contracts.Operations;
+using Fluid.Aspire.Contracts.Runtimes;
+using Fluid.Aspire.Contracts.Store;
+using Fluid.Aspire.Controller.Events;
+using Fluid.Aspire.Controller.ObjectStores;
+using Fluid.Aspire.Controller.Runtime;
+
+namespace Fluid.Aspire.Controller.Reconciliation;
+
+/// <summary>What every reconciler reads and writes: the store, the caches of each kind, the nodes, the object stores.</summary>
+public sealed class ControlPlaneState(
+    IResourceStore store,
+    NodeDirectory nodes,
+    ObjectStoreView objectStores,
+    EventRecorder events,
+    TimeProvider clock,
+    ILoggerFactory loggers)
+{
+    /// <summary>The finalizer the controller puts on what it must clean up after.</summary>
+    public const string Finalizer = "data.fluid-aspire.io/controller";
+
+    /// <summary>The label of objects, steps and runtimes that belong to a dataset: <c>{namespace}.{name}</c>.</summary>
+    public const string DatasetLabel = "fluid.io/dataset";
+
+    public IResourceStore Store { get; } = store;
+
+    public NodeDirectory Nodes { get; } = nodes;
+
+    public ObjectStoreView ObjectStores { get; } = objectStores;
+
+    public EventRecorder Events { get; } = events;
+
+    public TimeProvider Clock { get; } = clock;
+
+    public Informer<Dataset> Datasets { get; } = new(store, loggers.CreateLogger<Informer<Dataset>>());
+
+    public Informer<ObjectStoreRuntime> Runtimes { get; } = new(store, loggers.CreateLogger<Informer<ObjectStoreRuntime>>());
+
+    public Informer<DataProcess> Processes { get; } = new(store, loggers.CreateLogger<Informer<DataProcess>>());
+
+    public static string DatasetLabelValue(string namespaceName, string name) => $"{namespaceName}.{name}";
+}

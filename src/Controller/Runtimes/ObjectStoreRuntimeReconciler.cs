@@ -1,0 +1,140 @@
+using Fluid.Aspire.Cluster.Membership;
+using Fluid.Aspire.Contracts;
+using Fluid.Aspire.Contracts.Runtimes;
+using Fluid.Aspire.Controller.Reconciliation;
+using Fluid.Aspire.ObjectStore.Cluster;
+
+namespace Fluid.Aspire.Controller.Runtimes;
+
+/// <summary>
+/// Places an object store runtime's workers: on ready nodes whose object store can hold the memory quota, that
+/// match the dataset's node affinity and the runtime's node selector, as many as <c>replicas</c>. Its status
+/// counts the workers and adds up their memory; the dataset is Bound once they are all ready.
+/// </summary>
+public sealed class ObjectStoreRuntimeReconciler(ControlPlaneState state) : IReconciler<ObjectStoreRuntime>
+{
+    private const string ReadyCondition = "Ready";
+
+    public async Task<TimeSpan?> ReconcileAsync(string key, ObjectStoreRuntime? runtime, CancellationToken cancellationToken)
+    {
+        if (runtime is null || runtime.Metadata.DeletionTimestamp is not null)
+        {
+            return null;
+        }
+
+        var dataset = state.Datasets.Get(key);
+        var updated = runtime.Clone();
+        var status = updated.Status;
+        var now = state.Clock.GetUtcNow();
+        if (dataset is null)
+        {
+            Report(status, 0, "DatasetNotFound",
+                $"No Dataset {runtime.Metadata.Namespace}/{runtime.Metadata.Name}: a runtime binds to the dataset of its own name; create that dataset.", now);
+            await state.Store.WriteStatusIfChangedAsync(runtime, updated, r => r.Status, cancellationToken);
+            return null;
+        }
+
+        if (runtime.Metadata.OwnerReferences.Count == 0 && dataset.Metadata.Uid is not null)
+        {
+            // Owned by its dataset, so that deleting the dataset deletes the runtime too.
+            var owned = runtime.Clone();
+            owned.Metadata.OwnerReferences.Add(OwnerReference.ControlledBy(dataset));
+            await state.Store.UpdateAsync(owned, cancellationToken);
+            return null;
+        }
+
+        var quota = MemoryQuota(runtime);
+        var (workers, excluded) = PlaceWorkers(runtime, dataset, quota);
+        status.DesiredWorkers = runtime.Spec.Replicas;
+        status.CurrentWorkers = workers.Count;
+        status.Workers = workers;
+        status.MemoryUsed = workers.Sum(w => w.MemoryUsed);
+        status.MemoryCapacity = quota is { } perWorker ? perWorker * workers.Count : workers.Sum(w => w.MemoryCapacity);
+        var message = workers.Count == runtime.Spec.Replicas
+            ? $"{workers.Count} of {runtime.Spec.Replicas} worker(s) ready on {string.Join(", ", workers.Select(w => w.Node))}."
+            : $"{workers.Count} of {runtime.Spec.Replicas} worker(s) placed{(workers.Count == 0 ? "" : $" on {string.Join(", ", workers.Select(w => w.Node))}")}; " +
+                (excluded.Count == 0 ? "no node runs an object store yet." : string.Join("; ", excluded)) + ".";
+        Report(status, workers.Count, workers.Count == runtime.Spec.Replicas ? "WorkersReady" : "NotEnoughNodes", message, now);
+        var written = await state.Store.WriteStatusIfChangedAsync(runtime, updated, r => r.Status, cancellationToken);
+        if (written != runtime && runtime.Status.Phase != status.Phase)
+        {
+            await state.Events.NormalAsync(runtime, status.Phase.ToString()!, message, cancellationToken);
+        }
+
+        return null;
+    }
+
+    private static void Report(ObjectStoreRuntimeStatus status, int ready, string reason, string message, DateTimeOffset now)
+    {
+        status.ReadyWorkers = ready;
+        status.Phase = ready == 0 ? RuntimePhase.NotReady : ready >= status.DesiredWorkers ? RuntimePhase.Ready : RuntimePhase.PartialReady;
+        status.WorkerPhase = status.Phase;
+        status.Conditions.Set(new Condition
+        {
+            Type = ReadyCondition,
+            Status = status.Phase == RuntimePhase.Ready ? ConditionStatus.True : ConditionStatus.False,
+            Reason = reason,
+            Message = message,
+        }, now);
+    }
+
+    /// <summary>The memory quota of the MEM level, in bytes, if the runtime sets one.</summary>
+    private static long? MemoryQuota(ObjectStoreRuntime runtime) =>
+        runtime.Spec.TieredStore?.Levels.FirstOrDefault(l => l.MediumType is MediumType.Memory or null) is { Quota.Length: > 0 } level
+            ? (long)Quantity.Parse(level.Quota).Value
+            : null;
+
+    private (List<WorkerStatus> Workers, List<string> Excluded) PlaceWorkers(
+        ObjectStoreRuntime runtime, Contracts.Datasets.Dataset dataset, long? quota)
+    {
+        var instances = state.ObjectStores.Instances.ToDictionary(i => i.Node, StringComparer.Ordinal);
+        var candidates = new List<(ClusterNode Node, InstanceRecord Instance, long Free)>();
+        var excluded = new List<string>();
+        foreach (var node in state.Nodes.Nodes)
+        {
+            if (!instances.TryGetValue(node.Name, out var instance) || !node.Members.Any(m => m.Component == NodeComponents.ObjectStore))
+            {
+                excluded.Add($"{node.Name} runs no object store");
+                continue;
+            }
+
+            if (dataset.Spec.NodeAffinity is { } affinity && !affinity.Matches(node.Labels))
+            {
+                excluded.Add($"{node.Name} does not match the dataset's nodeAffinity");
+                continue;
+            }
+
+            if (runtime.Spec.Worker?.NodeSelector is { Count: > 0 } selector && !selector.All(s => node.Labels.TryGetValue(s.Key, out var v) && v == s.Value))
+            {
+                excluded.Add($"{node.Name} does not match spec.worker.nodeSelector");
+                continue;
+            }
+
+            var stats = state.ObjectStores.StatsOf(instance.Instance);
+            var capacity = stats?.Capacity ?? instance.Capacity;
+            if (quota is { } needed && needed > capacity)
+            {
+                excluded.Add($"{node.Name}'s object store holds {Quantity.FormatBytes(capacity)}, less than the quota of {Quantity.FormatBytes(needed)}");
+                continue;
+            }
+
+            candidates.Add((node, instance, capacity - (stats?.Used ?? 0)));
+        }
+
+        // Workers stay where they are while their node qualifies: moving one would move its cache.
+        var current = runtime.Status.Workers.Select(w => w.Node).ToHashSet(StringComparer.Ordinal);
+        var workers = candidates
+            .OrderByDescending(c => current.Contains(c.Node.Name)).ThenByDescending(c => c.Free).ThenBy(c => c.Node.Name, StringComparer.Ordinal)
+            .Take(runtime.Spec.Replicas)
+            .OrderBy(c => c.Node.Name, StringComparer.Ordinal)
+            .Select(c => new WorkerStatus
+            {
+                Node = c.Node.Name,
+                Instance = c.Instance.Instance,
+                MemoryUsed = state.ObjectStores.StatsOf(c.Instance.Instance)?.Used ?? 0,
+                MemoryCapacity = state.ObjectStores.StatsOf(c.Instance.Instance)?.Capacity ?? c.Instance.Capacity,
+            })
+            .ToList();
+        return (workers, excluded);
+    }
+}
