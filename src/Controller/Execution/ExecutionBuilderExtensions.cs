@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Options;
+
+namespace Fluid.Aspire.Controller.Execution;
+
+public static class ExecutionBuilderExtensions
+{
+    /// <summary>
+    /// Adds <see cref="LocalProcessExecutor"/> as the <see cref="IStepExecutor"/>, with its options from
+    /// <c>Fluid:Executor</c>, checked at start.
+    /// </summary>
+    public static IHostApplicationBuilder AddLocalStepExecutor(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<LocalExecutorOptions>()
+            .Bind(builder.Configuration.GetSection(LocalExecutorOptions.SectionName))
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<LocalExecutorOptions>, OptionsValidator>();
+        builder.Services.AddSingleton<LocalProcessExecutor>();
+        builder.Services.AddSingleton<IStepExecutor>(sp => sp.GetRequiredService<LocalProcessExecutor>());
+        return builder;
+    }
+
+    private sealed class OptionsValidator : IValidateOptions<LocalExecutorOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, LocalExecutorOptions options)
+        {
+            var problems = options.Validate().ToArray();
+            return problems.Length == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+        }
+    }
+}
