@@ -1,0 +1,106 @@
+using Fluid.Aspire.Cluster.Leadership;
+using Fluid.Aspire.Cluster.Membership;
+using Fluid.Aspire.Contracts.Datasets;
+using Fluid.Aspire.Contracts.Operations;
+using Fluid.Aspire.Contracts.Runtimes;
+using Fluid.Aspire.Contracts.Store;
+using Fluid.Aspire.Controller.Datasets;
+using Fluid.Aspire.Controller.Events;
+using Fluid.Aspire.Controller.Execution;
+using Fluid.Aspire.Controller.ObjectStores;
+using Fluid.Aspire.Controller.Operations;
+using Fluid.Aspire.Controller.Reconciliation;
+using Fluid.Aspire.Controller.Runtime;
+using Fluid.Aspire.Controller.Runtimes;
+using Fluid.Aspire.Controller.Scheduling;
+using Microsoft.Extensions.Options;
+
+namespace Fluid.Aspire.Controller;
+
+/// <summary>The controller's settings, section <c>Fluid:Controller</c>.</summary>
+public sealed class ControllerOptions
+{
+    public const string SectionName = "Fluid:Controller";
+
+    /// <summary>How long a dead leader keeps the others waiting; it steps down after two thirds of it without etcd.</summary>
+    public int LeaderLeaseSeconds { get; set; } = 10;
+
+    /// <summary>Parallel workers per kind: etcd writes need concurrency to be fast.</summary>
+    public int Workers { get; set; } = 16;
+}
+
+/// <summary>
+/// The reconcile loops of every kind, run only while this controller is the leader (an etcd lease), and wired
+/// together: a change of one kind wakes the resources of another kind that depend on it.
+/// </summary>
+public sealed class ControlPlane(
+    IResourceStore store,
+    NodeDirectory nodes,
+    ObjectStoreView objectStores,
+    EventRecorder events,
+    IStepExecutor executor,
+    StepScheduler scheduler,
+    LeaderElection election,
+    IOptions<ControllerOptions> options,
+    TimeProvider clock,
+    ILoggerFactory loggers) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await nodes.Synced.WaitAsync(stoppingToken);
+        await objectStores.Synced.WaitAsync(stoppingToken);
+        await election.RunAsync(LeadAsync, stoppingToken);
+    }
+
+    /// <summary>One term of leadership: fresh caches and loops, gone when leadership is.</summary>
+    private async Task LeadAsync(CancellationToken leading)
+    {
+        var state = new ControlPlaneState(store, nodes, objectStores, events, clock, loggers);
+        var workers = options.Value.Workers;
+        var processReconciler = new DataProcessReconciler(state, new StepPlanner(state, scheduler), executor, loggers.CreateLogger<DataProcessReconciler>());
+        using var datasets = new ControllerLoop<Dataset>(state.Datasets, new DatasetReconciler(state), workers, clock, loggers.CreateLogger("Fluid.Aspire.Controller.Datasets"));
+        using var runtimes = new ControllerLoop<ObjectStoreRuntime>(state.Runtimes, new ObjectStoreRuntimeReconciler(state), workers, clock, loggers.CreateLogger("Fluid.Aspire.Controller.Runtimes"));
+        using var processes = new ControllerLoop<DataProcess>(state.Processes, processReconciler, workers, clock, loggers.CreateLogger("Fluid.Aspire.Controller.Processes"));
+        processReconciler.Enqueue = processes.Enqueue;
+
+        state.Runtimes.Changed += (before, after) => datasets.Enqueue(ResourceKeys.Of((after ?? before)!));
+        state.Datasets.Changed += (before, after) =>
+        {
+            var dataset = (after ?? before)!;
+            var key = ResourceKeys.Of(dataset);
+            runtimes.Enqueue(key);
+            foreach (var step in state.Processes.List().Where(p => p.Spec.Dataset?.Name == dataset.Metadata.Name && p.Metadata.Namespace == dataset.Metadata.Namespace))
+            {
+                processes.Enqueue(ResourceKeys.Of(step));
+            }
+
+            if (after?.Status.Phase is { } phase && before?.Status.Phase != phase)
+            {
+                processReconciler.Trigger(
+                    p => p.Spec.OnEvent?.DatasetPhase is { } trigger && trigger.Name == dataset.Metadata.Name && trigger.Phase == phase
+                        && (trigger.Namespace ?? p.Metadata.Namespace) == dataset.Metadata.Namespace,
+                    $"dataset {dataset.Metadata.Name} became {phase}");
+            }
+        };
+        void OnNodes()
+        {
+            runtimes.EnqueueAll();
+            processes.EnqueueAll();
+        }
+
+        void OnName(string name) => processReconciler.Trigger(p => p.Spec.OnEvent?.ObjectPut == name, $"object '{name}' was put");
+        nodes.Changed += OnNodes;
+        objectStores.InstancesChanged += runtimes.EnqueueAll;
+        objectStores.NamePut += OnName;
+        try
+        {
+            await Task.WhenAll(datasets.RunAsync(leading), runtimes.RunAsync(leading), processes.RunAsync(leading));
+        }
+        finally
+        {
+            nodes.Changed -= OnNodes;
+            objectStores.InstancesChanged -= runtimes.EnqueueAll;
+            objectStores.NamePut -= OnName;
+        }
+    }
+}

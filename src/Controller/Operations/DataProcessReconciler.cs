@@ -1,0 +1,385 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Cronos;
+using Fluid.Aspire.Contracts;
+using Fluid.Aspire.Contracts.Datasets;
+using Fluid.Aspire.Contracts.Operations;
+using Fluid.Aspire.Contracts.Store;
+using Fluid.Aspire.Controller.Execution;
+using Fluid.Aspire.Controller.Reconciliation;
+using Fluid.Aspire.Controller.Runtime;
+
+namespace Fluid.Aspire.Controller.Operations;
+
+/// <summary>
+/// Runs DataProcess steps: each waits for the step it runs after to complete (and fails with it), for its dataset
+/// to be bound, and for a node; it is then launched next to its data, and its outcome goes into its status. Cron
+/// steps run again on their schedule, OnEvent steps when their event happens. Steps that outlive a controller are
+/// found again by the next one instead of being run twice.
+/// </summary>
+public sealed class DataProcessReconciler(
+    ControlPlaneState state, StepPlanner planner, IStepExecutor executor, ILogger<DataProcessReconciler> logger) : IReconciler<DataProcess>
+{
+    private const string AttemptInfo = "attempt";
+    private const string LogInfo = "logPath";
+    private const string TriggerInfo = "trigger";
+    private const string CompletedCondition = "Complete";
+    private const string WaitingCondition = "Waiting";
+    private static readonly TimeSpan RetryPlacement = TimeSpan.FromSeconds(3);
+
+    private readonly ConcurrentDictionary<string, StepExecution> _running = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _triggers = new(StringComparer.Ordinal);
+
+    /// <summary>Called with a step's key when something happens that it may be waiting for.</summary>
+    public Action<string> Enqueue { get; set; } = _ => { };
+
+    /// <summary>Records an event that OnEvent steps wait for, and wakes the steps that wait for it.</summary>
+    public void Trigger(Func<DataProcess, bool> waitsFor, string what)
+    {
+        foreach (var step in state.Processes.List().Where(p => p.Spec.Policy == OperationPolicy.OnEvent && waitsFor(p)))
+        {
+            var key = ResourceKeys.Of(step);
+            _triggers[key] = what;
+            Enqueue(key);
+        }
+    }
+
+    public async Task<TimeSpan?> ReconcileAsync(string key, DataProcess? step, CancellationToken cancellationToken)
+    {
+        if (step is null)
+        {
+            await CancelAsync(key, "deleted");
+            return null;
+        }
+
+        if (step.Metadata.DeletionTimestamp is not null)
+        {
+            await CancelAsync(key, "deleted");
+            if (step.Metadata.Finalizers.Contains(ControlPlaneState.Finalizer))
+            {
+                var released = step.Clone();
+                released.Metadata.Finalizers.Remove(ControlPlaneState.Finalizer);
+                await state.Store.UpdateAsync(released, cancellationToken);
+            }
+
+            return null;
+        }
+
+        if (!step.Metadata.Finalizers.Contains(ControlPlaneState.Finalizer))
+        {
+            // A step being deleted while it runs must be stopped first: the finalizer gives the controller that chance.
+            var claimed = step.Clone();
+            claimed.Metadata.Finalizers.Add(ControlPlaneState.Finalizer);
+            await state.Store.UpdateAsync(claimed, cancellationToken);
+            return null;
+        }
+
+        return step.Status.Phase switch
+        {
+            OperationPhase.Executing => await FollowAsync(key, step, cancellationToken),
+            OperationPhase.Complete or OperationPhase.Failed => await AfterFinishAsync(key, step, cancellationToken),
+            _ => await StartIfReadyAsync(key, step, cancellationToken),
+        };
+    }
+
+    private async Task<TimeSpan?> StartIfReadyAsync(string key, DataProcess step, CancellationToken cancellationToken)
+    {
+        var policy = step.Spec.Policy ?? OperationPolicy.Once;
+        if (policy == OperationPolicy.Cron && NextRun(step) is { } due && due > state.Clock.GetUtcNow())
+        {
+            return await WaitAsync(step, "Scheduled", $"Next run at {due:u} (schedule '{step.Spec.Schedule}').", due - state.Clock.GetUtcNow(), cancellationToken);
+        }
+
+        if (policy == OperationPolicy.OnEvent && !_triggers.ContainsKey(key))
+        {
+            return await WaitAsync(step, "WaitingForEvent", $"Runs when {Describe(step.Spec.OnEvent)}.", null, cancellationToken);
+        }
+
+        DataProcess? predecessor = null;
+        if (step.Spec.RunAfter is { } after)
+        {
+            predecessor = state.Processes.Get(ResourceKeys.Of(after.Namespace ?? step.Metadata.Namespace, after.Name));
+            switch (predecessor?.Status.Phase)
+            {
+                case null when predecessor is null:
+                    return await WaitAsync(step, "PredecessorNotFound",
+                        $"Runs after {after.Kind} {after.Name}, which does not exist (yet); create it, or fix spec.runAfter.", RetryPlacement * 3, cancellationToken);
+                case OperationPhase.Failed:
+                    return await FinishAsync(step, OperationPhase.Failed, null, "PredecessorFailed",
+                        $"{after.Kind} {after.Name}, which this step runs after, failed: {predecessor.Status.Conditions.Find(CompletedCondition)?.Message}",
+                        null, null, cancellationToken);
+                case OperationPhase.Complete:
+                    break;
+                default:
+                    return await WaitAsync(step, "WaitingForPredecessor", $"Waiting for {after.Kind} {after.Name} to complete.", null, cancellationToken);
+            }
+        }
+
+        var dataset = step.Spec.Dataset is { } reference
+            ? state.Datasets.Get(ResourceKeys.Of(reference.Namespace ?? step.Metadata.Namespace, reference.Name))
+            : null;
+        if (step.Spec.Dataset is { } wanted && dataset is null)
+        {
+            return await WaitAsync(step, "DatasetNotFound", $"Dataset {wanted.Name} does not exist; create it, or fix spec.dataset.name.", RetryPlacement * 3, cancellationToken);
+        }
+
+        if (dataset is not null && dataset.Status.Runtimes.Count > 0 && dataset.Status.Phase != DatasetPhase.Bound)
+        {
+            return await WaitAsync(step, "DatasetNotBound", $"Waiting for dataset {dataset.Metadata.Name} to be Bound (it is {dataset.Status.Phase}).", null, cancellationToken);
+        }
+
+        var decision = planner.Schedule(step, dataset, predecessor, RunningPerNode());
+        if (!decision.Scheduled)
+        {
+            var waiting = step.Clone();
+            waiting.Status.Scheduling = StepPlanner.Record(decision);
+            await SetWaitingAsync(step, waiting, "Unschedulable", decision.Reason, cancellationToken);
+            return RetryPlacement;
+        }
+
+        return await LaunchAsync(key, step, dataset, decision, cancellationToken);
+    }
+
+    private async Task<TimeSpan?> LaunchAsync(
+        string key, DataProcess step, Dataset? dataset, Scheduling.SchedulingDecision decision, CancellationToken cancellationToken)
+    {
+        var attempt = Attempt(step) + 1;
+        var launch = planner.Launch(step, dataset, decision.Node!, attempt);
+        if (launch.Validate().ToArray() is { Length: > 0 } problems)
+        {
+            return await FinishAsync(step, OperationPhase.Failed, null, "InvalidLaunch", string.Join(" ", problems), null, null, cancellationToken);
+        }
+
+        // Executing is written before the process starts: a controller that dies in between re-attaches, or runs
+        // the attempt again, but never loses track of a step that runs.
+        var executing = step.Clone();
+        var status = executing.Status;
+        status.Phase = OperationPhase.Executing;
+        status.NodeName = decision.Node;
+        status.Scheduling = StepPlanner.Record(decision);
+        status.LastScheduleTime = state.Clock.GetUtcNow();
+        status.ExitCode = null;
+        status.LogTail = null;
+        status.Duration = null;
+        status.Infos[AttemptInfo] = attempt.ToString(CultureInfo.InvariantCulture);
+        if (_triggers.TryRemove(key, out var trigger))
+        {
+            status.Infos[TriggerInfo] = trigger;
+        }
+
+        status.Conditions.Remove(WaitingCondition);
+        var written = await state.Store.UpdateStatusAsync(executing, cancellationToken);
+        await state.Events.NormalAsync(written, "Scheduled", $"Scheduled on {decision.Node}: {decision.Reason}", cancellationToken);
+        var execution = await executor.StartAsync(launch, CancellationToken.None);
+        Track(key, execution);
+        await state.Events.NormalAsync(written, "Started", $"Attempt {attempt} started on {decision.Node} (pid {execution.ProcessId}); log {execution.LogPath}.", cancellationToken);
+        return null;
+    }
+
+    private async Task<TimeSpan?> FollowAsync(string key, DataProcess step, CancellationToken cancellationToken)
+    {
+        if (!_running.TryGetValue(key, out var execution))
+        {
+            var dataset = step.Spec.Dataset is { } reference ? state.Datasets.Get(ResourceKeys.Of(reference.Namespace ?? step.Metadata.Namespace, reference.Name)) : null;
+            var launch = planner.Launch(step, dataset, step.Status.NodeName ?? "", Math.Max(1, Attempt(step)));
+            execution = await executor.TryReattachAsync(launch, cancellationToken);
+            if (execution is null)
+            {
+                // Written as Executing by a controller that died before it could start the process.
+                var reset = step.Clone();
+                reset.Status.Phase = OperationPhase.Pending;
+                await state.Store.UpdateStatusAsync(reset, cancellationToken);
+                return null;
+            }
+
+            logger.LogInformation("Re-attached to {Step}, started by an earlier controller (pid {Pid}).", step, execution.ProcessId);
+            Track(key, execution);
+        }
+
+        if (!execution.Completion.IsCompleted)
+        {
+            return null;
+        }
+
+        _running.TryRemove(key, out _);
+        var outcome = await execution.Completion;
+        if (outcome.Status == StepStatus.Lost)
+        {
+            await state.Events.WarningAsync(step, "Lost", $"Attempt {Attempt(step)} was lost ({outcome.Reason}); running the step again.", cancellationToken);
+            var again = step.Clone();
+            again.Status.Phase = OperationPhase.Pending;
+            await state.Store.UpdateStatusAsync(again, cancellationToken);
+            return null;
+        }
+
+        if (outcome.Status == StepStatus.Detached)
+        {
+            return null;
+        }
+
+        var tail = outcome.Succeeded ? null : string.Join('\n', outcome.LogTail);
+        return await FinishAsync(step, outcome.Succeeded ? OperationPhase.Complete : OperationPhase.Failed, outcome.ExitCode,
+            outcome.Succeeded ? "Succeeded" : outcome.Status.ToString(), outcome.Reason, tail, outcome.Duration, cancellationToken);
+    }
+
+    private async Task<TimeSpan?> AfterFinishAsync(string key, DataProcess step, CancellationToken cancellationToken)
+    {
+        var policy = step.Spec.Policy ?? OperationPolicy.Once;
+        var now = state.Clock.GetUtcNow();
+        if ((policy == OperationPolicy.Cron && NextRun(step) is { } due && due <= now) || (policy == OperationPolicy.OnEvent && _triggers.ContainsKey(key)))
+        {
+            var again = step.Clone();
+            again.Status.Phase = OperationPhase.Pending;
+            await state.Store.UpdateStatusAsync(again, cancellationToken);
+            return null;
+        }
+
+        var finishedAt = step.Status.Conditions.Find(CompletedCondition)?.LastTransitionTime;
+        if (step.Spec.TtlSecondsAfterFinished is { } ttl && finishedAt is { } finished)
+        {
+            var expiry = finished + TimeSpan.FromSeconds(ttl);
+            if (expiry <= now)
+            {
+                await state.Events.NormalAsync(step, "Expired", $"Deleted {ttl} s after it finished (ttlSecondsAfterFinished).", cancellationToken);
+                try
+                {
+                    await state.Store.DeleteAsync<DataProcess>(step.Metadata.Name, step.Metadata.Namespace, cancellationToken);
+                }
+                catch (ResourceNotFoundException)
+                {
+                    // Deleted meanwhile.
+                }
+
+                return null;
+            }
+
+            return Min(expiry - now, policy == OperationPolicy.Cron ? NextRun(step) - now : null);
+        }
+
+        return policy == OperationPolicy.Cron && NextRun(step) is { } next ? next - now : null;
+    }
+
+    private async Task<TimeSpan?> FinishAsync(
+        DataProcess step, OperationPhase phase, int? exitCode, string reason, string message, string? logTail, TimeSpan? duration, CancellationToken cancellationToken)
+    {
+        var finished = step.Clone();
+        var status = finished.Status;
+        var now = state.Clock.GetUtcNow();
+        status.Phase = phase;
+        status.ExitCode = exitCode;
+        status.LogTail = logTail;
+        status.Duration = duration;
+        if (phase == OperationPhase.Complete)
+        {
+            status.LastSuccessfulTime = now;
+        }
+
+        status.Conditions.Remove(WaitingCondition);
+        status.Conditions.Set(new Condition
+        {
+            Type = CompletedCondition,
+            Status = phase == OperationPhase.Complete ? ConditionStatus.True : ConditionStatus.False,
+            Reason = reason,
+            Message = message,
+        }, now);
+        status.Conditions.Find(CompletedCondition)!.LastTransitionTime = now;
+        var written = await state.Store.UpdateStatusAsync(finished, cancellationToken);
+        if (phase == OperationPhase.Complete)
+        {
+            await state.Events.NormalAsync(written, "Completed", $"{message} on {status.NodeName} in {duration?.TotalSeconds:0.###} s.", cancellationToken);
+        }
+        else
+        {
+            await state.Events.WarningAsync(written, "Failed", message, cancellationToken);
+        }
+
+        WakeDependents(step);
+        return null;
+    }
+
+    /// <summary>Records why a step waits, once; the step comes back when what it waits for changes, or after <paramref name="retry"/>.</summary>
+    private async Task<TimeSpan?> WaitAsync(DataProcess step, string reason, string message, TimeSpan? retry, CancellationToken cancellationToken)
+    {
+        await SetWaitingAsync(step, step.Clone(), reason, message, cancellationToken);
+        return retry;
+    }
+
+    private async Task SetWaitingAsync(DataProcess step, DataProcess waiting, string reason, string message, CancellationToken cancellationToken)
+    {
+        waiting.Status.Phase = OperationPhase.Pending;
+        var changed = waiting.Status.Conditions.Set(new Condition { Type = WaitingCondition, Status = ConditionStatus.True, Reason = reason, Message = message },
+            state.Clock.GetUtcNow());
+        var written = await state.Store.WriteStatusIfChangedAsync(step, waiting, p => p.Status, cancellationToken);
+        if (changed && written != step && reason is not ("WaitingForPredecessor" or "Scheduled"))
+        {
+            await state.Events.NormalAsync(written, reason, message, cancellationToken);
+        }
+    }
+
+    private void Track(string key, StepExecution execution)
+    {
+        _running[key] = execution;
+        _ = execution.Completion.ContinueWith(_ => Enqueue(key), TaskScheduler.Default);
+    }
+
+    private async Task CancelAsync(string key, string why)
+    {
+        if (_running.TryRemove(key, out var execution) && !execution.Completion.IsCompleted)
+        {
+            logger.LogInformation("Stopping {Step}: it was {Why}.", key, why);
+            await execution.CancelAsync();
+        }
+    }
+
+    private void WakeDependents(DataProcess step)
+    {
+        foreach (var dependent in state.Processes.List())
+        {
+            if (dependent.Spec.RunAfter is { } after && after.Name == step.Metadata.Name
+                && (after.Namespace ?? dependent.Metadata.Namespace) == step.Metadata.Namespace)
+            {
+                Enqueue(ResourceKeys.Of(dependent));
+            }
+        }
+    }
+
+    private Dictionary<string, int> RunningPerNode()
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var key in _running.Keys)
+        {
+            if (state.Processes.Get(key)?.Status.NodeName is { } node)
+            {
+                counts[node] = counts.GetValueOrDefault(node) + 1;
+            }
+        }
+
+        return counts;
+    }
+
+    /// <summary>The next time a Cron step is due: after its last run, or after it was created.</summary>
+    private static DateTimeOffset? NextRun(DataProcess step)
+    {
+        if (step.Spec.Schedule is not { Length: > 0 } schedule)
+        {
+            return null;
+        }
+
+        var from = step.Status.LastScheduleTime ?? step.Metadata.CreationTimestamp ?? DateTimeOffset.UtcNow;
+        var fields = schedule.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
+        var expression = CronExpression.Parse(schedule, fields == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard);
+        return expression.GetNextOccurrence(from, TimeZoneInfo.Utc);
+    }
+
+    private static int Attempt(DataProcess step) =>
+        step.Status.Infos.TryGetValue(AttemptInfo, out var attempt) && int.TryParse(attempt, CultureInfo.InvariantCulture, out var value) ? value : 0;
+
+    private static string Describe(OnEventTrigger? trigger) => trigger switch
+    {
+        { ObjectPut: { } name } => $"an object named '{name}' is put into the object store (persisted)",
+        { DatasetPhase: { } phase } => $"dataset {phase.Name} becomes {phase.Phase}",
+        _ => "its event happens",
+    };
+
+    private static TimeSpan? Min(TimeSpan? a, TimeSpan? b) => a is null ? b : b is null ? a : a < b ? a : b;
+}

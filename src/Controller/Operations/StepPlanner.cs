@@ -1,0 +1,132 @@
+using Fluid.Aspire.Cluster.Membership;
+using Fluid.Aspire.Contracts.Datasets;
+using Fluid.Aspire.Contracts.Operations;
+using Fluid.Aspire.Controller.Execution;
+using Fluid.Aspire.Controller.Reconciliation;
+using Fluid.Aspire.Controller.Scheduling;
+using Contract = Fluid.Aspire.Contracts;
+using ContractOps = Fluid.Aspire.Contracts.Operations;
+
+namespace Fluid.Aspire.Controller.Operations;
+
+/// <summary>
+/// Turns a DataProcess into a scheduling request (its dataset's node affinity, where its inputs are, the node of the
+/// step it runs after) and, once placed, into the launch of its process on that node.
+/// </summary>
+public sealed class StepPlanner(ControlPlaneState state, StepScheduler scheduler)
+{
+    /// <summary>The label that names the run a step belongs to; set by the SDK's <c>RunAsync</c>.</summary>
+    public const string RunLabel = "fluid.io/run";
+
+    /// <summary>The argument that makes a program host its step methods (FluidSteps.RunIfRequested).</summary>
+    public const string StepArgument = "--fluid-step";
+
+    public Scheduling.SchedulingDecision Schedule(DataProcess step, Dataset? dataset, DataProcess? predecessor, IReadOnlyDictionary<string, int> runningPerNode)
+    {
+        var instances = state.ObjectStores.Instances.Select(i => i.Node).ToHashSet(StringComparer.Ordinal);
+        var candidates = state.Nodes.Nodes
+            .Where(n => n.Members.Any(m => m.Component == NodeComponents.ObjectStore) && instances.Contains(n.Name))
+            .Select(n => new CandidateNode(n.Name, n.Labels, n.Ready, runningPerNode.GetValueOrDefault(n.Name)));
+        var request = new SchedulingRequest
+        {
+            Step = step.Metadata.Name,
+            Required = dataset?.Spec.NodeAffinity?.Required?.NodeSelectorTerms.Select(Convert).ToArray() ?? [],
+            Inputs = step.Spec.Inputs
+                .Select(name => (name, found: state.ObjectStores.Find(name)))
+                .Where(input => input.found is not null)
+                .Select(input => new StepInput(input.name, input.found!.Value.Meta.NBytes, input.found.Value.Nodes))
+                .ToArray(),
+            After = predecessor?.Status.NodeName is { Length: > 0 } node
+                ? new PreviousStep(node, step.Spec.RunAfter?.AffinityStrategy?.Policy == ContractOps.AffinityPolicy.Require
+                    ? Scheduling.AffinityPolicy.Require
+                    : Scheduling.AffinityPolicy.Prefer)
+                : null,
+        };
+        return scheduler.Schedule(candidates, request);
+    }
+
+    /// <summary>The decision as the step's status records it: the node, the reason, and the best scores with their reasons.</summary>
+    public static ContractOps.SchedulingDecision Record(Scheduling.SchedulingDecision decision) => new()
+    {
+        Node = decision.Node ?? "",
+        Reason = decision.Reason,
+        Scores = [.. decision.Scores.Take(10).Select(s => new ContractOps.NodeScore
+        {
+            Node = s.Node,
+            Score = (int)Math.Round(s.Score),
+            Reasons = [.. s.Contributions.Select(c => c.ToString())],
+        })],
+    };
+
+    public StepLaunch Launch(DataProcess step, Dataset? dataset, string node, int attempt)
+    {
+        var processor = step.Spec.Processor!;
+        var (command, arguments, environment, workingDirectory) = processor switch
+        {
+            { Command: { } c } => (c.Command, (IReadOnlyList<string>)c.Args, (IReadOnlyDictionary<string, string>)c.Env, c.WorkingDir),
+            { Method: { } m } => HostOf(m),
+            _ => throw new InvalidOperationException($"{step} has no processor; set spec.processor.command or spec.processor.method."),
+        };
+        return new StepLaunch
+        {
+            Namespace = step.Metadata.Namespace,
+            StepName = step.Metadata.Name,
+            RunId = RunOf(step),
+            Attempt = attempt,
+            Labels = step.Metadata.Labels,
+            NodeName = node,
+            Command = command,
+            Arguments = arguments,
+            Environment = environment,
+            WorkingDirectory = workingDirectory,
+            Timeout = step.Spec.TimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+            Context = new StepContext
+            {
+                ObjectStoreSocket = state.ObjectStores.Instances.FirstOrDefault(i => i.Node == node)?.IpcSocket,
+                DatasetName = dataset?.Metadata.Name,
+                DatasetPath = DatasetPath(dataset, step.Spec.Dataset),
+            },
+        };
+    }
+
+    /// <summary>The run a step belongs to: its run label, else its own name and uid (a step run on its own).</summary>
+    public static string RunOf(DataProcess step) =>
+        step.Metadata.Labels.TryGetValue(RunLabel, out var run) ? run : $"{step.Metadata.Name}-{step.Metadata.Uid}";
+
+    /// <summary>A .NET method step: its program, run with the argument that makes it host the method.</summary>
+    private static (string, IReadOnlyList<string>, IReadOnlyDictionary<string, string>, string?) HostOf(MethodProcessor method)
+    {
+        var program = method.Program ?? method.Assembly;
+        var step = $"{method.Type}::{method.Method}";
+        return program.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
+            ? (DotnetHost(), [program, StepArgument, step], new Dictionary<string, string>(), Path.GetDirectoryName(program))
+            : (program, [StepArgument, step], new Dictionary<string, string>(), Path.GetDirectoryName(program));
+    }
+
+    private static string DotnetHost() =>
+        Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
+
+    /// <summary>Where the step finds its dataset's files: the first local:// mount, under the step's subPath.</summary>
+    private static string? DatasetPath(Dataset? dataset, DatasetReference? reference)
+    {
+        var mount = dataset?.Spec.Mounts.FirstOrDefault(m => m.MountPoint.StartsWith("local://", StringComparison.Ordinal));
+        if (mount is null)
+        {
+            return null;
+        }
+
+        var root = mount.MountPoint["local://".Length..];
+        return string.IsNullOrEmpty(reference?.SubPath) ? root : Path.Combine(root, reference.SubPath);
+    }
+
+    private static Scheduling.NodeSelectorTerm Convert(Contract.NodeSelectorTerm term) =>
+        new([.. term.MatchExpressions.Select(e => new NodeSelectorRequirement(e.Key, e.Operator switch
+        {
+            Contract.NodeSelectorOperator.In => Scheduling.NodeSelectorOperator.In,
+            Contract.NodeSelectorOperator.NotIn => Scheduling.NodeSelectorOperator.NotIn,
+            Contract.NodeSelectorOperator.Exists => Scheduling.NodeSelectorOperator.Exists,
+            Contract.NodeSelectorOperator.DoesNotExist => Scheduling.NodeSelectorOperator.DoesNotExist,
+            Contract.NodeSelectorOperator.Gt => Scheduling.NodeSelectorOperator.Gt,
+            _ => Scheduling.NodeSelectorOperator.Lt,
+        }, e.Values))]);
+}
