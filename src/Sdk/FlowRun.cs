@@ -1,0 +1,114 @@
+using Fluid.Aspire.Contracts;
+using Fluid.Aspire.Contracts.Operations;
+
+namespace Fluid.Sdk;
+
+/// <summary>A step of a run as it stands: phase, node, outcome and, for a failure, why and the end of its log.</summary>
+public sealed record StepReport(string Name, OperationPhase Phase, string? Node, int? ExitCode, TimeSpan? Duration, string? Reason, string? LogTail);
+
+/// <summary>A flow that runs: follow its steps and wait for it.</summary>
+public sealed class FlowRun
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
+    private readonly FluidClient _client;
+
+    internal FlowRun(FluidClient client, string @namespace, string runId, IReadOnlyList<string> steps)
+    {
+        _client = client;
+        Namespace = @namespace;
+        RunId = runId;
+        StepNames = steps;
+    }
+
+    public string Namespace { get; }
+
+    public string RunId { get; }
+
+    public IReadOnlyList<string> StepNames { get; }
+
+    /// <summary>Every step's state, in flow order.</summary>
+    public async Task<IReadOnlyList<StepReport>> GetStatusAsync(CancellationToken cancellationToken = default)
+    {
+        var reports = new List<StepReport>();
+        foreach (var name in StepNames)
+        {
+            var step = await _client.Store.GetAsync<DataProcess>(name, Namespace, cancellationToken);
+            var status = step?.Status;
+            var condition = status?.Conditions.Find("Complete") ?? status?.Conditions.Find("Waiting");
+            reports.Add(new StepReport(name, status?.Phase ?? OperationPhase.Pending, status?.NodeName, status?.ExitCode, status?.Duration,
+                step is null ? "deleted" : condition?.Message, status?.LogTail));
+        }
+
+        return reports;
+    }
+
+    /// <summary>
+    /// Waits until every step is Complete. Throws <see cref="FlowFailedException"/> with the failing step's reason and
+    /// log tail when one fails, and <see cref="TimeoutException"/> when a step takes longer than
+    /// <paramref name="timeoutPerStep"/> (counted from when the step before it completed).
+    /// </summary>
+    public async Task<IReadOnlyList<StepReport>> WaitAsync(TimeSpan? timeoutPerStep = null, CancellationToken cancellationToken = default)
+    {
+        var limit = timeoutPerStep ?? TimeSpan.FromMinutes(30);
+        var current = -1;
+        var since = DateTime.UtcNow;
+        while (true)
+        {
+            var reports = await GetStatusAsync(cancellationToken);
+            if (reports.FirstOrDefault(r => r.Phase == OperationPhase.Failed) is { } failed)
+            {
+                throw new FlowFailedException(RunId, failed);
+            }
+
+            var done = reports.TakeWhile(r => r.Phase == OperationPhase.Complete).Count();
+            if (done == reports.Count)
+            {
+                return reports;
+            }
+
+            if (done != current)
+            {
+                current = done;
+                since = DateTime.UtcNow;
+            }
+            else if (DateTime.UtcNow - since > limit)
+            {
+                var stuck = reports[done];
+                throw new TimeoutException(
+                    $"Step {stuck.Name} of run {RunId} has not finished within {limit.TotalSeconds:0} s; it is {stuck.Phase}: {stuck.Reason ?? "no reason reported (is the controller running?)"}");
+            }
+
+            await Task.Delay(PollInterval, cancellationToken);
+        }
+    }
+}
+
+/// <summary>A step of a run failed; the message has its reason and the end of its log.</summary>
+public sealed class FlowFailedException : Exception
+{
+    public FlowFailedException(string runId, StepReport step)
+        : base($"Run {runId} failed at step {step.Name}{(step.Node is null ? "" : $" on {step.Node}")}: {step.Reason}" +
+            (string.IsNullOrEmpty(step.LogTail) ? "" : $"\n--- end of its log ---\n{step.LogTail}"))
+    {
+        Step = step;
+    }
+
+    public FlowFailedException()
+        : this("", new StepReport("", OperationPhase.Failed, null, null, null, null, null))
+    {
+    }
+
+    public FlowFailedException(string message)
+        : base(message)
+    {
+        Step = new StepReport("", OperationPhase.Failed, null, null, null, message, null);
+    }
+
+    public FlowFailedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+        Step = new StepReport("", OperationPhase.Failed, null, null, null, message, null);
+    }
+
+    public StepReport Step { get; } = null!;
+}

@@ -1,0 +1,86 @@
+using Fluid.Aspire.Cluster.Etcd;
+using Fluid.Aspire.Cluster.Resources;
+using Fluid.Aspire.Contracts;
+using Fluid.Aspire.Contracts.Datasets;
+using Fluid.Aspire.Contracts.Store;
+
+namespace Fluid.Sdk;
+
+/// <summary>
+/// The entry point of the SDK, as <c>FluidClient</c> in Fluid's Python SDK: create or get datasets, then bind them a
+/// runtime and run flows of steps on them. Finds the local stack from the AppHost's connection string, the
+/// environment, or ~/.fluid/config.json.
+/// </summary>
+public sealed class FluidClient : IAsyncDisposable, IDisposable
+{
+    private readonly EtcdConnection _etcd;
+
+    public FluidClient(ClientConfig? config = null)
+    {
+        Config = config ?? new ClientConfig();
+        var connection = Config.Resolve();
+        _etcd = new EtcdConnection(connection);
+        Store = new EtcdResourceStore(_etcd);
+        Controller = connection.Controller;
+    }
+
+    public ClientConfig Config { get; }
+
+    /// <summary>The resource store itself, for what the SDK does not wrap.</summary>
+    public IResourceStore Store { get; }
+
+    /// <summary>The controller's HTTP API (step logs), when the connection string names it.</summary>
+    public Uri? Controller { get; }
+
+    /// <summary>Creates a dataset whose data is at <paramref name="mountPoint"/> (e.g. <c>local:///data/housing</c>).</summary>
+    /// <exception cref="Aspire.Contracts.Validation.ResourceInvalidException">The name or mount point breaks a rule; the message says which.</exception>
+    /// <exception cref="ResourceAlreadyExistsException">A dataset of that name exists; get it with <see cref="GetDatasetAsync"/>.</exception>
+    public async Task<FluidDataset> CreateDatasetAsync(string name, string? mountPoint = null, DatasetOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new DatasetOptions();
+        var dataset = new Dataset
+        {
+            Metadata = new ObjectMeta { Name = name, Namespace = Config.Namespace, Labels = new(options.Labels) },
+            Spec = new DatasetSpec
+            {
+                Mounts = mountPoint is null
+                    ? []
+                    : [new Mount { MountPoint = mountPoint, Name = options.MountName ?? name, ReadOnly = options.ReadOnly, Options = new(options.Options) }],
+                NodeAffinity = options.NodeAffinity,
+                Placement = options.Placement,
+            },
+        };
+        return new FluidDataset(this, await Store.CreateAsync(dataset, cancellationToken));
+    }
+
+    /// <summary>An existing dataset.</summary>
+    /// <exception cref="ResourceNotFoundException">No dataset has that name in the client's namespace.</exception>
+    public async Task<FluidDataset> GetDatasetAsync(string name, CancellationToken cancellationToken = default) =>
+        new(this, await Store.GetAsync<Dataset>(name, Config.Namespace, cancellationToken)
+            ?? throw new ResourceNotFoundException($"No dataset '{name}' in namespace {Config.Namespace}; create it with CreateDatasetAsync."));
+
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    public void Dispose() => _etcd.Dispose();
+}
+
+/// <summary>How a dataset is created, beyond its name and mount point.</summary>
+public sealed class DatasetOptions
+{
+    public string? MountName { get; set; }
+
+    public bool ReadOnly { get; set; }
+
+    /// <summary>Options of the mount, as Fluid's <c>options</c>.</summary>
+    public Dictionary<string, string> Options { get; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, string> Labels { get; } = new(StringComparer.Ordinal);
+
+    public NodeAffinity? NodeAffinity { get; set; }
+
+    public Placement? Placement { get; set; }
+}

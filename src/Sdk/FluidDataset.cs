@@ -1,0 +1,133 @@
+using System.Globalization;
+using Fluid.Aspire.Contracts;
+using Fluid.Aspire.Contracts.Datasets;
+using Fluid.Aspire.Contracts.Runtimes;
+using Fluid.Aspire.Contracts.Store;
+
+namespace Fluid.Sdk;
+
+/// <summary>The kinds of runtime a dataset can be bound to.</summary>
+public enum RuntimeKind
+{
+    /// <summary>The object store: steps exchange objects through shared memory on each node.</summary>
+    ObjectStore,
+}
+
+/// <summary>A dataset: bind it a runtime, run flows of steps on it, and clean it up.</summary>
+public sealed class FluidDataset
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+
+    internal FluidDataset(FluidClient client, Dataset resource)
+    {
+        Client = client;
+        Resource = resource;
+    }
+
+    public FluidClient Client { get; }
+
+    public string Name => Resource.Metadata.Name;
+
+    public string Namespace => Resource.Metadata.Namespace;
+
+    /// <summary>The dataset as last read; <see cref="RefreshAsync"/> reads it again.</summary>
+    public Dataset Resource { get; private set; }
+
+    public DatasetPhase? Phase => Resource.Status.Phase;
+
+    public async Task<FluidDataset> RefreshAsync(CancellationToken cancellationToken = default)
+    {
+        Resource = await Client.Store.GetAsync<Dataset>(Name, Namespace, cancellationToken)
+            ?? throw new ResourceNotFoundException($"Dataset {Namespace}/{Name} was deleted.");
+        return this;
+    }
+
+    /// <summary>
+    /// Binds a runtime, as Fluid's <c>bind_runtime</c>: <paramref name="replicas"/> workers with
+    /// <paramref name="cacheCapacityGiB"/> of <paramref name="cacheMedium"/> each. With <paramref name="wait"/>, returns
+    /// once the dataset is Bound, or throws with the runtime's reason after <paramref name="timeout"/> (10 min).
+    /// </summary>
+    public async Task<FluidDataset> BindRuntimeAsync(
+        RuntimeKind kind = RuntimeKind.ObjectStore, int replicas = 2, double cacheCapacityGiB = 1, string cacheMedium = "MEM",
+        bool wait = true, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        if (kind != RuntimeKind.ObjectStore)
+        {
+            throw new ArgumentOutOfRangeException(nameof(kind), kind, "Only the ObjectStore runtime exists so far.");
+        }
+
+        var medium = cacheMedium.ToUpperInvariant() switch
+        {
+            "MEM" => MediumType.Memory,
+            "SSD" => MediumType.Ssd,
+            "HDD" => MediumType.Hdd,
+            _ => throw new ArgumentException($"'{cacheMedium}' is not a cache medium; use MEM, SSD or HDD.", nameof(cacheMedium)),
+        };
+        var runtime = new ObjectStoreRuntime
+        {
+            Metadata = new ObjectMeta { Name = Name, Namespace = Namespace, OwnerReferences = [OwnerReference.ControlledBy(Resource)] },
+            Spec = new ObjectStoreRuntimeSpec
+            {
+                Replicas = replicas,
+                TieredStore = new TieredStore
+                {
+                    Levels = [new TieredStoreLevel { MediumType = medium, Quota = string.Create(CultureInfo.InvariantCulture, $"{(long)(cacheCapacityGiB * 1024)}Mi") }],
+                },
+            },
+        };
+        await Client.Store.CreateAsync(runtime, cancellationToken);
+        if (wait)
+        {
+            await WaitUntilBoundAsync(timeout ?? TimeSpan.FromMinutes(10), cancellationToken);
+        }
+
+        return this;
+    }
+
+    /// <summary>A flow whose first step runs <paramref name="processor"/> on this dataset; chain more with <see cref="DataFlow.Process"/>.</summary>
+    public DataFlow Process(Processor processor, string? mountPath = null, string? subPath = null, IEnumerable<string>? inputs = null) =>
+        new DataFlow(this, []).Process(processor, mountPath, subPath, inputs);
+
+    /// <summary>
+    /// Deletes the dataset and everything it owns (its runtime, its steps, the objects its steps put), as Fluid's
+    /// <c>clean_up</c>; with <paramref name="wait"/>, returns once it is all gone.
+    /// </summary>
+    public async Task CleanUpAsync(bool wait = true, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await Client.Store.DeleteAsync<Dataset>(Name, Namespace, cancellationToken);
+        }
+        catch (ResourceNotFoundException)
+        {
+            return;
+        }
+
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromMinutes(5));
+        while (wait && await Client.Store.GetAsync<Dataset>(Name, Namespace, cancellationToken) is { } remaining)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Dataset {Namespace}/{Name} is still being cleaned up (finalizers: {string.Join(", ", remaining.Metadata.Finalizers)}); is the controller running?");
+            }
+
+            await Task.Delay(PollInterval / 4, cancellationToken);
+        }
+    }
+
+    private async Task WaitUntilBoundAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while ((await RefreshAsync(cancellationToken)).Phase != DatasetPhase.Bound)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                var runtime = await Client.Store.GetAsync<ObjectStoreRuntime>(Name, Namespace, cancellationToken);
+                var why = runtime?.Status.Conditions.FirstOrDefault()?.Message ?? "the controller has not reported on the runtime (is it running?)";
+                throw new TimeoutException($"Dataset {Namespace}/{Name} was not Bound within {timeout.TotalSeconds:0} s: {why}");
+            }
+
+            await Task.Delay(PollInterval, cancellationToken);
+        }
+    }
+}

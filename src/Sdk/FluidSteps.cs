@@ -1,0 +1,72 @@
+using System.Collections;
+using System.Reflection;
+
+namespace Fluid.Sdk;
+
+/// <summary>
+/// Hosts a program's step methods: the controller starts the program with <c>--fluid-step Type::Method</c>, and the
+/// first line of Main hands over to the method. Without that argument it returns and the program runs as usual.
+/// </summary>
+public static class FluidSteps
+{
+    public const string StepArgument = "--fluid-step";
+
+    /// <summary>Runs the requested step and exits with its result (0, or 1 with the error on stderr); returns otherwise.</summary>
+    public static void RunIfRequested(string[] args)
+    {
+        if (Array.IndexOf(args, StepArgument) is var index and >= 0)
+        {
+            Environment.Exit(RunAsync(index + 1 < args.Length ? args[index + 1] : "").GetAwaiter().GetResult());
+        }
+    }
+
+    /// <summary>Runs one step method, as the controller would; returns the exit code.</summary>
+    public static async Task<int> RunAsync(string step)
+    {
+        using var stopping = new CancellationTokenSource();
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, signal =>
+        {
+            signal.Cancel = true;
+            stopping.Cancel();
+        });
+        var environment = Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
+            .ToDictionary(e => (string)e.Key, e => (string?)e.Value, StringComparer.Ordinal);
+        await using var context = new StepContext(environment, stopping.Token);
+        try
+        {
+            var method = Find(step);
+            Console.WriteLine($"fluid: running {method.DeclaringType!.Name}.{method.Name} as step {context.StepName} on {context.Node}");
+            if (method.Invoke(null, [context]) is Task task)
+            {
+                await task;
+            }
+
+            return 0;
+        }
+        catch (Exception ex)
+        {
+            var error = ex is TargetInvocationException { InnerException: { } inner } ? inner : ex;
+            await Console.Error.WriteLineAsync($"fluid: step {context.StepName} failed: {error}");
+            return 1;
+        }
+    }
+
+    private static MethodInfo Find(string step)
+    {
+        var separator = step.LastIndexOf("::", StringComparison.Ordinal);
+        if (separator <= 0)
+        {
+            throw new ArgumentException($"'{step}' is not a step; the controller passes Type::Method (a static method taking a StepContext).");
+        }
+
+        var typeName = step[..separator];
+        var methodName = step[(separator + 2)..];
+        var type = AppDomain.CurrentDomain.GetAssemblies()
+            .Prepend(Assembly.GetEntryAssembly())
+            .Select(a => a?.GetType(typeName))
+            .FirstOrDefault(t => t is not null)
+            ?? throw new InvalidOperationException($"No type {typeName} in this program; was the step created by another build of it?");
+        return type.GetMethod(methodName, BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static, [typeof(StepContext)])
+            ?? throw new InvalidOperationException($"{typeName} has no static method {methodName}(StepContext).");
+    }
+}
