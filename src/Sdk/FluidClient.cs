@@ -32,7 +32,10 @@ public sealed class FluidClient : IAsyncDisposable, IDisposable
     /// <summary>The controller's HTTP API (step logs), when the connection string names it.</summary>
     public Uri? Controller { get; }
 
-    /// <summary>Creates a dataset whose data is at <paramref name="mountPoint"/> (e.g. <c>local:///data/housing</c>).</summary>
+    /// <summary>
+    /// Creates a dataset whose data is at <paramref name="mountPoint"/> (e.g. <c>local:///data/housing</c>); without one,
+    /// the dataset's data is what its steps put into the object store (<c>objectstore://{name}</c>).
+    /// </summary>
     /// <exception cref="Aspire.Contracts.Validation.ResourceInvalidException">The name or mount point breaks a rule; the message says which.</exception>
     /// <exception cref="ResourceAlreadyExistsException">A dataset of that name exists; get it with <see cref="GetDatasetAsync"/>.</exception>
     public async Task<FluidDataset> CreateDatasetAsync(string name, string? mountPoint = null, DatasetOptions? options = null, CancellationToken cancellationToken = default)
@@ -43,9 +46,7 @@ public sealed class FluidClient : IAsyncDisposable, IDisposable
             Metadata = new ObjectMeta { Name = name, Namespace = Config.Namespace, Labels = new(options.Labels) },
             Spec = new DatasetSpec
             {
-                Mounts = mountPoint is null
-                    ? []
-                    : [new Mount { MountPoint = mountPoint, Name = options.MountName ?? name, ReadOnly = options.ReadOnly, Options = new(options.Options) }],
+                Mounts = [new Mount { MountPoint = mountPoint ?? $"objectstore://{name}", Name = options.MountName ?? name, ReadOnly = options.ReadOnly, Options = new(options.Options) }],
                 NodeAffinity = options.NodeAffinity,
                 Placement = options.Placement,
             },

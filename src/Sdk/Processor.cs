@@ -6,14 +6,14 @@ namespace Fluid.Sdk;
 /// <summary>What a step runs: a static method of this program, or any executable.</summary>
 public sealed class Processor
 {
-    private Processor(Aspire.Contracts.Operations.Processor spec, string description)
+    private Processor(ProcessorSpec spec, string description)
     {
         Spec = spec;
         Description = description;
     }
 
     /// <summary>The processor as the DataProcess resource records it.</summary>
-    public Aspire.Contracts.Operations.Processor Spec { get; }
+    public ProcessorSpec Spec { get; }
 
     public string Description { get; }
 
@@ -40,7 +40,7 @@ public sealed class Processor
             WorkingDir = workingDirectory,
             Image = image,
         };
-        return new Processor(new Aspire.Contracts.Operations.Processor { Command = spec }, $"{command} {string.Join(' ', spec.Args)}".Trim());
+        return new Processor(new ProcessorSpec { Command = spec }, $"{command} {string.Join(' ', spec.Args)}".Trim());
     }
 
     private static Processor FromMethodInfo(MethodInfo method)
@@ -65,6 +65,6 @@ public sealed class Processor
             Method = method.Name,
             Program = program,
         };
-        return new Processor(new Aspire.Contracts.Operations.Processor { Method = spec }, $"{spec.Type}.{spec.Method}");
+        return new Processor(new ProcessorSpec { Method = spec }, $"{spec.Type}.{spec.Method}");
     }
 }

@@ -110,7 +110,7 @@ internal static class Samples
         Spec = new DataProcessSpec
         {
             Dataset = new DatasetReference { Name = "housing", Namespace = "ml", MountPath = "/data", SubPath = "raw/2025" },
-            Processor = new Processor
+            Processor = new ProcessorSpec
             {
                 Command = new CommandProcessor { Command = "python3", Args = { "train.py", "--epochs", "3" }, Env = { ["DATA_DIR"] = "/data" }, WorkingDir = "/work" },
             },

@@ -99,10 +99,10 @@ public sealed class ValidationTests
         ["relative mount path"] = Bad(Samples.Process, p => p.Spec.Dataset!.MountPath = "data", "spec.dataset.mountPath", "is not an absolute path"),
         ["sub path leaving the dataset"] = Bad(Samples.Process, p => p.Spec.Dataset!.SubPath = "raw/../../etc", "spec.dataset.subPath", "(no leading '/', no '..'); e.g. raw/2025"),
         ["no processor"] = Bad(Samples.Process, p => p.Spec.Processor = null, "spec.processor", "is required; e.g. {\"command\""),
-        ["an empty processor"] = Bad(Samples.Process, p => p.Spec.Processor = new Processor(), "spec.processor", "set exactly one of command, method (none is set)"),
+        ["an empty processor"] = Bad(Samples.Process, p => p.Spec.Processor = new ProcessorSpec(), "spec.processor", "set exactly one of command, method (none is set)"),
         ["a processor with both kinds"] = Bad(Samples.Process, p => p.Spec.Processor!.Method = new MethodProcessor { Assembly = "/a.dll", Type = "T", Method = "M" }, "spec.processor", "set exactly one of command, method (command and method are set)"),
         ["a command without executable"] = Bad(Samples.Process, p => p.Spec.Processor!.Command!.Command = "", "spec.processor.command.command", "is required; e.g. python3"),
-        ["a method without type"] = Bad(Samples.Process, p => p.Spec.Processor = new Processor { Method = new MethodProcessor { Assembly = "/a.dll", Method = "M" } }, "spec.processor.method.type", "is required; e.g. Housing.Steps"),
+        ["a method without type"] = Bad(Samples.Process, p => p.Spec.Processor = new ProcessorSpec { Method = new MethodProcessor { Assembly = "/a.dll", Method = "M" } }, "spec.processor.method.type", "is required; e.g. Housing.Steps"),
         ["an environment variable starting with a digit"] = Bad(Samples.Process, p => p.Spec.Processor!.Command!.Env["1X"] = "v", "spec.processor.command.env[1X]", "'1X' is not an environment variable name"),
         ["a relative working directory"] = Bad(Samples.Process, p => p.Spec.Processor!.Command!.WorkingDir = "work", "spec.processor.command.workingDir", "is not an absolute path"),
         ["cpu in words"] = Bad(Samples.Process, p => p.Spec.Resources!.Cpu = "two", "spec.resources.cpu", "'two' is not a quantity"),
@@ -156,7 +156,7 @@ public sealed class ValidationTests
         ["a cron macro"] = Good(Samples.Process, p => (p.Spec.Policy, p.Spec.Schedule) = (OperationPolicy.Cron, "@hourly")),
         ["a step run when an object is put"] = Good(Samples.Process, p => (p.Spec.Policy, p.Spec.OnEvent) = (OperationPolicy.OnEvent, new OnEventTrigger { ObjectPut = "run-42/x_train" })),
         ["a step run when a dataset is bound"] = Good(Samples.Process, p => (p.Spec.Policy, p.Spec.OnEvent) = (OperationPolicy.OnEvent, new OnEventTrigger { DatasetPhase = new DatasetPhaseTrigger { Name = "housing", Phase = DatasetPhase.Bound } })),
-        ["a method step"] = Good(Samples.Process, p => p.Spec.Processor = new Processor { Method = new MethodProcessor { Assembly = "/app/Steps.dll", Type = "Housing.Steps", Method = "Train" } }),
+        ["a method step"] = Good(Samples.Process, p => p.Spec.Processor = new ProcessorSpec { Method = new MethodProcessor { Assembly = "/app/Steps.dll", Type = "Housing.Steps", Method = "Train" } }),
         ["a step without policy, runAfter or resources"] = Good(Samples.Process, p => (p.Spec.Policy, p.Spec.RunAfter, p.Spec.Resources) = (null, null, null)),
         ["runAfter the same name in another namespace"] = Good(Samples.Process, p => (p.Spec.RunAfter!.Name, p.Spec.RunAfter.Namespace) = ("train", "other")),
         ["an event name longer than a label"] = Good(Samples.Event, e => e.Metadata.Name = new string('a', 63) + ".17a2b3c4d5e6f"),
@@ -207,7 +207,7 @@ public sealed class ValidationTests
     {
         var process = Samples.Process();
         process.Metadata.Name = "Train";
-        process.Spec.Processor = new Processor();
+        process.Spec.Processor = new ProcessorSpec();
         process.Spec.TimeoutSeconds = 0;
         process.Spec.RunAfter!.Kind = "DataLoad";
 

@@ -1,5 +1,6 @@
 using Fluid.Aspire.ObjectStore.Client;
 using Fluid.Aspire.ObjectStore.Objects;
+using Fluid.Aspire.TestSupport;
 
 namespace Fluid.Aspire.ObjectStore.Tests;
 

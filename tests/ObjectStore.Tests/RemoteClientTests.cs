@@ -1,6 +1,7 @@
-using Fluid.Aspire.ObjectStore.Client;
 using Fluid.Aspire.ObjectStore.Client.Remote;
+using Fluid.Aspire.ObjectStore.Client;
 using Fluid.Aspire.ObjectStore.Objects;
+using Fluid.Aspire.TestSupport;
 
 namespace Fluid.Aspire.ObjectStore.Tests;
 

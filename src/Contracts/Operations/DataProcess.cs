@@ -27,7 +27,7 @@ public sealed class DataProcessSpec : OperationSpec
 
     /// <summary>What runs: exactly one of a command or a method.</summary>
     [Required(Example = "{\"command\": {\"command\": \"python3\", \"args\": [\"train.py\"]}}")]
-    public Processor? Processor { get; set; }
+    public ProcessorSpec? Processor { get; set; }
 
     /// <summary>The CPU and memory the step needs; the scheduler places it on a node that has them.</summary>
     public ResourceRequirements? Resources { get; set; }
@@ -64,7 +64,7 @@ public sealed class DatasetReference
 
 /// <summary>What runs; exactly one of <see cref="Command"/> and <see cref="Method"/>.</summary>
 [OneOf(nameof(Command), nameof(Method), Example = "{\"command\": {\"command\": \"python3\", \"args\": [\"train.py\"]}}")]
-public sealed class Processor
+public sealed class ProcessorSpec
 {
     /// <summary>An executable with arguments.</summary>
     public CommandProcessor? Command { get; set; }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Fluid.Aspire.ObjectStore.Fuzz;
+using Fluid.Aspire.TestSupport;
 
 namespace Fluid.Aspire.ObjectStore.Tests.Protocol;
 

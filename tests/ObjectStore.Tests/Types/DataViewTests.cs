@@ -1,10 +1,11 @@
-using Apache.Arrow;
 using Apache.Arrow.Types;
-using Fluid.Aspire.ObjectStore.Client;
+using Apache.Arrow;
 using Fluid.Aspire.ObjectStore.Client.Arrow;
 using Fluid.Aspire.ObjectStore.Client.ML;
-using Microsoft.ML;
+using Fluid.Aspire.ObjectStore.Client;
+using Fluid.Aspire.TestSupport;
 using Microsoft.ML.Data;
+using Microsoft.ML;
 
 namespace Fluid.Aspire.ObjectStore.Tests.Types;
 

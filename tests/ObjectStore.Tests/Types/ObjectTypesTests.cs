@@ -1,7 +1,8 @@
 using System.Globalization;
-using Fluid.Aspire.ObjectStore.Client;
 using Fluid.Aspire.ObjectStore.Client.Arrow;
+using Fluid.Aspire.ObjectStore.Client;
 using Fluid.Aspire.ObjectStore.Objects;
+using Fluid.Aspire.TestSupport;
 
 namespace Fluid.Aspire.ObjectStore.Tests.Types;
 

@@ -1,7 +1,8 @@
 using System.Runtime.InteropServices;
-using Fluid.Aspire.ObjectStore.Client;
 using Fluid.Aspire.ObjectStore.Client.Arrow;
 using Fluid.Aspire.ObjectStore.Client.Tensors;
+using Fluid.Aspire.ObjectStore.Client;
+using Fluid.Aspire.TestSupport;
 
 namespace Fluid.Aspire.ObjectStore.Tests.Types;
 

@@ -1,14 +1,13 @@
 using Fluid.Aspire.ObjectStore.Client;
 using Fluid.Aspire.ObjectStore.Objects;
-using Fluid.Aspire.TestSupport;
 
-namespace Fluid.Aspire.ObjectStore.Tests;
+namespace Fluid.Aspire.TestSupport;
 
 /// <summary>
 /// A real object store daemon for one test: the built <c>fluid-objectstore start</c> in a child process, with its
 /// own socket and ports, standalone or joined to a test's etcd. Killed, and its files removed, on dispose.
 /// </summary>
-internal sealed class ObjectStoreDaemon : IAsyncDisposable
+public sealed class ObjectStoreDaemon : IAsyncDisposable
 {
     private static readonly TimeSpan StartupTimeout = TimeSpan.FromSeconds(60);
 

@@ -1,0 +1,56 @@
+using Fluid.Aspire.Cluster;
+using Fluid.Aspire.Cluster.Etcd;
+using Fluid.Aspire.Cluster.Leadership;
+using Fluid.Aspire.Cluster.Resources;
+using Fluid.Aspire.Contracts.Store;
+using Fluid.Aspire.Controller.Events;
+using Fluid.Aspire.Controller.Execution;
+using Fluid.Aspire.Controller.Nodes;
+using Fluid.Aspire.Controller.ObjectStores;
+using Fluid.Aspire.Controller.Operations;
+using Fluid.Aspire.Controller.Scheduling;
+using Microsoft.Extensions.Options;
+
+namespace Fluid.Aspire.Controller;
+
+/// <summary>Builds the controller: its caches of the cluster, the control loops under leader election, the executor and the HTTP API.</summary>
+public static class ControllerHost
+{
+    /// <param name="args">Command-line arguments, as configuration.</param>
+    /// <param name="clock">The clock of the control loops (timers, schedules); the system clock unless a test injects one.</param>
+    /// <param name="settings">Configuration that wins over the rest.</param>
+    public static WebApplication Build(string[] args, TimeProvider? clock = null, IEnumerable<KeyValuePair<string, string?>>? settings = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
+
+        builder.AddServiceDefaults();
+        builder.AddFluidCluster();
+        builder.AddNodeDirectory();
+        builder.AddLocalStepExecutor();
+        var services = builder.Services;
+        services.Configure<ControllerOptions>(builder.Configuration.GetSection(ControllerOptions.SectionName));
+        services.AddSingleton(clock ?? TimeProvider.System);
+        services.AddSingleton<IResourceStore>(sp => new EtcdResourceStore(sp.GetRequiredService<EtcdConnection>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ObjectStoreView>();
+        services.AddHostedService(sp => sp.GetRequiredService<ObjectStoreView>());
+        services.AddHealthChecks().AddCheck<ObjectStoreView>("object-stores", tags: ["ready"]);
+        services.AddSingleton<EventRecorder>();
+        services.AddSingleton(new StepScheduler());
+        services.AddSingleton(sp => new LeaderElection(
+            sp.GetRequiredService<EtcdConnection>(), "controller",
+            TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<ControllerOptions>>().Value.LeaderLeaseSeconds),
+            sp.GetRequiredService<ILogger<LeaderElection>>()));
+        services.AddHostedService<ControlPlane>();
+
+        var app = builder.Build();
+        app.MapDefaultEndpoints();
+        app.MapNodeApi();
+        app.MapStepLogApi();
+        app.MapGet("/api/v1/leader", (LeaderElection election) => new { election.Identity, election.IsLeader });
+        return app;
+    }
+}

@@ -1,0 +1,170 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Fluid.Aspire.TestSupport;
+
+/// <summary>
+/// A whole local stack for a test, from the built programs: a real etcd, per node an object store daemon and a
+/// cache agent (so that nodes are ready), and the controller, each a child process that a test can kill and
+/// restart. Nodes alternate between zone-a and zone-b in region local.
+/// </summary>
+public sealed class LocalCluster : IAsyncDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    private readonly List<ObjectStoreDaemon> _objectStores = [];
+    private readonly List<ChildProcess> _cacheAgents = [];
+    private readonly List<ChildProcess> _controllers = [];
+    private readonly TemporaryDirectory _logs = new();
+
+    private LocalCluster(EtcdServer etcd)
+    {
+        Etcd = etcd;
+        ControllerPort = FreePort.Next();
+    }
+
+    public EtcdServer Etcd { get; }
+
+    public IReadOnlyList<ObjectStoreDaemon> ObjectStores => _objectStores;
+
+    /// <summary>The port of the first controller's HTTP API.</summary>
+    public int ControllerPort { get; }
+
+    public Uri ControllerUrl => new($"http://127.0.0.1:{ControllerPort}");
+
+    /// <summary>Where the controller writes step logs.</summary>
+    public string LogsDirectory => _logs.Path;
+
+    /// <summary>What a program (the SDK, a step) is given to find the stack.</summary>
+    public string ConnectionString => $"Endpoints={Etcd.ClientUrl.ToString().TrimEnd('/')};Prefix=/fluid;Controller={ControllerUrl.ToString().TrimEnd('/')}";
+
+    public ChildProcess Controller => _controllers[0];
+
+    public static async Task<LocalCluster> StartAsync(int nodes, CancellationToken cancellationToken, bool controller = true, string objectStoreSize = "64Mi")
+    {
+        var cluster = new LocalCluster(await EtcdServer.StartAsync(cancellationToken));
+        try
+        {
+            for (var i = 0; i < nodes; i++)
+            {
+                var node = $"node-{i}";
+                var zone = i % 2 == 0 ? "zone-a" : "zone-b";
+                cluster._objectStores.Add(await ObjectStoreDaemon.StartAsync(cancellationToken, objectStoreSize, cluster.Etcd, node,
+                    "--zone", zone, "--region", "local"));
+                cluster._cacheAgents.Add(ChildProcess.StartDotnet(RepositoryPaths.Output("src/CacheAgent", "Fluid.Aspire.CacheAgent"), [], new Dictionary<string, string?>
+                {
+                    ["ConnectionStrings__fluid"] = cluster.Etcd.ClientUrl.ToString(),
+                    ["Fluid__Node__Name"] = node,
+                    ["Fluid__Node__Zone"] = zone,
+                    ["Fluid__Node__Region"] = "local",
+                    ["Fluid__Node__LeaseTtlSeconds"] = "3",
+                    ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
+                }));
+            }
+
+            if (controller)
+            {
+                await cluster.StartControllerAsync(cancellationToken);
+                await cluster.WaitForReadyNodesAsync(nodes, cancellationToken);
+            }
+
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Starts the (first) controller again, on the same port, e.g. after killing it.</summary>
+    public async Task<ChildProcess> StartControllerAsync(CancellationToken cancellationToken, int? port = null)
+    {
+        var process = ChildProcess.StartDotnet(RepositoryPaths.Output("src/Controller", "Fluid.Aspire.Controller"), [], new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__fluid"] = Etcd.ClientUrl.ToString(),
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port ?? ControllerPort}",
+            ["Fluid__Executor__LogsDirectory"] = _logs.Path,
+            ["Fluid__Controller__LeaderLeaseSeconds"] = "3",
+            ["Logging__LogLevel__Default"] = "Information",
+        });
+        if (_controllers.Count == 0 || port is not null)
+        {
+            _controllers.Add(process);
+        }
+        else
+        {
+            await _controllers[0].DisposeAsync();
+            _controllers[0] = process;
+        }
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        await Eventually.ReturnsAsync(async () =>
+        {
+            try
+            {
+                return (await http.GetAsync(new Uri($"http://127.0.0.1:{port ?? ControllerPort}/health"), cancellationToken)).IsSuccessStatusCode;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                return !process.HasExited && false;
+            }
+        }, healthy => healthy || process.HasExited, Patience, "the controller healthy", cancellationToken);
+        return process.HasExited ? throw new InvalidOperationException($"The controller exited:\n{process.Output}") : process;
+    }
+
+    /// <summary>Whether the controller on <paramref name="port"/> leads.</summary>
+    public static async Task<bool> IsLeaderAsync(int port, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var leader = await http.GetFromJsonAsync<JsonElement>(new Uri($"http://127.0.0.1:{port}/api/v1/leader"), cancellationToken);
+        return leader.GetProperty("isLeader").GetBoolean();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in _controllers.Concat(_cacheAgents))
+        {
+            await process.DisposeAsync();
+        }
+
+        foreach (var store in _objectStores)
+        {
+            await store.DisposeAsync();
+        }
+
+        await Etcd.DisposeAsync();
+        KillLeftoverSteps();
+        _logs.Dispose();
+    }
+
+    private async Task WaitForReadyNodesAsync(int count, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = ControllerUrl };
+        await Eventually.ReturnsAsync(async () =>
+        {
+            var nodes = await http.GetFromJsonAsync<JsonElement>("/api/v1/nodes", cancellationToken);
+            return nodes.EnumerateArray().Count(n => n.GetProperty("ready").GetBoolean());
+        }, ready => ready == count, Patience, $"{count} ready nodes", cancellationToken);
+    }
+
+    /// <summary>Steps run in sessions of their own, outliving a killed controller by design; a test must not leave them behind.</summary>
+    private void KillLeftoverSteps()
+    {
+        foreach (var directory in Directory.Exists(_logs.Path) ? Directory.EnumerateFiles(_logs.Path, "*.attempt.json", SearchOption.AllDirectories) : [])
+        {
+            try
+            {
+                using var record = JsonDocument.Parse(File.ReadAllText(directory));
+                foreach (var property in record.RootElement.EnumerateObject().Where(p => p.Name.Contains("pid", StringComparison.OrdinalIgnoreCase) && p.Value.ValueKind == JsonValueKind.Number))
+                {
+                    using var process = System.Diagnostics.Process.GetProcessById(property.Value.GetInt32());
+                    process.Kill(entireProcessTree: true);
+                }
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or IOException or JsonException or System.ComponentModel.Win32Exception)
+            {
+                // Already gone.
+            }
+        }
+    }
+}
