@@ -157,7 +157,9 @@ public sealed class DataProcessReconciler(
         status.Phase = OperationPhase.Executing;
         status.NodeName = decision.Node;
         status.Scheduling = StepPlanner.Record(decision);
-        status.LastScheduleTime = state.Clock.GetUtcNow();
+        // A Cron run records the time it was due, as Kubernetes' CronJob does; the next is counted from there.
+        var now = state.Clock.GetUtcNow();
+        status.LastScheduleTime = step.Spec.Policy == OperationPolicy.Cron && NextRun(step) is { } due && due <= now ? due : now;
         status.ExitCode = null;
         status.LogTail = null;
         status.Duration = null;

@@ -1,0 +1,62 @@
+using Fluid.Aspire.Contracts.Operations;
+using Fluid.Aspire.TestSupport;
+using Fluid.Sdk;
+
+namespace Fluid.Aspire.ControlPlane.Tests;
+
+/// <summary>The controller dies and comes back; two controllers run at once: the flow goes on, and nothing runs twice.</summary>
+public sealed class ResilienceTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_controller_killed_mid_flow_and_restarted_finishes_it_without_rerunning_completed_steps()
+    {
+        await using var cluster = await LocalCluster.StartAsync(1, Cancellation);
+        await using var client = Flows.Client(cluster);
+        using var data = new TemporaryDirectory();
+        var trace = Path.Combine(data.Path, "trace.txt");
+        var dataset = await client.CreateDatasetAsync("restart", $"local://{data.Path}", cancellationToken: Cancellation);
+        var run = await dataset.Process(Flows.Step("first", trace))
+            .Process(Flows.Step("second", trace, "sleep 4"))
+            .Process(Flows.Step("third", trace))
+            .RunAsync("r", Cancellation);
+        await Eventually.ReturnsAsync(() => run.GetStatusAsync(Cancellation), r => r[1].Phase == OperationPhase.Executing, Patience,
+            "the second step running", Cancellation);
+
+        cluster.Controller.Kill();
+        await cluster.StartControllerAsync(Cancellation);
+
+        var reports = await run.WaitAsync(Patience, Cancellation);
+        Assert.All(reports, r => Assert.Equal(OperationPhase.Complete, r.Phase));
+        Assert.Equal(["first", "second", "third"], await File.ReadAllLinesAsync(trace, Cancellation));
+        Assert.Contains("Re-attached to", cluster.Controller.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Of_two_controllers_one_leads_and_the_other_takes_over_when_it_dies()
+    {
+        await using var cluster = await LocalCluster.StartAsync(1, Cancellation);
+        var secondPort = FreePort.Next();
+        var second = await cluster.StartControllerAsync(Cancellation, secondPort);
+
+        await Eventually.ReturnsAsync(async () => (await LocalCluster.IsLeaderAsync(cluster.ControllerPort, Cancellation), await LocalCluster.IsLeaderAsync(secondPort, Cancellation)),
+            leaders => leaders.Item1 ^ leaders.Item2, Patience, "exactly one leader", Cancellation);
+        var firstLeads = await LocalCluster.IsLeaderAsync(cluster.ControllerPort, Cancellation);
+        Assert.True(firstLeads, "the controller that started first leads");
+
+        cluster.Controller.Kill();
+
+        await Eventually.ReturnsAsync(() => LocalCluster.IsLeaderAsync(secondPort, Cancellation), leads => leads, Patience,
+            "the second controller leading once the first is gone", Cancellation);
+        await using var client = Flows.Client(cluster);
+        using var data = new TemporaryDirectory();
+        var trace = Path.Combine(data.Path, "trace.txt");
+        var dataset = await client.CreateDatasetAsync("failover", $"local://{data.Path}", cancellationToken: Cancellation);
+        await (await dataset.Process(Flows.Step("after-failover", trace)).RunAsync("f", Cancellation)).WaitAsync(Patience, Cancellation);
+        Assert.Equal(["after-failover"], await File.ReadAllLinesAsync(trace, Cancellation));
+        Assert.NotNull(second);
+    }
+}

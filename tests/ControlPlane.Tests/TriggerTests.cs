@@ -1,0 +1,101 @@
+using Fluid.Aspire.Contracts;
+using Fluid.Aspire.Contracts.Operations;
+using Fluid.Aspire.ObjectStore.Client;
+using Fluid.Aspire.TestSupport;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Fluid.Aspire.ControlPlane.Tests;
+
+/// <summary>Steps that run on a schedule, or when something happens: the OnEvent policy that Fluid declares but never implemented.</summary>
+public sealed class TriggerTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task An_OnEvent_step_runs_each_time_an_object_of_its_name_is_put()
+    {
+        await using var cluster = await LocalCluster.StartAsync(1, Cancellation);
+        await using var client = Flows.Client(cluster);
+        using var data = new TemporaryDirectory();
+        var trace = Path.Combine(data.Path, "trace.txt");
+        await client.CreateDatasetAsync("events", $"local://{data.Path}", cancellationToken: Cancellation);
+        await client.Store.CreateAsync(new DataProcess
+        {
+            Metadata = new ObjectMeta { Name = "on-new-model" },
+            Spec = new DataProcessSpec
+            {
+                Dataset = new DatasetReference { Name = "events" },
+                Processor = Flows.Step("evaluated", trace).Spec,
+                Policy = OperationPolicy.OnEvent,
+                OnEvent = new OnEventTrigger { ObjectPut = "model" },
+            },
+        }, Cancellation);
+        var waiting = await Eventually.ReturnsAsync(() => client.Store.GetAsync<DataProcess>("on-new-model", cancellationToken: Cancellation),
+            p => p!.Status.Conditions.Find("Waiting")?.Reason == "WaitingForEvent", Patience, "the step waiting for its event", Cancellation);
+        Assert.Contains("'model'", waiting!.Status.Conditions.Find("Waiting")!.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(trace));
+
+        await using var store = await ObjectStoreClient.ConnectAsync(cluster.ObjectStores[0].SocketPath, Cancellation);
+        var first = await store.PutAsync("v1"u8.ToArray(), new PutOptions { Name = "model", Persist = true }, Cancellation);
+        await Eventually.ReturnsAsync(() => File.Exists(trace) ? File.ReadAllLines(trace).Length : 0, n => n == 1, Patience, "one run after the put", Cancellation);
+        await Eventually.ReturnsAsync(() => client.Store.GetAsync<DataProcess>("on-new-model", cancellationToken: Cancellation),
+            p => p!.Status.Phase == OperationPhase.Complete, Patience, "the run complete", Cancellation);
+
+        await store.DeleteAsync(first, Cancellation);
+        await store.PutAsync("v2"u8.ToArray(), new PutOptions { Name = "model", Persist = true }, Cancellation);
+
+        await Eventually.ReturnsAsync(() => File.ReadAllLines(trace).Length, n => n == 2, Patience, "a second run after the second put", Cancellation);
+        var step = await client.Store.GetAsync<DataProcess>("on-new-model", cancellationToken: Cancellation);
+        Assert.Equal("object 'model' was put", step!.Status.Infos["trigger"]);
+    }
+
+    [Fact]
+    public async Task A_Cron_step_runs_on_its_schedule_by_the_controllers_clock()
+    {
+        await using var cluster = await LocalCluster.StartAsync(1, Cancellation, controller: false);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var controller = Controller.ControllerHost.Build([], clock, new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:fluid"] = cluster.Etcd.ClientUrl.ToString(),
+            ["urls"] = "http://127.0.0.1:0",
+            ["Fluid:Executor:LogsDirectory"] = cluster.LogsDirectory,
+            ["Fluid:Controller:LeaderLeaseSeconds"] = "3",
+        });
+        await controller.StartAsync(Cancellation);
+        await using var client = Flows.Client(cluster);
+        using var data = new TemporaryDirectory();
+        var trace = Path.Combine(data.Path, "trace.txt");
+        await client.CreateDatasetAsync("nightly", $"local://{data.Path}", cancellationToken: Cancellation);
+        await client.Store.CreateAsync(new DataProcess
+        {
+            Metadata = new ObjectMeta { Name = "every-hour" },
+            Spec = new DataProcessSpec
+            {
+                Dataset = new DatasetReference { Name = "nightly" },
+                Processor = Flows.Step("ran", trace).Spec,
+                Policy = OperationPolicy.Cron,
+                Schedule = "0 * * * *",
+            },
+        }, Cancellation);
+        await Eventually.ReturnsAsync(() => client.Store.GetAsync<DataProcess>("every-hour", cancellationToken: Cancellation),
+            p => p!.Status.Conditions.Find("Waiting")?.Reason == "Scheduled", Patience, "the step waiting for its time", Cancellation);
+        Assert.False(File.Exists(trace));
+
+        for (var run = 1; run <= 2; run++)
+        {
+            clock.Advance(TimeSpan.FromHours(1));
+            await Eventually.ReturnsAsync(() => File.Exists(trace) ? File.ReadAllLines(trace).Length : 0, n => n == run, Patience,
+                $"run {run} after the clock passed the hour", Cancellation);
+            await Eventually.ReturnsAsync(() => client.Store.GetAsync<DataProcess>("every-hour", cancellationToken: Cancellation),
+                p => p!.Status.Phase == OperationPhase.Complete, Patience, "the run complete", Cancellation);
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(1), Cancellation);
+        Assert.Equal(2, File.ReadAllLines(trace).Length);
+        var step = await client.Store.GetAsync<DataProcess>("every-hour", cancellationToken: Cancellation);
+        Assert.Equal(0, step!.Status.LastScheduleTime!.Value.Minute);
+        await controller.StopAsync(Cancellation);
+    }
+}
