@@ -44,6 +44,7 @@ public sealed class LocalStackTests
         Assert.Equal(["node-0", "node-1"], nodes.Select(n => n.Name));
         Assert.Equal(["zone-a", "zone-b"], nodes.Select(n => n.Labels[NodeLabels.Zone]));
         await AssertObjectsMoveBetweenNodesAsync(sockets.Path);
+        await AssertSdkFlowRunsAsync(await app.GetConnectionStringAsync("fluid", Cancellation));
         var doomed = nodes[1].Members.Single(m => m.Component == NodeComponents.ObjectStore);
 
         KillProcess(doomed.ProcessId);
@@ -81,6 +82,16 @@ public sealed class LocalStackTests
 
         Assert.Equal(id, copy.Id);
         Assert.Equal("made on node-0"u8.ToArray(), copy.Blobs[0].Span.ToArray());
+    }
+
+    /// <summary>A program written with the SDK runs a 3-step flow of method steps on the stack, handing a tensor along.</summary>
+    private static async Task AssertSdkFlowRunsAsync(string? connectionString)
+    {
+        await using var program = ChildProcess.StartDotnet(RepositoryPaths.Output("tests/ControlPlane.FlowProgram", "Fluid.Aspire.ControlPlane.FlowProgram"),
+            ["apphost"], new Dictionary<string, string?> { ["ConnectionStrings__fluid"] = connectionString });
+        var exitCode = await program.WaitForExitAsync(TimeSpan.FromMinutes(3), Cancellation);
+        Assert.True(exitCode == 0, program.Output);
+        Assert.Contains("RESULT ok steps=3", program.Output, StringComparison.Ordinal);
     }
 
     private static async Task<List<ClusterNode>> ListNodesAsync(HttpClient controller) =>
