@@ -4,9 +4,15 @@ using Fluid.Aspire.TestSupport;
 // The controller benchmarks. `dotnet run -c Release --project benchmarks/Controller [-- --only NAME ...]` from the
 // repository root; each benchmark adds its fields to artifacts/bench/controller.json, keeping the fields of the
 // benchmarks that did not run. A new benchmark is one more entry here and a method that fills the report.
-(string Name, string What, Action<ControllerReport> Run)[] benchmarks =
+(string Name, string What, Func<ControllerReport, Task> Run)[] benchmarks =
 [
-    ("schedule", "schedule one step over 1,000 simulated nodes with locality terms", ScheduleBenchmark.Run),
+    ("schedule", "schedule one step over 1,000 simulated nodes with locality terms", report =>
+    {
+        ScheduleBenchmark.Run(report);
+        return Task.CompletedTask;
+    }),
+    ("reconcile", "reconcile 5,000 datasets with runtimes against a real etcd and controller", ReconcileBenchmark.RunAsync),
+    ("flow", "the orchestration overhead of a 3-step flow of processes that do nothing", FlowOverheadBenchmark.RunAsync),
 ];
 
 var all = benchmarks.Select(b => b.Name).ToArray();
@@ -22,7 +28,7 @@ var report = ControllerReport.Load(path);
 foreach (var benchmark in benchmarks.Where(b => only.Contains(b.Name)))
 {
     ControllerReport.Progress(benchmark.What);
-    benchmark.Run(report);
+    await benchmark.Run(report);
 }
 
 report.Save(path);

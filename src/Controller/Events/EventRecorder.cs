@@ -1,4 +1,3 @@
-using System.Globalization;
 using Fluid.Aspire.Contracts;
 using Fluid.Aspire.Contracts.Store;
 
@@ -31,39 +30,45 @@ public sealed class EventRecorder(IResourceStore store, TimeProvider clock, ILog
     private async Task RecordAsync(Resource about, EventType type, string reason, string message, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
+
+        // One event per object, reason and message, named after them: a repeat is found by name, not by a scan.
+        var name = NameFor(about, reason, message);
         try
         {
-            var existing = (await ListAsync(about, cancellationToken))
-                .LastOrDefault(e => e.Reason == reason && e.Message == message && e.InvolvedObject.Uid == about.Metadata.Uid);
+            var existing = await store.GetAsync<Event>(name, about.Metadata.Namespace, cancellationToken);
             if (existing is not null)
             {
                 existing.Count++;
                 existing.LastTimestamp = now;
                 await store.UpdateAsync(existing, cancellationToken);
-                return;
             }
-
-            await store.CreateAsync(new Event
+            else
             {
-                Metadata = new ObjectMeta
+                await store.CreateAsync(new Event
                 {
-                    Name = string.Create(CultureInfo.InvariantCulture, $"{about.Metadata.Name}.{now.UtcTicks:x}{Random.Shared.Next(0x1000):x3}"),
-                    Namespace = about.Metadata.Namespace,
-                },
-                InvolvedObject = ObjectReference.To(about),
-                Type = type,
-                Reason = reason,
-                Message = message,
-                FirstTimestamp = now,
-                LastTimestamp = now,
-                Source = new EventSource { Component = Component },
-            }, cancellationToken);
+                    Metadata = new ObjectMeta { Name = name, Namespace = about.Metadata.Namespace },
+                    InvolvedObject = ObjectReference.To(about),
+                    Type = type,
+                    Reason = reason,
+                    Message = message,
+                    FirstTimestamp = now,
+                    LastTimestamp = now,
+                    Source = new EventSource { Component = Component },
+                }, cancellationToken);
+            }
         }
         catch (ResourceStoreException ex)
         {
-            logger.LogWarning("Could not record the event {Reason} of {Resource}: {Problem}", reason, about, ex.Message);
+            // A lost race with another repeat of the same event, or etcd away: the event is not worth failing for.
+            logger.LogDebug("Could not record the event {Reason} of {Resource}: {Problem}", reason, about, ex.Message);
         }
 
         logger.Log(type == EventType.Warning ? LogLevel.Warning : LogLevel.Information, "{Resource}: {Reason}: {Message}", about, reason, message);
+    }
+
+    private static string NameFor(Resource about, string reason, string message)
+    {
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{about.Kind}/{about.Metadata.Uid}/{reason}/{message}"));
+        return $"{about.Metadata.Name}.{Convert.ToHexStringLower(hash)[..16]}";
     }
 }
