@@ -33,6 +33,8 @@ public static class FluidBuilderExtensions
 
         fluid.Controller = builder.AddProject<ControllerProject>($"{name}-controller")
             .AsFluidService(stack, etcd)
+            // Step logs stay with the stack, next to etcd's data, where `fluid logs` and the dashboard find them.
+            .WithEnvironment("Fluid__Executor__LogsDirectory", Path.Combine(builder.AppHostDirectory, ".fluid", "steps", name))
             .Resource;
 
         FluidStateMonitor.Attach(stack);
