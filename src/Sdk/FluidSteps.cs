@@ -16,12 +16,12 @@ public static class FluidSteps
     {
         if (Array.IndexOf(args, StepArgument) is var index and >= 0)
         {
-            Environment.Exit(RunAsync(index + 1 < args.Length ? args[index + 1] : "").GetAwaiter().GetResult());
+            Environment.Exit(RunAsync(index + 1 < args.Length ? args[index + 1] : "", args[Math.Min(args.Length, index + 2)..]).GetAwaiter().GetResult());
         }
     }
 
     /// <summary>Runs one step method, as the controller would; returns the exit code.</summary>
-    public static async Task<int> RunAsync(string step)
+    public static async Task<int> RunAsync(string step, IReadOnlyList<string>? arguments = null)
     {
         using var stopping = new CancellationTokenSource();
         using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, signal =>
@@ -31,7 +31,7 @@ public static class FluidSteps
         });
         var environment = Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
             .ToDictionary(e => (string)e.Key, e => (string?)e.Value, StringComparer.Ordinal);
-        await using var context = new StepContext(environment, stopping.Token);
+        await using var context = new StepContext(environment, arguments ?? [], stopping.Token);
         try
         {
             var method = Find(step);

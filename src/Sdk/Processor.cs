@@ -22,10 +22,18 @@ public sealed class Processor
     /// with <c>--fluid-step</c>, which <see cref="FluidSteps.RunIfRequested"/> (first thing in Main) turns into
     /// a call of the method.
     /// </summary>
-    public static Processor FromMethod(Func<StepContext, Task> method) => FromMethodInfo(method.Method);
+    /// <param name="method">The step: a static method of this program taking a <see cref="StepContext"/>.</param>
+    /// <param name="arguments">Passed to the step as <see cref="StepContext.Arguments"/>, e.g. the pipeline's settings.</param>
+    /// <param name="environment">Added to the step's environment.</param>
+    /// <param name="program">The program that hosts the method, when it is not this one (a notebook runs steps of a built program).</param>
+    public static Processor FromMethod(Func<StepContext, Task> method, IEnumerable<string>? arguments = null,
+        IReadOnlyDictionary<string, string>? environment = null, string? program = null) =>
+        FromMethodInfo(method.Method, arguments, environment, program);
 
-    /// <inheritdoc cref="FromMethod(Func{StepContext, Task})"/>
-    public static Processor FromMethod(Action<StepContext> method) => FromMethodInfo(method.Method);
+    /// <inheritdoc cref="FromMethod(Func{StepContext, Task}, IEnumerable{string}?, IReadOnlyDictionary{string, string}?, string?)"/>
+    public static Processor FromMethod(Action<StepContext> method, IEnumerable<string>? arguments = null,
+        IReadOnlyDictionary<string, string>? environment = null, string? program = null) =>
+        FromMethodInfo(method.Method, arguments, environment, program);
 
     /// <summary>Any executable, with arguments; <paramref name="image"/> is the container image it runs in on a cluster.</summary>
     public static Processor FromCommand(string command, IEnumerable<string>? arguments = null, IReadOnlyDictionary<string, string>? environment = null,
@@ -43,7 +51,7 @@ public sealed class Processor
         return new Processor(new ProcessorSpec { Command = spec }, $"{command} {string.Join(' ', spec.Args)}".Trim());
     }
 
-    private static Processor FromMethodInfo(MethodInfo method)
+    private static Processor FromMethodInfo(MethodInfo method, IEnumerable<string>? arguments, IReadOnlyDictionary<string, string>? environment, string? host)
     {
         if (!method.IsStatic || method.DeclaringType is null || method.DeclaringType.IsGenericType)
         {
@@ -52,7 +60,7 @@ public sealed class Processor
                 "so it must be a static method (a lambda or an instance method cannot be found there).", nameof(method));
         }
 
-        var program = Assembly.GetEntryAssembly()?.Location;
+        var program = host ?? Assembly.GetEntryAssembly()?.Location;
         if (string.IsNullOrEmpty(program))
         {
             throw new InvalidOperationException("The program hosting the step has no location on disk; run it as a normal .NET program, or use Processor.FromCommand.");
@@ -64,6 +72,8 @@ public sealed class Processor
             Type = method.DeclaringType.FullName!,
             Method = method.Name,
             Program = program,
+            Args = [.. arguments ?? []],
+            Env = environment?.ToDictionary() ?? [],
         };
         return new Processor(new ProcessorSpec { Method = spec }, $"{spec.Type}.{spec.Method}");
     }

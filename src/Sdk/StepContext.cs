@@ -10,8 +10,22 @@ public sealed class StepContext : IAsyncDisposable
 {
     private readonly Lazy<Task<ObjectStoreClient>> _objectStore;
 
-    internal StepContext(IReadOnlyDictionary<string, string?> environment, CancellationToken cancellationToken)
+    /// <summary>A context for running a step method in this process, e.g. from a notebook or a test, against the given object store.</summary>
+    public StepContext(string stepName, string? objectStoreSocket, string? datasetName = null, string? datasetPath = null,
+        IReadOnlyList<string>? arguments = null, CancellationToken cancellationToken = default)
+        : this(new Dictionary<string, string?>
+        {
+            ["FLUID_STEP"] = stepName,
+            ["FLUID_DATASET"] = datasetName,
+            ["FLUID_DATASET_PATH"] = datasetPath,
+            [ObjectStoreClientOptions.SocketVariable] = objectStoreSocket,
+        }, arguments ?? [], cancellationToken)
     {
+    }
+
+    internal StepContext(IReadOnlyDictionary<string, string?> environment, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        Arguments = arguments;
         string? Get(string name) => environment.TryGetValue(name, out var value) ? value : null;
         StepName = Get("FLUID_STEP") ?? "local";
         Namespace = Get("FLUID_NAMESPACE") ?? "default";
@@ -24,6 +38,9 @@ public sealed class StepContext : IAsyncDisposable
         _objectStore = new(() => ObjectStoreClient.ConnectAsync(
             new ObjectStoreClientOptions { SocketPath = ObjectStoreSocket, ClientName = $"step {StepName}" }, cancellationToken));
     }
+
+    /// <summary>The arguments the step was created with (<c>Processor.FromMethod(…, arguments)</c>).</summary>
+    public IReadOnlyList<string> Arguments { get; }
 
     public string StepName { get; }
 

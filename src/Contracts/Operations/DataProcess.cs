@@ -111,6 +111,12 @@ public sealed class MethodProcessor
 
     /// <summary>The executable that hosts the method (loads the assembly and calls it); the node's own step host when unset.</summary>
     public string? Program { get; set; }
+
+    /// <summary>Arguments passed to the method's host after the step's own, e.g. the pipeline's settings.</summary>
+    public List<string> Args { get; set; } = [];
+
+    /// <summary>Environment variables added to the node's.</summary>
+    public Dictionary<string, string> Env { get; set; } = [];
 }
 
 /// <summary>CPU and memory, as Kubernetes quantities.</summary>

@@ -97,10 +97,10 @@ public sealed class StepPlanner(ControlPlaneState state, StepScheduler scheduler
     private static (string, IReadOnlyList<string>, IReadOnlyDictionary<string, string>, string?) HostOf(MethodProcessor method)
     {
         var program = method.Program ?? method.Assembly;
-        var step = $"{method.Type}::{method.Method}";
+        string[] step = [StepArgument, $"{method.Type}::{method.Method}", .. method.Args];
         return program.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
-            ? (DotnetHost(), [program, StepArgument, step], new Dictionary<string, string>(), Path.GetDirectoryName(program))
-            : (program, [StepArgument, step], new Dictionary<string, string>(), Path.GetDirectoryName(program));
+            ? (DotnetHost(), [program, .. step], method.Env, Path.GetDirectoryName(program))
+            : (program, step, method.Env, Path.GetDirectoryName(program));
     }
 
     private static string DotnetHost() =>
