@@ -7,20 +7,29 @@ cd "$(dirname "$0")"
 
 usage() {
   cat <<'USAGE'
-Usage: ./run.sh [--dashboard] [--nodes N] [--clean] [--timeout SECONDS]
+Usage: ./run.sh [--dashboard] [--nodes N] [--clean] [--timeout SECONDS] [sample options]
 
-  (no option)        start the stack, run the sample once, print its result, stop; exit 0 on success
+  (no option)        start the stack, run the linear-regression sample once, print its metrics and RESULT line,
+                     stop; exit 0 on success
   --dashboard        keep the stack up with the Aspire dashboard (its URL is printed); Ctrl+C stops it
   --nodes N          simulate N nodes (default 2)
   --clean            start with an empty etcd (otherwise its data in AppHost/.fluid survives restarts)
   --timeout SECONDS  give up a one-shot run after this long (default 600)
   -h, --help         show this help
 
+Sample options (passed on to samples/LinearRegression):
+  --input CSV        learn from a CSV file instead of the synthetic House-Prices-like table
+  --target COLUMN    the column of --input to predict
+  --exchange MODE    objectstore (default), files (Parquet on local disk) or arrow-shm
+  --rows N           rows of the synthetic table (default 600,000)
+  --seed N           seed of the synthetic table and of the split
+
 The full AppHost log of a one-shot run is kept in artifacts/run/apphost.log.
 USAGE
 }
 
 dashboard=false
+sample=()
 nodes=2
 clean=false
 timeout=600
@@ -30,6 +39,11 @@ while [ $# -gt 0 ]; do
     --nodes) [ $# -ge 2 ] || fluid_fail "--nodes needs a number, e.g. --nodes 3"; nodes="$2"; shift ;;
     --clean) clean=true ;;
     --timeout) [ $# -ge 2 ] || fluid_fail "--timeout needs a number of seconds"; timeout="$2"; shift ;;
+    --input|--target|--exchange|--rows|--seed)
+      [ $# -ge 2 ] || fluid_fail "$1 needs a value"
+      value="$2"
+      [ "$1" = --input ] && value="$(cd "$(dirname "$2")" 2>/dev/null && pwd)/$(basename "$2")"
+      sample+=("$1" "$value"); shift ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; fluid_fail "unknown option '$1'" ;;
   esac
@@ -44,6 +58,9 @@ dotnet build AppHost/Fluid.Aspire.AppHost.csproj -c Release -nologo -clp:NoSumma
 
 apphost=(dotnet run --project AppHost/Fluid.Aspire.AppHost.csproj -c Release --no-build --launch-profile http --
   "--Fluid:Nodes=$nodes" "--Fluid:CleanStart=$clean" "--Fluid:TimeoutSeconds=$timeout")
+for i in "${!sample[@]}"; do
+  apphost+=("--Fluid:SampleArgs:$i=${sample[$i]}")
+done
 
 if [ "$dashboard" = true ]; then
   fluid_step "Starting the stack with $nodes node(s) and the dashboard (Ctrl+C to stop)"

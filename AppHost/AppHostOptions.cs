@@ -29,6 +29,12 @@ internal sealed class AppHostOptions
     /// <summary>The shared memory of each node's object store.</summary>
     public string ObjectStoreMemory { get; set; } = "1Gi";
 
+    /// <summary>Run the sample (the linear-regression pipeline) against the stack.</summary>
+    public bool RunSample { get; set; } = true;
+
+    /// <summary>Arguments for the sample, e.g. <c>--input data.csv --target price</c> (./run.sh passes its own on).</summary>
+    public string[] SampleArgs { get; set; } = [];
+
     /// <summary>Start with an empty etcd.</summary>
     public bool CleanStart { get; set; }
 

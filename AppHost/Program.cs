@@ -40,14 +40,16 @@ catch (Exception ex) when (ex is DistributedApplicationException or ArgumentExce
     return 2;
 }
 
-var sample = builder.AddProject<Projects.Fluid_Aspire_Samples_LinearRegression>("linear-regression")
-    .WithReference(fluid)
-    .WaitFor(fluid)
-    .WithEnvironment("Fluid__ExpectedNodes", options.Nodes.ToString(System.Globalization.CultureInfo.InvariantCulture));
-
-if (options.Once)
+if (options.RunSample)
 {
-    sample.ExitWhenFinished(TimeSpan.FromSeconds(options.TimeoutSeconds));
+    var sample = builder.AddProject<Projects.Fluid_Aspire_Samples_LinearRegression>("linear-regression")
+        .WithReference(fluid)
+        .WaitFor(fluid)
+        .WithArgs(options.SampleArgs);
+    if (options.Once)
+    {
+        sample.ExitWhenFinished(TimeSpan.FromSeconds(options.TimeoutSeconds));
+    }
 }
 
 builder.Build().Run();

@@ -1,46 +1,59 @@
-using System.Globalization;
-using System.Net.Http.Json;
-using Fluid.Aspire.Cluster;
-using Fluid.Aspire.Cluster.Etcd;
-using Fluid.Aspire.Cluster.Membership;
+using System.CommandLine;
+using Fluid.Aspire.Samples.LinearRegression.Exchange;
+using Fluid.Aspire.Samples.LinearRegression.Pipeline;
+using Fluid.Sdk;
 
-// Until the linear-regression pipeline lands (issue 5), this sample checks the stack it runs on: it waits until the
-// controller reports every expected node ready, prints them, and exits 0; or explains what is missing and exits 1.
-var connection = ClusterConnectionString.Parse(Environment.GetEnvironmentVariable("ConnectionStrings__fluid"));
-var controller = connection.Controller
-    ?? throw new InvalidOperationException("ConnectionStrings__fluid names no Controller=…; run the sample through the AppHost.");
-var expected = int.Parse(Environment.GetEnvironmentVariable("Fluid__ExpectedNodes") ?? "1", CultureInfo.InvariantCulture);
-var deadline = DateTime.UtcNow.AddSeconds(60);
+// The reference sample: preprocess → train → test, the steps handing their data to each other through the object
+// store (or, to compare, through files). This program both runs the flow and hosts its steps.
+FluidSteps.RunIfRequested(args);
 
-using var http = new HttpClient { BaseAddress = controller, Timeout = TimeSpan.FromSeconds(5) };
-IReadOnlyList<ClusterNode> nodes = [];
-while (DateTime.UtcNow < deadline)
+var rows = new Option<int>("--rows") { Description = "Rows of the synthetic table (default 600,000).", DefaultValueFactory = _ => 600_000 };
+var input = new Option<FileInfo?>("--input") { Description = "A CSV file to learn from instead of the synthetic table." };
+var target = new Option<string>("--target") { Description = "The column of --input to predict (default SalePrice).", DefaultValueFactory = _ => "SalePrice" };
+var exchange = new Option<string>("--exchange") { Description = "How steps hand data on: objectstore (default), files (Parquet on local disk) or arrow-shm.", DefaultValueFactory = _ => "objectstore" };
+exchange.AcceptOnlyFromAmong("objectstore", "files", "arrow-shm");
+var seed = new Option<int>("--seed") { Description = "The seed of the synthetic table and of the split (default 42).", DefaultValueFactory = _ => 42 };
+var runId = new Option<string>("--run-id") { Description = "The run's id: names its steps and objects (default linear-regression).", DefaultValueFactory = _ => "linear-regression" };
+var replicas = new Option<int>("--replicas") { Description = "Object store workers of the runtime, one per node (default 2).", DefaultValueFactory = _ => 2 };
+var root = new RootCommand("Linear regression on House-Prices-like data, in three steps that hand their data on through the Fluid.Aspire object store.")
 {
-    nodes = await http.GetFromJsonAsync<List<ClusterNode>>("/api/v1/nodes", ClusterJson.Options) ?? [];
-    if (nodes.Count(n => n.Ready) >= expected)
+    rows, input, target, exchange, seed, runId, replicas,
+};
+root.SetAction(async (parse, cancellationToken) =>
+{
+    var file = parse.GetValue(input);
+    if (file is { Exists: false })
     {
-        break;
+        await Console.Error.WriteLineAsync($"error: there is no file {file.FullName}");
+        return 2;
     }
 
-    await Task.Delay(500);
-}
-
-Console.WriteLine($"{"NODE",-10} {"READY",-6} {"ZONE",-8} {"REGION",-8} DAEMONS");
-foreach (var node in nodes)
-{
-    Console.WriteLine(
-        $"{node.Name,-10} {(node.Ready ? "yes" : "no"),-6} {node.Labels.GetValueOrDefault(NodeLabels.Zone, "-"),-8} " +
-        $"{node.Labels.GetValueOrDefault(NodeLabels.Region, "-"),-8} " +
-        string.Join(", ", node.Members.Select(m => $"{m.Component} (pid {m.ProcessId})")));
-}
-
-var ready = nodes.Count(n => n.Ready);
-if (ready < expected)
-{
-    Console.Error.WriteLine($"RESULT failed: {ready} of {expected} nodes ready after 60 s; missing daemons: " +
-        string.Join("; ", nodes.Where(n => !n.Ready).Select(n => $"{n.Name}: {string.Join(", ", n.Missing)}")));
-    return 1;
-}
-
-Console.WriteLine($"RESULT nodes={ready} controller={controller}");
-return 0;
+    var options = new PipelineOptions
+    {
+        RunId = parse.GetValue(runId)!,
+        Input = file?.FullName,
+        Target = parse.GetValue(target)!,
+        Rows = parse.GetValue(rows),
+        Seed = parse.GetValue(seed),
+        Replicas = parse.GetValue(replicas),
+        Exchange = parse.GetValue(exchange) switch
+        {
+            "files" => ExchangeMode.Files,
+            "arrow-shm" => ExchangeMode.ArrowShm,
+            _ => ExchangeMode.ObjectStore,
+        },
+    };
+    try
+    {
+        await using var client = new FluidClient();
+        var result = await LinearRegressionFlow.RunAsync(client, options, message => Console.WriteLine($"· {message}"), cancellationToken);
+        ResultPrinter.Print(result, Console.Out);
+        return 0;
+    }
+    catch (Exception ex) when (ex is FlowFailedException or TimeoutException or InvalidOperationException or Fluid.Aspire.Contracts.Store.ResourceStoreException)
+    {
+        await Console.Error.WriteLineAsync($"RESULT failed: {ex.Message}");
+        return 1;
+    }
+});
+return await root.Parse(args).InvokeAsync();

@@ -3,6 +3,8 @@ using Fluid.Aspire.Cluster.Resources;
 using Fluid.Aspire.Contracts;
 using Fluid.Aspire.Contracts.Datasets;
 using Fluid.Aspire.Contracts.Store;
+using Fluid.Aspire.ObjectStore.Client;
+using Fluid.Aspire.ObjectStore.Cluster;
 
 namespace Fluid.Sdk;
 
@@ -59,6 +61,29 @@ public sealed class FluidClient : IAsyncDisposable, IDisposable
     public async Task<FluidDataset> GetDatasetAsync(string name, CancellationToken cancellationToken = default) =>
         new(this, await Store.GetAsync<Dataset>(name, Config.Namespace, cancellationToken)
             ?? throw new ResourceNotFoundException($"No dataset '{name}' in namespace {Config.Namespace}; create it with CreateDatasetAsync."));
+
+    /// <summary>
+    /// Connects to an object store of this machine (the first node's, by name), found through the stack's registry:
+    /// what a program that is not a step uses to read what its steps put.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No object store instance runs on this machine.</exception>
+    public async Task<ObjectStoreClient> ConnectObjectStoreAsync(CancellationToken cancellationToken = default)
+    {
+        var keys = new ObjectStoreKeys(_etcd.Prefix);
+        var range = await _etcd.KeyValue.RangeAsync(new Etcdserverpb.RangeRequest
+        {
+            Key = EtcdKeys.ToBytes(keys.Instances),
+            RangeEnd = EtcdKeys.PrefixRangeEnd(keys.Instances),
+        }, cancellationToken: cancellationToken);
+        var local = range.Kvs
+            .Select(kv => System.Text.Json.JsonSerializer.Deserialize<InstanceRecord>(kv.Value.Span, ObjectStoreJson.Options)!)
+            .Where(i => i.Host == Environment.MachineName && File.Exists(i.IpcSocket))
+            .OrderBy(i => i.Node, StringComparer.Ordinal)
+            .FirstOrDefault()
+            ?? throw new InvalidOperationException(
+                $"No object store of the stack runs on this machine ({Environment.MachineName}); run the program on a node of the stack.");
+        return await ObjectStoreClient.ConnectAsync(local.IpcSocket, cancellationToken);
+    }
 
     public ValueTask DisposeAsync()
     {

@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using Fluid.Sdk;
+
+namespace Fluid.Aspire.Samples.LinearRegression.Pipeline;
+
+/// <summary>What a run of the pipeline produced: every step's report and the run's wall time.</summary>
+public sealed record PipelineResult(PipelineOptions Options, IReadOnlyList<StepReport> Steps, IReadOnlyList<StepReport?> Reports, double Seconds)
+{
+    public StepReport? Report(string step) => Reports.FirstOrDefault(r => r?.Step == step);
+
+    public double Figure(string step, string name) => Report(step)?.Figures.GetValueOrDefault(name) ?? double.NaN;
+
+    /// <summary>All reading and writing of the data between steps.</summary>
+    public double ExchangeSeconds => Reports.Sum(r => (r?.ReadSeconds ?? 0) + (r?.WriteSeconds ?? 0));
+}
+
+/// <summary>
+/// The flow, written with the SDK as Fluid's sample writes it in Python: a client, a dataset, an object store
+/// runtime on two nodes, three steps, run, wait, clean up.
+/// </summary>
+public static class LinearRegressionFlow
+{
+    public static async Task<PipelineResult> RunAsync(FluidClient client, PipelineOptions options, Action<string> progress, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(options.WorkDirectory);
+        var source = options.Input is { } input ? Path.GetDirectoryName(Path.GetFullPath(input))! : options.WorkDirectory;
+        progress($"dataset {options.RunId}: {(options.Input is null ? $"{options.Rows:N0} synthetic rows" : options.Input)}; exchange through {options.Exchange}");
+        var dataset = await client.CreateDatasetAsync(options.RunId, $"local://{source}", cancellationToken: cancellationToken);
+        try
+        {
+            await dataset.BindRuntimeAsync(RuntimeKind.ObjectStore, options.Replicas, options.CacheCapacityGiB, "MEM", wait: true,
+                TimeSpan.FromMinutes(2), cancellationToken);
+            progress($"runtime bound: {options.Replicas} worker(s) of {options.CacheCapacityGiB} GiB");
+            string[] settings = [options.ToArgument()];
+            var started = Stopwatch.GetTimestamp();
+            var run = await dataset
+                .Process(Processor.FromMethod(Steps.PreprocessAsync, settings))
+                .Process(Processor.FromMethod(Steps.TrainAsync, settings), inputs: [options.ObjectName("x_train"), options.ObjectName("y_train")])
+                .Process(Processor.FromMethod(Steps.TestAsync, settings), inputs: [options.ObjectName("model"), options.ObjectName("x_test"), options.ObjectName("y_test")])
+                .RunAsync(options.RunId, cancellationToken);
+            progress($"running {string.Join(", ", run.StepNames)}");
+            var steps = await run.WaitAsync(TimeSpan.FromMinutes(15), cancellationToken);
+            var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            await using var store = await client.ConnectObjectStoreAsync(cancellationToken);
+            var reports = new List<StepReport?>();
+            foreach (var step in new[] { Steps.Preprocess, Steps.Train, Steps.Test })
+            {
+                reports.Add(await StepReport.ReadAsync(store, options, step, cancellationToken));
+            }
+
+            return new PipelineResult(options, steps.Select((s, i) => new StepReport { Step = s.Name, Node = s.Node ?? "" }).ToArray(), reports, seconds);
+        }
+        finally
+        {
+            // Clean up whatever happened: the dataset takes its runtime, steps and objects with it.
+            await dataset.CleanUpAsync(wait: true, TimeSpan.FromMinutes(2), CancellationToken.None);
+            if (Directory.Exists(options.ExchangeDirectory))
+            {
+                Directory.Delete(options.ExchangeDirectory, recursive: true);
+            }
+        }
+    }
+}

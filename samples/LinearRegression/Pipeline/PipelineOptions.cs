@@ -1,0 +1,56 @@
+using System.Text.Json;
+using Fluid.Aspire.Samples.LinearRegression.Exchange;
+using Fluid.Sdk;
+
+namespace Fluid.Aspire.Samples.LinearRegression.Pipeline;
+
+/// <summary>What a run does; handed to every step as its argument, so that each step runs the same pipeline.</summary>
+public sealed record PipelineOptions
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>The run's id: names its steps (<c>{run}-step{i}</c>), its dataset and its objects.</summary>
+    public string RunId { get; init; } = "linear-regression";
+
+    /// <summary>A CSV file to learn from; when unset, a synthetic House-Prices-like table of <see cref="Rows"/> rows.</summary>
+    public string? Input { get; init; }
+
+    /// <summary>The column to predict in <see cref="Input"/>.</summary>
+    public string Target { get; init; } = "SalePrice";
+
+    public int Rows { get; init; } = 600_000;
+
+    public int Seed { get; init; } = 42;
+
+    public ExchangeMode Exchange { get; init; } = ExchangeMode.ObjectStore;
+
+    /// <summary>Where files go: the Parquet or Arrow exchange, and the model file. Shared by the steps (one machine).</summary>
+    public string WorkDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "fluid-linear-regression");
+
+    /// <summary>The runtime's workers (one per node).</summary>
+    public int Replicas { get; init; } = 2;
+
+    /// <summary>The object store memory the runtime asks of each node.</summary>
+    public double CacheCapacityGiB { get; init; } = 0.5;
+
+    public string ObjectName(string name) => $"{RunId}/{name}";
+
+    public string ExchangeDirectory => Exchange == ExchangeMode.ArrowShm
+        ? Path.Combine("/dev/shm", $"fluid-{RunId}")
+        : Path.Combine(WorkDirectory, "exchange", RunId);
+
+    public string ModelFile => Path.Combine(WorkDirectory, $"{RunId}-model.json");
+
+    public string ToArgument() => JsonSerializer.Serialize(this, Json);
+
+    public static PipelineOptions From(StepContext context) =>
+        context.Arguments.Count == 1 ? JsonSerializer.Deserialize<PipelineOptions>(context.Arguments[0], Json)! : new PipelineOptions();
+
+    /// <summary>The data exchange a step uses, by mode.</summary>
+    public async Task<IDataExchange> OpenExchangeAsync(StepContext context) => Exchange switch
+    {
+        ExchangeMode.ObjectStore => new ObjectStoreExchange(context, await context.ObjectStoreAsync()),
+        ExchangeMode.Files => new ParquetExchange(ExchangeDirectory),
+        _ => new ArrowFileExchange(ExchangeDirectory),
+    };
+}

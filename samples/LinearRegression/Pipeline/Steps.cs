@@ -1,0 +1,98 @@
+using Fluid.Aspire.Samples.LinearRegression.Data;
+using Fluid.Aspire.Samples.LinearRegression.Model;
+using Fluid.Sdk;
+using static Fluid.Aspire.Samples.LinearRegression.Pipeline.StepReport;
+
+namespace Fluid.Aspire.Samples.LinearRegression.Pipeline;
+
+/// <summary>
+/// The three steps of the pipeline, each run by the controller in a process of its own, on the node it chose. They
+/// hand x_train, x_test, y_train, y_test, the model and the metrics to each other through the data exchange.
+/// </summary>
+public static class Steps
+{
+    public const string Preprocess = "preprocess";
+    public const string Train = "train";
+    public const string Test = "test";
+
+    /// <summary>Reads (a CSV) or generates (a synthetic table) the data, prepares it, splits it 80/20 and hands it on.</summary>
+    public static async Task PreprocessAsync(StepContext context)
+    {
+        var options = PipelineOptions.From(context);
+        var report = new StepReport { Step = Preprocess, Node = context.Node };
+        var table = await report.TimeAsync(Phase.Read, () => Task.Run(() => options.Input is { } input
+            ? CsvTable.Load(input, options.Target)
+            : SyntheticHousing.Generate(options.Rows, options.Seed)));
+        var split = await report.TimeAsync(Phase.Compute, () => Task.Run(() => Preparation.Prepare(table, dropOutliers: options.Input is null, options.Seed)));
+        await using var exchange = await options.OpenExchangeAsync(context);
+        await report.TimeAsync(Phase.Write, async () =>
+        {
+            await exchange.PutAsync(options.ObjectName("x_train"), split.Train.Names, split.Train.Columns, context.CancellationToken);
+            await exchange.PutAsync(options.ObjectName("x_test"), split.Test.Names, split.Test.Columns, context.CancellationToken);
+            await exchange.PutAsync(options.ObjectName("y_train"), [options.Target], [split.Train.Target], context.CancellationToken);
+            await exchange.PutAsync(options.ObjectName("y_test"), [options.Target], [split.Test.Target], context.CancellationToken);
+        });
+        report.Figures["rows"] = table.Rows;
+        report.Figures["features"] = table.Names.Count;
+        report.Figures["train_rows"] = split.Train.Rows;
+        report.Figures["test_rows"] = split.Test.Rows;
+        report.Figures["dropped_outliers"] = split.DroppedOutliers;
+        report.Figures["imputed_cells"] = split.ImputedCells;
+        await report.PublishAsync(context, options);
+        Console.WriteLine($"preprocess: {table.Rows} rows, {table.Names.Count} features; dropped {split.DroppedOutliers} outliers, imputed {split.ImputedCells} cells; " +
+            $"{split.Train.Rows} train / {split.Test.Rows} test rows handed on through {exchange.Mode}");
+    }
+
+    /// <summary>Fits the linear regression on x_train and y_train, read without copying, and hands the model on.</summary>
+    public static async Task TrainAsync(StepContext context)
+    {
+        var options = PipelineOptions.From(context);
+        var report = new StepReport { Step = Train, Node = context.Node };
+        await using var exchange = await options.OpenExchangeAsync(context);
+        using var x = await report.TimeAsync(Phase.Read, () => exchange.GetAsync(options.ObjectName("x_train"), context.CancellationToken));
+        using var y = await report.TimeAsync(Phase.Read, () => exchange.GetAsync(options.ObjectName("y_train"), context.CancellationToken));
+        var model = await report.TimeAsync(Phase.Compute, () => Task.Run(() => LeastSquares.Fit(x.Names, x.Columns, y.Columns[0])));
+        await report.TimeAsync(Phase.Write, async () =>
+        {
+            var (names, values) = model.ToColumns();
+            await exchange.PutAsync(options.ObjectName("model"), names, values, context.CancellationToken);
+            Directory.CreateDirectory(options.WorkDirectory);
+            await File.WriteAllTextAsync(options.ModelFile, model.ToJson(), context.CancellationToken);
+        });
+        report.Figures["train_rows"] = x.Rows;
+        await report.PublishAsync(context, options);
+        Console.WriteLine($"train: fitted {model.Weights.Length} weights on {x.Rows} rows ({model.Trainer}); model saved to {options.ModelFile}");
+    }
+
+    /// <summary>Predicts the test set with the model and reports R², RMSE, MAE and MSE.</summary>
+    public static async Task TestAsync(StepContext context)
+    {
+        var options = PipelineOptions.From(context);
+        var report = new StepReport { Step = Test, Node = context.Node };
+        await using var exchange = await options.OpenExchangeAsync(context);
+        using var modelColumns = await report.TimeAsync(Phase.Read, () => exchange.GetAsync(options.ObjectName("model"), context.CancellationToken));
+        using var x = await report.TimeAsync(Phase.Read, () => exchange.GetAsync(options.ObjectName("x_test"), context.CancellationToken));
+        using var y = await report.TimeAsync(Phase.Read, () => exchange.GetAsync(options.ObjectName("y_test"), context.CancellationToken));
+        var model = LinearModel.FromColumns(modelColumns.Names, modelColumns.Columns, "least-squares");
+        var (scores, predictions) = await report.TimeAsync(Phase.Compute, () => Task.Run(() =>
+        {
+            var predicted = model.Predict(x.Columns, x.Rows);
+            return (RegressionScores.Evaluate(y.Columns[0].Span, predicted), predicted);
+        }));
+        report.Figures["r2"] = scores.RSquared;
+        report.Figures["rmse"] = scores.RootMeanSquaredError;
+        report.Figures["mae"] = scores.MeanAbsoluteError;
+        report.Figures["mse"] = scores.MeanSquaredError;
+        report.Figures["test_rows"] = scores.Rows;
+
+        // A sample of (actual, predicted), for a plot.
+        var step = Math.Max(1, y.Rows / 500);
+        for (var i = 0; i < y.Rows; i += step)
+        {
+            report.Points.Add([y.Columns[0].Span[i], predictions[i]]);
+        }
+
+        await report.PublishAsync(context, options);
+        Console.WriteLine($"test: R² {scores.RSquared:0.0000}, RMSE {scores.RootMeanSquaredError:0.0}, MAE {scores.MeanAbsoluteError:0.0} on {scores.Rows} rows");
+    }
+}
