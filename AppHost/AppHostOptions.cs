@@ -29,6 +29,9 @@ internal sealed class AppHostOptions
     /// <summary>The shared memory of each node's object store.</summary>
     public string ObjectStoreMemory { get; set; } = "1Gi";
 
+    /// <summary>Fault in the object stores' memory at start: slower to start (about 1.6 s per GiB), faster first writes.</summary>
+    public bool ObjectStoreReserveMemory { get; set; }
+
     /// <summary>Run the sample (the linear-regression pipeline) against the stack.</summary>
     public bool RunSample { get; set; } = true;
 

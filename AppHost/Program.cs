@@ -18,7 +18,7 @@ try
     fluid = builder.AddFluid("fluid")
     .WithNodes(options.Nodes)
     .WithLeaseTtl(TimeSpan.FromSeconds(options.LeaseTtlSeconds))
-    .WithObjectStoreMemory(options.ObjectStoreMemory)
+    .WithObjectStoreMemory(options.ObjectStoreMemory, options.ObjectStoreReserveMemory)
     .WithEtcd(etcd =>
     {
         if (options.EtcdDataDirectory is { } directory)

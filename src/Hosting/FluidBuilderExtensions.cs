@@ -74,6 +74,7 @@ public static class FluidBuilderExtensions
                 {
                     context.EnvironmentVariables["Fluid__ObjectStore__Socket"] = node.ObjectStoreSocket;
                     context.EnvironmentVariables["Fluid__ObjectStore__Size"] = fluid.ObjectStoreMemory;
+                    context.EnvironmentVariables["Fluid__ObjectStore__ReserveMemory"] = fluid.ReserveObjectStoreMemory ? "true" : "false";
                 });
             fluid.NodeList.Add(node);
         }
@@ -118,8 +119,11 @@ public static class FluidBuilderExtensions
         return builder;
     }
 
-    /// <summary>Sets the shared memory of every node's object store, e.g. <c>4Gi</c> (1Gi by default; committed as it is used).</summary>
-    public static IResourceBuilder<FluidResource> WithObjectStoreMemory(this IResourceBuilder<FluidResource> builder, string size)
+    /// <summary>
+    /// Sets the shared memory of every node's object store, e.g. <c>4Gi</c> (1Gi by default; committed as it is used,
+    /// or all at start with <paramref name="reserve"/>, which makes first writes faster).
+    /// </summary>
+    public static IResourceBuilder<FluidResource> WithObjectStoreMemory(this IResourceBuilder<FluidResource> builder, string size, bool reserve = false)
     {
         try
         {
@@ -131,6 +135,7 @@ public static class FluidBuilderExtensions
         }
 
         builder.Resource.ObjectStoreMemory = size;
+        builder.Resource.ReserveObjectStoreMemory = reserve;
         return builder;
     }
 

@@ -34,6 +34,9 @@ public sealed class FluidResource : Resource, IResourceWithConnectionString
     /// <summary>The shared memory of each node's object store, e.g. <c>1Gi</c>.</summary>
     public string ObjectStoreMemory { get; internal set; } = "1Gi";
 
+    /// <summary>Whether the object stores fault in all their memory at start.</summary>
+    public bool ReserveObjectStoreMemory { get; internal set; }
+
     internal List<FluidNode> NodeList { get; } = [];
 
     /// <summary>Every resource the stack runs.</summary>

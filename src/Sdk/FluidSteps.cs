@@ -51,6 +51,18 @@ public static class FluidSteps
         }
     }
 
+    private static Assembly? LoadOrNull(AssemblyName name)
+    {
+        try
+        {
+            return Assembly.Load(name);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or FileLoadException or BadImageFormatException)
+        {
+            return null;
+        }
+    }
+
     private static MethodInfo Find(string step)
     {
         var separator = step.LastIndexOf("::", StringComparison.Ordinal);
@@ -61,10 +73,11 @@ public static class FluidSteps
 
         var typeName = step[..separator];
         var methodName = step[(separator + 2)..];
-        var type = AppDomain.CurrentDomain.GetAssemblies()
-            .Prepend(Assembly.GetEntryAssembly())
-            .Select(a => a?.GetType(typeName))
-            .FirstOrDefault(t => t is not null)
+        // The step's type may live in a library the program references but has not loaded yet.
+        var entry = Assembly.GetEntryAssembly();
+        var candidates = AppDomain.CurrentDomain.GetAssemblies().Prepend(entry)
+            .Concat((entry?.GetReferencedAssemblies() ?? []).Select(LoadOrNull));
+        var type = candidates.Select(a => a?.GetType(typeName)).FirstOrDefault(t => t is not null)
             ?? throw new InvalidOperationException($"No type {typeName} in this program; was the step created by another build of it?");
         return type.GetMethod(methodName, BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static, [typeof(StepContext)])
             ?? throw new InvalidOperationException($"{typeName} has no static method {methodName}(StepContext).");

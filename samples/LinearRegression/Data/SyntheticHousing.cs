@@ -43,7 +43,7 @@ public static class SyntheticHousing
         Parallel.For(0, Features.Count, c =>
         {
             var (_, min, max, _) = Features[c];
-            var random = new Random(HashCode.Combine(seed, c));
+            var random = new SeededRandom(((long)seed << 16) + c);
             var column = GC.AllocateUninitializedArray<double>(rows);
             for (var r = 0; r < rows; r++)
             {
@@ -64,12 +64,12 @@ public static class SyntheticHousing
             }
         }
 
-        var noise = new Random(HashCode.Combine(seed, -1));
-        var missing = new Random(HashCode.Combine(seed, -2));
+        var noise = new SeededRandom(((long)seed << 16) - 1);
+        var missing = new SeededRandom(((long)seed << 16) - 2);
         var frontage = columns[1];
         for (var r = 0; r < rows; r++)
         {
-            target[r] += NoiseStandardDeviation * Gaussian(noise);
+            target[r] += NoiseStandardDeviation * Gaussian(ref noise);
             if (missing.NextDouble() < MissingShare)
             {
                 frontage[r] = double.NaN;
@@ -79,6 +79,6 @@ public static class SyntheticHousing
         return new FeatureTable(Features.Select(f => f.Name).ToArray(), columns, target);
     }
 
-    private static double Gaussian(Random random) =>
+    private static double Gaussian(ref SeededRandom random) =>
         Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 }

@@ -41,5 +41,5 @@ public sealed class ArrowFileExchange(string directory) : IDataExchange
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private string PathOf(string name) => Path.Combine(directory, $"{name}.arrow");
+    private string PathOf(string name) => Path.Combine(directory, $"{name.Replace('/', '.')}.arrow");
 }

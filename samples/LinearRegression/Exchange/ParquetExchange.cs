@@ -45,5 +45,5 @@ public sealed class ParquetExchange(string directory) : IDataExchange
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private string PathOf(string name) => Path.Combine(directory, $"{name}.parquet");
+    private string PathOf(string name) => Path.Combine(directory, $"{name.Replace('/', '.')}.parquet");
 }
