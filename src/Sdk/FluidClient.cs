@@ -20,13 +20,16 @@ public sealed class FluidClient : IAsyncDisposable, IDisposable
     public FluidClient(ClientConfig? config = null)
     {
         Config = config ?? new ClientConfig();
-        var connection = Config.Resolve();
-        _etcd = new EtcdConnection(connection);
+        Connection = Config.Resolve();
+        _etcd = new EtcdConnection(Connection);
         Store = new EtcdResourceStore(_etcd);
-        Controller = connection.Controller;
+        Controller = Connection.Controller;
     }
 
     public ClientConfig Config { get; }
+
+    /// <summary>The stack the client talks to, as resolved from the configuration: to say which one in messages.</summary>
+    public ClusterConnectionString Connection { get; }
 
     /// <summary>The resource store itself, for what the SDK does not wrap.</summary>
     public IResourceStore Store { get; }

@@ -1,0 +1,118 @@
+using System.CommandLine;
+using System.Text.RegularExpressions;
+using Fluid.Aspire.Cli.Kinds;
+using Fluid.Aspire.Contracts.Store;
+
+namespace Fluid.Aspire.Cli.Commands;
+
+/// <summary>
+/// What every command shares: the global options, the connection, and turning every refusal into one <c>error:</c>
+/// line on stderr with the right exit code, instead of a stack trace.
+/// </summary>
+internal static partial class Invocation
+{
+    public static readonly Option<string> Connection = new("--connection")
+    {
+        Description = "The stack: an etcd URL (http://127.0.0.1:2379) or the AppHost's Endpoints=…;Prefix=…;Controller=… string. " +
+            "Default: $ConnectionStrings__fluid, else $FLUID_ETCD, else connectionString in ~/.fluid/config.json.",
+        Recursive = true,
+    };
+
+    public static readonly Option<string> Namespace = new("--namespace", "-n")
+    {
+        Description = "The namespace to work in.",
+        DefaultValueFactory = _ => "default",
+        Recursive = true,
+    };
+
+    /// <summary>Opens a session, runs <paramref name="run"/>, and maps what went wrong to a message and an exit code.</summary>
+    public static async Task<int> RunAsync(ParseResult parse, Func<Session, Task<int>> run)
+    {
+        Session session;
+        try
+        {
+            var @namespace = parse.GetValue(Namespace)!;
+            if (!DnsLabel().IsMatch(@namespace))
+            {
+                throw CliException.Usage($"'{@namespace}' is not a namespace name: use lower-case letters, digits and '-', at most 63, e.g. -n team-a.");
+            }
+
+            session = Session.Open(parse.GetValue(Connection), @namespace);
+        }
+        catch (CliException ex)
+        {
+            return await FailAsync(ex.Message, ex.ExitCode);
+        }
+
+        await using (session)
+        {
+            try
+            {
+                return await run(session);
+            }
+            catch (CliException ex)
+            {
+                return await FailAsync(ex.Message, ex.ExitCode);
+            }
+            catch (ResourceStoreUnavailableException ex)
+            {
+                return await FailAsync(session.Unreachable(ex), ExitCodes.Error);
+            }
+            catch (ResourceStoreException ex)
+            {
+                return await FailAsync(ex.Message, ExitCodes.Error);
+            }
+        }
+    }
+
+    /// <summary>Prints <c>error: message</c> on stderr and returns the exit code.</summary>
+    public static async Task<int> FailAsync(string message, int exitCode)
+    {
+        await Console.Error.WriteLineAsync($"error: {message}");
+        return exitCode;
+    }
+
+    /// <summary>The message for an object that is not there: where it was looked for, and how to see what is.</summary>
+    public static string NotFound(Kind kind, string name, string @namespace) =>
+        kind.Namespaced
+            ? $"{kind.Singular} \"{name}\" not found in namespace \"{@namespace}\"; list them with: fluid get {kind.Plural} -n {@namespace} (or -A for every namespace)"
+            : $"{kind.Singular} \"{name}\" not found; list them with: fluid get {kind.Plural}";
+
+    /// <summary>The kind argument of get, describe and delete; an unknown kind is a usage error, found before connecting.</summary>
+    public static Argument<string> KindArgument(string verb)
+    {
+        var kind = new Argument<string>("kind") { Description = $"What to {verb}: {Kinds.Kinds.Known}." };
+        kind.Validators.Add(result =>
+        {
+            var name = result.GetValueOrDefault<string>();
+            if (Kinds.Kinds.TryFind(name) is null)
+            {
+                result.AddError(Kinds.Kinds.Unknown(name));
+            }
+        });
+        return kind;
+    }
+
+    /// <summary>
+    /// The names argument of get, describe and delete. System.CommandLine hands an unknown option such as
+    /// <c>--bogus</c> to an argument that takes any number of values, so it is refused here as the usage error it is.
+    /// </summary>
+    public static Argument<string[]> NamesArgument(string description, ArgumentArity arity)
+    {
+        var names = new Argument<string[]>("name") { Description = description, Arity = arity };
+        names.Validators.Add(result =>
+        {
+            foreach (var name in result.GetValueOrDefault<string[]>() ?? [])
+            {
+                if (name.StartsWith('-'))
+                {
+                    result.AddError($"Unrecognized option '{name}'.");
+                }
+            }
+        });
+        return names;
+    }
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", RegexOptions.CultureInvariant)]
+    private static partial Regex DnsLabel();
+}

@@ -1,0 +1,69 @@
+using Fluid.Aspire.Cli.Output;
+using Fluid.Aspire.Contracts;
+using Fluid.Aspire.Contracts.Datasets;
+
+namespace Fluid.Aspire.Cli.Kinds;
+
+/// <summary>Datasets, with Fluid's columns: sizes and phase as the controller reports them.</summary>
+internal sealed class DatasetKind : StoredKind<Dataset>
+{
+    public override string Singular => "dataset";
+
+    public override IReadOnlyList<string> Names { get; } = ["dataset", "datasets", "ds"];
+
+    public override IReadOnlyList<Column> Columns { get; } =
+    [
+        new("NAME", (item, _) => item.Name),
+        Of("UFS TOTAL SIZE", d => d.Status.UfsTotal),
+        Of("CACHED", d => d.Status.CacheStates?.Cached),
+        Of("CACHE CAPACITY", d => d.Status.CacheStates?.CacheCapacity),
+        Of("CACHED PERCENTAGE", d => d.Status.CacheStates?.CachedPercentage),
+        Of("PHASE", d => Cell.State(d.Status.Phase?.ToString())),
+        Of("TOTAL FILES", d => Humanize.OrNone(d.Status.FileNum), wide: true),
+        Of("CACHE HIT RATIO", d => d.Status.CacheStates?.CacheHitRatio, wide: true),
+        Of("MOUNTS", d => string.Join(",", d.Spec.Mounts.Select(m => m.MountPoint)), wide: true),
+        Age(),
+    ];
+
+    protected override void Describe(Description description, Dataset dataset, DateTimeOffset now)
+    {
+        description.Section(0, "Spec");
+        description.Table(1, "Mounts", ["Mount Point", "Name", "Path", "Read Only", "Options"],
+        [
+            .. dataset.Spec.Mounts.Select(m => new Cell[]
+            {
+                m.MountPoint,
+                m.Name,
+                m.Path,
+                m.ReadOnly ? "true" : "false",
+                string.Join(",", m.Options.Select(o => $"{o.Key}={o.Value}").Concat(m.EncryptOptions.Select(o => $"{o.Name}=<secret {o.ValueFrom.SecretKeyRef.Name}>"))),
+            }),
+        ]);
+        description.Field(1, "Node Affinity", Describe(dataset.Spec.NodeAffinity))
+            .Field(1, "Placement", (dataset.Spec.Placement ?? Placement.Exclusive).ToString())
+            .Field(1, "Access Modes", dataset.Spec.AccessModes.Count == 0 ? AccessMode.ReadOnlyMany.ToString() : string.Join(", ", dataset.Spec.AccessModes));
+
+        var status = dataset.Status;
+        var cache = status.CacheStates;
+        description.Section(0, "Status")
+            .State(1, "Phase", status.Phase?.ToString())
+            .Field(1, "UFS Total", status.UfsTotal)
+            .Field(1, "Total Files", Humanize.OrNone(status.FileNum))
+            .Field(1, "Cached", cache?.Cached)
+            .Field(1, "Cache Capacity", cache?.CacheCapacity)
+            .Field(1, "Cached Percentage", cache?.CachedPercentage)
+            .Field(1, "Cache Hit Ratio", cache?.CacheHitRatio)
+            .Field(1, "Local Hit Ratio", cache?.LocalHitRatio)
+            .Field(1, "Remote Hit Ratio", cache?.RemoteHitRatio)
+            .Field(1, "Runtimes", string.Join(", ", status.Runtimes.Select(r => $"{r.Name} ({r.Type ?? r.Category})")))
+            .Field(1, "Held By", string.Join(", ", status.OperationRef.Select(o => $"{o.Key}/{o.Value}")));
+        Describing.Conditions(description, status.Conditions, now);
+    }
+
+    /// <summary>A node affinity in one line: terms ORed, expressions ANDed, as the scheduler reads them.</summary>
+    private static string? Describe(NodeAffinity? affinity) =>
+        affinity?.Required is { NodeSelectorTerms.Count: > 0 } required
+            ? string.Join(" or ", required.NodeSelectorTerms.Select(t =>
+                string.Join(" and ", t.MatchExpressions.Select(e => $"{e.Key} {e.Operator} [{string.Join(",", e.Values)}]".Replace(" []", "", StringComparison.Ordinal)))))
+            : "any node";
+}

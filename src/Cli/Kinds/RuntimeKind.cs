@@ -1,0 +1,68 @@
+using System.Globalization;
+using Fluid.Aspire.Cli.Output;
+using Fluid.Aspire.Contracts;
+using Fluid.Aspire.Contracts.Runtimes;
+
+namespace Fluid.Aspire.Cli.Kinds;
+
+/// <summary>Object-store runtimes: workers desired, placed and ready, and their memory.</summary>
+internal sealed class RuntimeKind : StoredKind<ObjectStoreRuntime>
+{
+    public override string Singular => "objectstoreruntime";
+
+    public override IReadOnlyList<string> Names { get; } = ["runtime", "runtimes", "objectstoreruntime", "objectstoreruntimes"];
+
+    public override IReadOnlyList<Column> Columns { get; } =
+    [
+        new("NAME", (item, _) => item.Name),
+        Of("DESIRED", r => Number(r.Status.DesiredWorkers)),
+        Of("CURRENT", r => Number(r.Status.CurrentWorkers)),
+        Of("READY", r => Number(r.Status.ReadyWorkers)),
+        Of("PHASE", r => Cell.State(r.Status.Phase?.ToString())),
+        Of("MEMORY USED/CAPACITY", r => r.Status.Phase is null ? null : $"{Quantity.FormatBytes(r.Status.MemoryUsed)}/{Quantity.FormatBytes(r.Status.MemoryCapacity)}"),
+        Of("WORKER PHASE", r => Cell.State(r.Status.WorkerPhase?.ToString()), wide: true),
+        Of("NODES", r => string.Join(",", r.Status.Workers.Select(w => w.Node)), wide: true),
+        Age(),
+    ];
+
+    protected override void Describe(Description description, ObjectStoreRuntime runtime, DateTimeOffset now)
+    {
+        description.Section(0, "Spec")
+            .Field(1, "Replicas", Number(runtime.Spec.Replicas));
+        description.Table(1, "Tiered Store", ["Medium", "Quota", "Path", "High", "Low"],
+        [
+            .. (runtime.Spec.TieredStore?.Levels ?? []).Select(l => new Cell[] { Medium(l.MediumType), l.Quota, l.Path, l.High, l.Low }),
+        ]);
+        description.Map(1, "Node Selector", runtime.Spec.Worker?.NodeSelector ?? [])
+            .Map(1, "Options", runtime.Spec.Worker?.Options ?? []);
+
+        var status = runtime.Status;
+        description.Section(0, "Status")
+            .State(1, "Phase", status.Phase?.ToString())
+            .Field(1, "Workers", $"{status.ReadyWorkers} ready, {status.CurrentWorkers} placed, {status.DesiredWorkers} desired")
+            .State(1, "Worker Phase", status.WorkerPhase?.ToString())
+            .Field(1, "Memory", $"{Quantity.FormatBytes(status.MemoryUsed)} used of {Quantity.FormatBytes(status.MemoryCapacity)}");
+        description.Table(0, "Workers", ["Node", "Instance", "Memory Used", "Memory Capacity"],
+        [
+            .. status.Workers.Select(w => new Cell[]
+            {
+                w.Node,
+                w.Instance?.ToString(CultureInfo.InvariantCulture),
+                Quantity.FormatBytes(w.MemoryUsed),
+                Quantity.FormatBytes(w.MemoryCapacity),
+            }),
+        ]);
+        Describing.Conditions(description, status.Conditions, now);
+    }
+
+    private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The medium as the manifest writes it (MEM, SSD, HDD), not the enum's .NET name.</summary>
+    private static string? Medium(MediumType? medium) => medium switch
+    {
+        MediumType.Memory => "MEM",
+        MediumType.Ssd => "SSD",
+        MediumType.Hdd => "HDD",
+        _ => null,
+    };
+}

@@ -1,0 +1,3 @@
+using Fluid.Aspire.Cli;
+
+return await FluidCommandLine.RunAsync(args);

@@ -1,0 +1,153 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Fluid.Aspire.Contracts.Store;
+using Fluid.Sdk;
+using Grpc.Core;
+
+namespace Fluid.Aspire.Cli;
+
+/// <summary>
+/// One command's connection to a stack: the resource store (etcd), the controller's HTTP API, the namespace, and
+/// the time the command started, so that every AGE of one listing is measured from the same instant.
+/// </summary>
+internal sealed class Session : IAsyncDisposable
+{
+    /// <summary>What to do when the stack cannot be reached, on every such error.</summary>
+    public const string StartHint = "Is the stack running? Start it with ./run.sh --dashboard, or point --connection at it.";
+
+    private readonly Lazy<HttpClient> _http;
+
+    private Session(FluidClient client, string @namespace)
+    {
+        Client = client;
+        Namespace = @namespace;
+        _http = new(() => new HttpClient { BaseAddress = client.Controller, Timeout = TimeSpan.FromSeconds(15) });
+    }
+
+    public FluidClient Client { get; }
+
+    public IResourceStore Store => Client.Store;
+
+    public string Namespace { get; }
+
+    public DateTimeOffset Now { get; } = DateTimeOffset.UtcNow;
+
+    /// <summary>Connects as the SDK does: <paramref name="connection"/>, else the environment, else ~/.fluid/config.json.</summary>
+    public static Session Open(string? connection, string @namespace)
+    {
+        FluidClient client;
+        try
+        {
+            client = new FluidClient(new ClientConfig { ConnectionString = connection, Namespace = @namespace });
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or JsonException or IOException or UnauthorizedAccessException)
+        {
+            var why = ex switch
+            {
+                InvalidOperationException => ex.Message,
+                // The only argument the connection string can get wrong past parsing: an empty endpoint list.
+                ArgumentException => "it names no etcd endpoint; write e.g. Endpoints=http://127.0.0.1:2379.",
+                _ => $"~/.fluid/config.json could not be read: {ex.Message}",
+            };
+            throw new CliException(connection is null
+                ? $"{why} Or pass --connection http://127.0.0.1:2379 (or the AppHost's Endpoints=…;Controller=… string)."
+                : $"--connection '{connection}' is not usable: {why}");
+        }
+
+        return new Session(client, @namespace);
+    }
+
+    /// <summary>The one line that says etcd could not be reached, which etcd, and what to do.</summary>
+    public string Unreachable(ResourceStoreUnavailableException ex) =>
+        $"cannot reach etcd at {string.Join(", ", Client.Connection.Endpoints.Select(e => e.GetLeftPart(UriPartial.Authority)))} ({Cause(ex)}). {StartHint}";
+
+    /// <summary>GETs JSON from the controller; null for a 404.</summary>
+    public async Task<JsonNode?> GetControllerJsonAsync(string path, string purpose, CancellationToken cancellationToken)
+    {
+        var text = await GetControllerTextAsync(path, purpose, cancellationToken);
+        return text is null ? null : JsonNode.Parse(text);
+    }
+
+    /// <summary>GETs text from the controller; null for a 404.</summary>
+    public async Task<string?> GetControllerTextAsync(string path, string purpose, CancellationToken cancellationToken)
+    {
+        var controller = Client.Controller ?? throw new CliException(
+            $"{purpose} needs the controller's API, and the connection string does not name it. Pass the full string, e.g. " +
+            "--connection 'Endpoints=http://127.0.0.1:2379;Controller=http://127.0.0.1:5080' (the AppHost gives programs it as ConnectionStrings__fluid).");
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.Value.GetAsync(new Uri(path, UriKind.Relative), cancellationToken);
+        }
+        catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            throw new CliException($"cannot reach the controller at {controller.GetLeftPart(UriPartial.Authority)} ({Cause(ex)}). {StartHint}");
+        }
+
+        using (response)
+        {
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                return null;
+            }
+
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new CliException($"the controller answered {(int)response.StatusCode} {response.ReasonPhrase} to GET {path}: {Problem(body)}");
+            }
+
+            return body;
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        if (_http.IsValueCreated)
+        {
+            _http.Value.Dispose();
+        }
+
+        return Client.DisposeAsync();
+    }
+
+    /// <summary>The innermost useful reason (e.g. "Connection refused"), without gRPC's status dump.</summary>
+    private static string Cause(Exception ex)
+    {
+        for (Exception? inner = ex; inner is not null; inner = inner.InnerException)
+        {
+            switch (inner)
+            {
+                case RpcException { Status.DebugException: { } debug }:
+                    return Cause(debug);
+                case RpcException rpc:
+                    return string.IsNullOrEmpty(rpc.Status.Detail) ? rpc.StatusCode.ToString() : rpc.Status.Detail;
+                case System.Net.Sockets.SocketException socket:
+                    return socket.Message;
+                case TaskCanceledException:
+                    return "no answer in time";
+                case HttpRequestException or ResourceStoreException when inner.InnerException is not null:
+                    continue;
+                default:
+                    return inner.Message;
+            }
+        }
+
+        return ex.Message;
+    }
+
+    /// <summary>The title and detail of an RFC 7807 problem, which the controller answers errors with; else the body.</summary>
+    private static string Problem(string body)
+    {
+        try
+        {
+            var problem = JsonNode.Parse(body);
+            return $"{problem?["title"]} {problem?["detail"]}".Trim();
+        }
+        catch (JsonException)
+        {
+            return body.Trim();
+        }
+    }
+}
