@@ -18,13 +18,16 @@ public sealed class ResilienceTests
         await using var client = Flows.Client(cluster);
         using var data = new TemporaryDirectory();
         var trace = Path.Combine(data.Path, "trace.txt");
+        var starts = Path.Combine(data.Path, "second-started.txt");
         var dataset = await client.CreateDatasetAsync("restart", $"local://{data.Path}", cancellationToken: Cancellation);
         var run = await dataset.Process(Flows.Step("first", trace))
-            .Process(Flows.Step("second", trace, "sleep 4"))
+            .Process(Flows.Step("second", trace, $"echo started >> '{starts}'; sleep 4"))
             .Process(Flows.Step("third", trace))
             .RunAsync("r", Cancellation);
-        await Eventually.ReturnsAsync(() => run.GetStatusAsync(Cancellation), r => r[1].Phase == OperationPhase.Executing, Patience,
-            "the second step running", Cancellation);
+        // Executing is written just before the process starts; only once the step has written its mark is there a
+        // process to re-attach to (a controller killed in between runs the attempt again, which is right but another test).
+        await Eventually.ReturnsAsync(() => File.Exists(starts), started => started, Patience, "the second step running",
+            Cancellation);
 
         cluster.Controller.Kill();
         await cluster.StartControllerAsync(Cancellation);
@@ -32,6 +35,7 @@ public sealed class ResilienceTests
         var reports = await run.WaitAsync(Patience, Cancellation);
         Assert.All(reports, r => Assert.Equal(OperationPhase.Complete, r.Phase));
         Assert.Equal(["first", "second", "third"], await File.ReadAllLinesAsync(trace, Cancellation));
+        Assert.Equal(["started"], await File.ReadAllLinesAsync(starts, Cancellation));
         Assert.Contains("Re-attached to", cluster.Controller.Output, StringComparison.Ordinal);
     }
 
