@@ -106,20 +106,17 @@ public sealed class ChildProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
-    /// <summary>SIGKILL: no chance to clean up, as when a process crashes or is OOM-killed.</summary>
-    public void Kill()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-        }
-    }
+    /// <summary>
+    /// SIGKILL to the process alone: no chance to clean up, as when it crashes or is OOM-killed. Its children live on,
+    /// as they would then (a controller's steps, for example).
+    /// </summary>
+    public void Kill() => Kill(entireProcessTree: false);
 
     public async ValueTask DisposeAsync()
     {
         try
         {
-            Kill();
+            Kill(entireProcessTree: true);
             await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
         }
         catch (InvalidOperationException)
@@ -128,6 +125,14 @@ public sealed class ChildProcess : IAsyncDisposable
         }
 
         _process.Dispose();
+    }
+
+    private void Kill(bool entireProcessTree)
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree);
+        }
     }
 
     private void Append(string? line)
