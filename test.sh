@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: installs what it needs (etcd, as root), builds in Release with warnings as errors,
-# then runs every test project. Usage: ./test.sh [extra 'dotnet test' arguments, e.g. --filter Category!=Slow]
+# then runs every test project. A test that hangs for 8 minutes is killed and named, so a run always ends.
+# Usage: ./test.sh [extra 'dotnet test' arguments, e.g. --filter Category!=Slow]
 set -euo pipefail
 cd "$(dirname "$0")"
 . .ci/prerequisites.sh
@@ -11,4 +12,5 @@ dotnet build Fluid.Aspire.sln -c Release -nologo -clp:NoSummary -v:q
 
 fluid_step "Running the tests"
 dotnet test Fluid.Aspire.sln -c Release --no-build -nologo \
-  --logger "console;verbosity=normal" --results-directory artifacts/test-results "$@"
+  --logger "console;verbosity=normal" --results-directory artifacts/test-results \
+  --blame-hang-timeout 8m --blame-hang-dump-type none "$@"
