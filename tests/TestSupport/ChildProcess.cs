@@ -9,6 +9,8 @@ namespace Fluid.Aspire.TestSupport;
 /// </summary>
 public sealed class ChildProcess : IAsyncDisposable
 {
+    private static readonly TimeSpan DrainPatience = TimeSpan.FromSeconds(10);
+
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -101,8 +103,17 @@ public sealed class ChildProcess : IAsyncDisposable
             throw new TimeoutException($"The process did not exit within {timeout.TotalSeconds} s:\n{Output}");
         }
 
-        // Exited fires before the last output lines are read; WaitForExit without a timeout drains them.
-        await _process.WaitForExitAsync(cancellationToken);
+        // Exited fires before the last output lines are read; WaitForExitAsync drains them. Bounded, because a
+        // descendant that outlives the process (a daemon, a step) keeps the pipes open and the drain would never end.
+        try
+        {
+            await _process.WaitForExitAsync(cancellationToken).WaitAsync(DrainPatience, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            Append($"[test] output after exit not drained within {DrainPatience.TotalSeconds} s: a descendant still holds the pipes");
+        }
+
         return _process.ExitCode;
     }
 
@@ -117,11 +128,15 @@ public sealed class ChildProcess : IAsyncDisposable
         try
         {
             Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            await _process.WaitForExitAsync().WaitAsync(DrainPatience);
         }
         catch (InvalidOperationException)
         {
             // Never started, or already reaped.
+        }
+        catch (TimeoutException)
+        {
+            // Killed, but a descendant that escaped the tree holds its pipes: the test must not hang on it.
         }
 
         _process.Dispose();
