@@ -71,6 +71,14 @@ public sealed class ControlPlane(
         processReconciler.Enqueue = processes.Enqueue;
 
         state.Runtimes.Changed += (before, after) => datasets.Enqueue(ResourceKeys.Of((after ?? before)!));
+        state.Processes.Changed += (before, after) =>
+        {
+            // A dataset being deleted waits for its steps to go.
+            if (after is null && before?.Spec.Dataset is { } dataset)
+            {
+                datasets.Enqueue(ResourceKeys.Of(dataset.Namespace ?? before.Metadata.Namespace, dataset.Name));
+            }
+        };
         state.Datasets.Changed += (before, after) =>
         {
             var dataset = (after ?? before)!;

@@ -51,6 +51,7 @@ public sealed class DataProcessReconciler(
         if (step is null)
         {
             await CancelAsync(key, "deleted");
+            await state.Events.ForgetAsync(ResourceKinds.DataProcess, key, cancellationToken);
             return null;
         }
 
