@@ -23,20 +23,8 @@ public sealed class TriggerTests
         using var data = new TemporaryDirectory();
         var trace = Path.Combine(data.Path, "trace.txt");
         await client.CreateDatasetAsync("events", $"local://{data.Path}", cancellationToken: Cancellation);
-        await client.Store.CreateAsync(new DataProcess
-        {
-            Metadata = new ObjectMeta { Name = "on-new-model" },
-            Spec = new DataProcessSpec
-            {
-                Dataset = new DatasetReference { Name = "events" },
-                Processor = Flows.Step("evaluated", trace).Spec,
-                Policy = OperationPolicy.OnEvent,
-                OnEvent = new OnEventTrigger { ObjectPut = "model" },
-            },
-        }, Cancellation);
-        var waiting = await Eventually.ReturnsAsync(() => client.Store.GetAsync<DataProcess>("on-new-model", cancellationToken: Cancellation),
-            p => p!.Status.Conditions.Find("Waiting")?.Reason == "WaitingForEvent", Patience, "the step waiting for its event", Cancellation);
-        Assert.Contains("'model'", waiting!.Status.Conditions.Find("Waiting")!.Message, StringComparison.Ordinal);
+        var waiting = await CreateOnEventStepAsync(client, "on-new-model", "events", Flows.Step("evaluated", trace), new OnEventTrigger { ObjectPut = "model" });
+        Assert.Contains("'model'", waiting, StringComparison.Ordinal);
         Assert.False(File.Exists(trace));
 
         await using var store = await ObjectStoreClient.ConnectAsync(cluster.ObjectStores[0].SocketPath, Cancellation);
@@ -102,20 +90,9 @@ public sealed class TriggerTests
         using var data = new TemporaryDirectory();
         var trace = Path.Combine(data.Path, "trace.txt");
         var dataset = await client.CreateDatasetAsync("warming", $"local://{data.Path}", cancellationToken: Cancellation);
-        await client.Store.CreateAsync(new DataProcess
-        {
-            Metadata = new ObjectMeta { Name = "on-bound" },
-            Spec = new DataProcessSpec
-            {
-                Dataset = new DatasetReference { Name = "warming" },
-                Processor = Flows.Step("warmed", trace).Spec,
-                Policy = OperationPolicy.OnEvent,
-                OnEvent = new OnEventTrigger { DatasetPhase = new DatasetPhaseTrigger { Name = "warming", Phase = DatasetPhase.Bound } },
-            },
-        }, Cancellation);
-        var waiting = await Eventually.ReturnsAsync(() => client.Store.GetAsync<DataProcess>("on-bound", cancellationToken: Cancellation),
-            p => p!.Status.Conditions.Find("Waiting")?.Reason == "WaitingForEvent", Patience, "the step waiting for its event", Cancellation);
-        Assert.Contains("dataset warming becomes Bound", waiting!.Status.Conditions.Find("Waiting")!.Message, StringComparison.Ordinal);
+        var waiting = await CreateOnEventStepAsync(client, "on-bound", "warming", Flows.Step("warmed", trace),
+            new OnEventTrigger { DatasetPhase = new DatasetPhaseTrigger { Name = "warming", Phase = DatasetPhase.Bound } });
+        Assert.Contains("dataset warming becomes Bound", waiting, StringComparison.Ordinal);
         Assert.Equal(DatasetPhase.NotBound, (await dataset.RefreshAsync(Cancellation)).Phase);
         Assert.False(File.Exists(trace));
 
@@ -158,6 +135,25 @@ public sealed class TriggerTests
         await Eventually.ReturnsAsync(() => client.Store.ListAsync<Event>(cancellationToken: Cancellation),
             events => !events.Items.Any(e => e.InvolvedObject.Name == "expires"), Patience, "its events deleted with it", Cancellation);
         await controller.StopAsync(Cancellation);
+    }
+
+    /// <summary>Creates an OnEvent step and returns what its Waiting condition says once it waits for its event.</summary>
+    private static async Task<string> CreateOnEventStepAsync(FluidClient client, string name, string dataset, Processor processor, OnEventTrigger trigger)
+    {
+        await client.Store.CreateAsync(new DataProcess
+        {
+            Metadata = new ObjectMeta { Name = name },
+            Spec = new DataProcessSpec
+            {
+                Dataset = new DatasetReference { Name = dataset },
+                Processor = processor.Spec,
+                Policy = OperationPolicy.OnEvent,
+                OnEvent = trigger,
+            },
+        }, Cancellation);
+        var waiting = await Eventually.ReturnsAsync(() => client.Store.GetAsync<DataProcess>(name, cancellationToken: Cancellation),
+            p => p!.Status.Conditions.Find("Waiting")?.Reason == "WaitingForEvent", Patience, "the step waiting for its event", Cancellation);
+        return waiting!.Status.Conditions.Find("Waiting")!.Message!;
     }
 
     /// <summary>A controller in this process, on the test's clock.</summary>
