@@ -27,6 +27,12 @@ public sealed class ControllerOptions
 
     /// <summary>Parallel workers per kind: etcd writes need concurrency to be fast.</summary>
     public int Workers { get; set; } = 16;
+
+    /// <summary>
+    /// Seconds a step waits for the step it runs after, or its dataset, to exist before it fails: a flow's parts may be
+    /// created in any order, but a name that never appears must not keep the step Pending forever.
+    /// </summary>
+    public int MissingReferenceGraceSeconds { get; set; } = 60;
 }
 
 /// <summary>
@@ -57,13 +63,22 @@ public sealed class ControlPlane(
     {
         var state = new ControlPlaneState(store, nodes, objectStores, events, clock, loggers);
         var workers = options.Value.Workers;
-        var processReconciler = new DataProcessReconciler(state, new StepPlanner(state, scheduler), executor, loggers.CreateLogger<DataProcessReconciler>());
+        var processReconciler = new DataProcessReconciler(
+            state, new StepPlanner(state, scheduler), executor, TimeSpan.FromSeconds(options.Value.MissingReferenceGraceSeconds), loggers.CreateLogger<DataProcessReconciler>());
         using var datasets = new ControllerLoop<Dataset>(state.Datasets, new DatasetReconciler(state), workers, clock, loggers.CreateLogger("Fluid.Aspire.Controller.Datasets"));
         using var runtimes = new ControllerLoop<ObjectStoreRuntime>(state.Runtimes, new ObjectStoreRuntimeReconciler(state), workers, clock, loggers.CreateLogger("Fluid.Aspire.Controller.Runtimes"));
         using var processes = new ControllerLoop<DataProcess>(state.Processes, processReconciler, workers, clock, loggers.CreateLogger("Fluid.Aspire.Controller.Processes"));
         processReconciler.Enqueue = processes.Enqueue;
 
         state.Runtimes.Changed += (before, after) => datasets.Enqueue(ResourceKeys.Of((after ?? before)!));
+        state.Processes.Changed += (before, after) =>
+        {
+            // A dataset being deleted waits for its steps to go.
+            if (after is null && before?.Spec.Dataset is { } dataset)
+            {
+                datasets.Enqueue(ResourceKeys.Of(dataset.Namespace ?? before.Metadata.Namespace, dataset.Name));
+            }
+        };
         state.Datasets.Changed += (before, after) =>
         {
             var dataset = (after ?? before)!;

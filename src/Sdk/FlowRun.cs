@@ -4,7 +4,11 @@ using Fluid.Aspire.Contracts.Operations;
 namespace Fluid.Sdk;
 
 /// <summary>A step of a run as it stands: phase, node, outcome and, for a failure, why and the end of its log.</summary>
-public sealed record StepReport(string Name, OperationPhase Phase, string? Node, int? ExitCode, TimeSpan? Duration, string? Reason, string? LogTail);
+public sealed record StepReport(string Name, OperationPhase Phase, string? Node, int? ExitCode, TimeSpan? Duration, string? Reason, string? LogTail)
+{
+    /// <summary>The step no longer exists (deleted by someone, or by its ttlSecondsAfterFinished).</summary>
+    public bool Deleted { get; init; }
+}
 
 /// <summary>A flow that runs: follow its steps and wait for it.</summary>
 public sealed class FlowRun
@@ -36,7 +40,7 @@ public sealed class FlowRun
             var status = step?.Status;
             var condition = status?.Conditions.Find("Complete") ?? status?.Conditions.Find("Waiting");
             reports.Add(new StepReport(name, status?.Phase ?? OperationPhase.Pending, status?.NodeName, status?.ExitCode, status?.Duration,
-                step is null ? "deleted" : condition?.Message, status?.LogTail));
+                step is null ? "deleted" : condition?.Message, status?.LogTail) { Deleted = step is null });
         }
 
         return reports;
@@ -60,6 +64,11 @@ public sealed class FlowRun
                 throw new FlowFailedException(RunId, failed);
             }
 
+            if (Stranded(reports) is { } stranded)
+            {
+                throw new FlowFailedException(RunId, stranded);
+            }
+
             var done = reports.TakeWhile(r => r.Phase == OperationPhase.Complete).Count();
             if (done == reports.Count)
             {
@@ -80,6 +89,37 @@ public sealed class FlowRun
 
             await Task.Delay(PollInterval, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// The step that can no longer run because a step was deleted before the one after it started: the controller
+    /// would only give up after its grace period, but the run knows at once.
+    /// </summary>
+    private static StepReport? Stranded(IReadOnlyList<StepReport> reports)
+    {
+        for (var i = 0; i < reports.Count; i++)
+        {
+            if (!reports[i].Deleted)
+            {
+                continue;
+            }
+
+            if (i == reports.Count - 1)
+            {
+                return reports[i] with { Phase = OperationPhase.Failed, Reason = "the step was deleted before it completed" };
+            }
+
+            if (reports[i + 1].Phase == OperationPhase.Pending)
+            {
+                return reports[i + 1] with
+                {
+                    Phase = OperationPhase.Failed,
+                    Reason = $"it runs after step {reports[i].Name}, which was deleted before it started; run the flow again",
+                };
+            }
+        }
+
+        return null;
     }
 }
 

@@ -3,6 +3,7 @@ using Fluid.Aspire.Cluster.Etcd;
 using Fluid.Aspire.Cluster.Resources;
 using Fluid.Aspire.Contracts;
 using Fluid.Aspire.Contracts.Datasets;
+using Fluid.Aspire.Contracts.Operations;
 using Fluid.Aspire.Contracts.Store;
 using Fluid.Aspire.Contracts.Validation;
 using Fluid.Aspire.TestSupport;
@@ -172,6 +173,40 @@ public sealed class ResourceStoreTests
         Assert.Contains("list again", error.Message, StringComparison.Ordinal);
         Assert.NotNull(first);
     }
+
+    [Fact]
+    public async Task A_runAfter_chain_that_comes_back_is_refused_on_create_and_on_update_naming_the_chain()
+    {
+        await using var etcd = await EtcdServer.StartAsync(Cancellation);
+        using var connection = new EtcdConnection(etcd.ConnectionString());
+        var store = new EtcdResourceStore(connection);
+        await store.CreateAsync(NewStep("a", after: "c"), Cancellation);
+        await store.CreateAsync(NewStep("b", after: "a"), Cancellation);
+
+        var onCreate = await Assert.ThrowsAsync<ResourceInvalidException>(() => store.CreateAsync(NewStep("c", after: "b"), Cancellation));
+        var a = (await store.GetAsync<DataProcess>("a", cancellationToken: Cancellation))!;
+        var c = await store.CreateAsync(NewStep("c", after: null), Cancellation);
+        c.Spec.RunAfter = new OperationReference { Kind = nameof(DataProcess), Name = "b" };
+        var onUpdate = await Assert.ThrowsAsync<ResourceInvalidException>(() => store.UpdateAsync(c, Cancellation));
+
+        Assert.Contains("spec.runAfter: runAfter makes a cycle (c → b → a → c)", onCreate.Message, StringComparison.Ordinal);
+        Assert.Contains("spec.runAfter: runAfter makes a cycle (c → b → a → c)", onUpdate.Message, StringComparison.Ordinal);
+        Assert.Null((await store.GetAsync<DataProcess>("c", cancellationToken: Cancellation))!.Spec.RunAfter);
+        a.Metadata.Finalizers.Add("example.com/keep");
+        await store.UpdateAsync(a, Cancellation);
+        Assert.Equal("c", (await store.GetAsync<DataProcess>("a", cancellationToken: Cancellation))!.Spec.RunAfter!.Name);
+    }
+
+    private static DataProcess NewStep(string name, string? after) => new()
+    {
+        Metadata = new ObjectMeta { Name = name },
+        Spec = new DataProcessSpec
+        {
+            Dataset = new DatasetReference { Name = "housing" },
+            Processor = new ProcessorSpec { Command = new CommandProcessor { Command = "true" } },
+            RunAfter = after is null ? null : new OperationReference { Kind = nameof(DataProcess), Name = after },
+        },
+    };
 
     private static Dataset NewDataset(string name) => new()
     {

@@ -1,5 +1,5 @@
-using Etcdserverpb;
-using Fluid.Aspire.Cluster.Etcd;
+using Fluid.Aspire.Contracts;
+using Fluid.Aspire.Contracts.Datasets;
 using Fluid.Aspire.Contracts.Operations;
 using Fluid.Aspire.Contracts.Runtimes;
 using Fluid.Aspire.ObjectStore.Client;
@@ -40,13 +40,39 @@ public sealed class CleanUpTests
         Assert.Equal(0, (await first.GetStatsAsync(Cancellation)).Objects);
         var remaining = await second.ListAsync(cancellationToken: Cancellation);
         Assert.Equal(["someone-elses"], remaining.Objects.SelectMany(o => o.Names));
-        using var etcd = new EtcdConnection(cluster.Etcd.ConnectionString());
-        var keys = await etcd.KeyValue.RangeAsync(new RangeRequest
-        {
-            Key = EtcdKeys.ToBytes("/fluid/resources/data.fluid-aspire.io/"),
-            RangeEnd = EtcdKeys.PrefixRangeEnd("/fluid/resources/data.fluid-aspire.io/"),
-            KeysOnly = true,
-        }, cancellationToken: Cancellation);
-        Assert.Empty(keys.Kvs.Select(kv => kv.Key.ToStringUtf8()));
+        await Eventually.ReturnsAsync(() => Flows.StoredResourceKeysAsync(cluster, Cancellation), keys => keys.Length == 0, Patience,
+            "nothing left in etcd, events included", Cancellation);
+    }
+
+    [Fact]
+    public async Task A_dataset_being_deleted_waits_for_its_steps_and_the_events_of_what_was_deleted_go_with_it()
+    {
+        await using var cluster = await LocalCluster.StartAsync(1, Cancellation);
+        await using var client = Flows.Client(cluster);
+        var dataset = await client.CreateDatasetAsync("held", cancellationToken: Cancellation);
+        await (await dataset.Process(Sdk.Processor.FromCommand("true")).RunAsync("held", Cancellation)).WaitAsync(Patience, Cancellation);
+        var step = (await client.Store.GetAsync<DataProcess>("held-step0", cancellationToken: Cancellation))!;
+        step.Metadata.Finalizers.Add("example.com/hold");
+        await client.Store.UpdateAsync(step, Cancellation);
+
+        await dataset.CleanUpAsync(wait: false, cancellationToken: Cancellation);
+
+        var held = await Eventually.ReturnsAsync(() => client.Store.GetAsync<DataProcess>("held-step0", cancellationToken: Cancellation),
+            s => s!.Metadata.DeletionTimestamp is not null && s.Metadata.Finalizers.SequenceEqual(["example.com/hold"]), Patience,
+            "the step marked for deletion and let go by the controller", Cancellation);
+        await Eventually.ReturnsAsync(() => client.Store.ListAsync<Event>(cancellationToken: Cancellation),
+            events => events.Items.Any(e => e.InvolvedObject.Name == "held" && e.Reason == "CleaningUp"), Patience, "the dataset waiting for its step",
+            Cancellation);
+        var waiting = await client.Store.GetAsync<Dataset>("held", cancellationToken: Cancellation);
+        Assert.NotNull(waiting?.Metadata.DeletionTimestamp);
+        Assert.Contains((await client.Store.ListAsync<Event>(cancellationToken: Cancellation)).Items, e => e.InvolvedObject.Name == "held-step0");
+
+        held!.Metadata.Finalizers.Clear();
+        await client.Store.UpdateAsync(held, Cancellation);
+
+        await Eventually.ReturnsAsync<Dataset?>(() => client.Store.GetAsync<Dataset>("held", cancellationToken: Cancellation), d => d is null, Patience,
+            "the dataset gone once its step is", Cancellation);
+        await Eventually.ReturnsAsync(() => Flows.StoredResourceKeysAsync(cluster, Cancellation), keys => keys.Length == 0, Patience,
+            "the events of the dataset and its step deleted with them", Cancellation);
     }
 }

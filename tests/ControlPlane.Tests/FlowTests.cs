@@ -89,6 +89,35 @@ public sealed class FlowTests
     }
 
     [Fact]
+    public async Task A_datasets_nodeAffinity_decides_which_nodes_get_runtime_workers()
+    {
+        await using var cluster = await LocalCluster.StartAsync(2, Cancellation);
+        await using var client = Flows.Client(cluster);
+        var zoneB = new NodeAffinity
+        {
+            Required = new NodeSelector
+            {
+                NodeSelectorTerms =
+                {
+                    new NodeSelectorTerm
+                    {
+                        MatchExpressions = { new NodeSelectorRequirement { Key = "topology.kubernetes.io/zone", Operator = NodeSelectorOperator.In, Values = { "zone-b" } } },
+                    },
+                },
+            },
+        };
+        var dataset = await client.CreateDatasetAsync("in-zone-b", options: new DatasetOptions { NodeAffinity = zoneB }, cancellationToken: Cancellation);
+
+        await dataset.BindRuntimeAsync(RuntimeKind.ObjectStore, replicas: 2, cacheCapacityGiB: 0.03125, wait: false, cancellationToken: Cancellation);
+
+        var runtime = await Eventually.ReturnsAsync(() => client.Store.GetAsync<ObjectStoreRuntime>("in-zone-b", cancellationToken: Cancellation),
+            r => r!.Status.CurrentWorkers == 1, StepTimeout, "one worker placed", Cancellation);
+        Assert.Equal(["node-1"], runtime!.Status.Workers.Select(w => w.Node));
+        Assert.Contains("node-0 does not match the dataset's nodeAffinity", runtime.Status.Conditions.Find("Ready")!.Message, StringComparison.Ordinal);
+        Assert.Equal(DatasetPhase.NotBound, (await dataset.RefreshAsync(Cancellation)).Phase);
+    }
+
+    [Fact]
     public async Task Bad_input_is_refused_with_the_field_and_nothing_is_left_half_created()
     {
         await using var cluster = await LocalCluster.StartAsync(1, Cancellation);

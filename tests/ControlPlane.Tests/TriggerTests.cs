@@ -1,7 +1,9 @@
 using Fluid.Aspire.Contracts;
+using Fluid.Aspire.Contracts.Datasets;
 using Fluid.Aspire.Contracts.Operations;
 using Fluid.Aspire.ObjectStore.Client;
 using Fluid.Aspire.TestSupport;
+using Fluid.Sdk;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Fluid.Aspire.ControlPlane.Tests;
@@ -21,20 +23,8 @@ public sealed class TriggerTests
         using var data = new TemporaryDirectory();
         var trace = Path.Combine(data.Path, "trace.txt");
         await client.CreateDatasetAsync("events", $"local://{data.Path}", cancellationToken: Cancellation);
-        await client.Store.CreateAsync(new DataProcess
-        {
-            Metadata = new ObjectMeta { Name = "on-new-model" },
-            Spec = new DataProcessSpec
-            {
-                Dataset = new DatasetReference { Name = "events" },
-                Processor = Flows.Step("evaluated", trace).Spec,
-                Policy = OperationPolicy.OnEvent,
-                OnEvent = new OnEventTrigger { ObjectPut = "model" },
-            },
-        }, Cancellation);
-        var waiting = await Eventually.ReturnsAsync(() => client.Store.GetAsync<DataProcess>("on-new-model", cancellationToken: Cancellation),
-            p => p!.Status.Conditions.Find("Waiting")?.Reason == "WaitingForEvent", Patience, "the step waiting for its event", Cancellation);
-        Assert.Contains("'model'", waiting!.Status.Conditions.Find("Waiting")!.Message, StringComparison.Ordinal);
+        var waiting = await CreateOnEventStepAsync(client, "on-new-model", "events", Flows.Step("evaluated", trace), new OnEventTrigger { ObjectPut = "model" });
+        Assert.Contains("'model'", waiting, StringComparison.Ordinal);
         Assert.False(File.Exists(trace));
 
         await using var store = await ObjectStoreClient.ConnectAsync(cluster.ObjectStores[0].SocketPath, Cancellation);
@@ -56,14 +46,7 @@ public sealed class TriggerTests
     {
         await using var cluster = await LocalCluster.StartAsync(1, Cancellation, controller: false);
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var controller = Controller.ControllerHost.Build([], clock, new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:fluid"] = cluster.Etcd.ClientUrl.ToString(),
-            ["urls"] = "http://127.0.0.1:0",
-            ["Fluid:Executor:LogsDirectory"] = cluster.LogsDirectory,
-            ["Fluid:Controller:LeaderLeaseSeconds"] = "3",
-        });
-        await controller.StartAsync(Cancellation);
+        await using var controller = await StartControllerAsync(cluster, clock);
         await using var client = Flows.Client(cluster);
         using var data = new TemporaryDirectory();
         var trace = Path.Combine(data.Path, "trace.txt");
@@ -97,5 +80,93 @@ public sealed class TriggerTests
         var step = await client.Store.GetAsync<DataProcess>("every-hour", cancellationToken: Cancellation);
         Assert.Equal(0, step!.Status.LastScheduleTime!.Value.Minute);
         await controller.StopAsync(Cancellation);
+    }
+
+    [Fact]
+    public async Task An_OnEvent_step_runs_when_its_dataset_becomes_Bound()
+    {
+        await using var cluster = await LocalCluster.StartAsync(1, Cancellation);
+        await using var client = Flows.Client(cluster);
+        using var data = new TemporaryDirectory();
+        var trace = Path.Combine(data.Path, "trace.txt");
+        var dataset = await client.CreateDatasetAsync("warming", $"local://{data.Path}", cancellationToken: Cancellation);
+        var waiting = await CreateOnEventStepAsync(client, "on-bound", "warming", Flows.Step("warmed", trace),
+            new OnEventTrigger { DatasetPhase = new DatasetPhaseTrigger { Name = "warming", Phase = DatasetPhase.Bound } });
+        Assert.Contains("dataset warming becomes Bound", waiting, StringComparison.Ordinal);
+        Assert.Equal(DatasetPhase.NotBound, (await dataset.RefreshAsync(Cancellation)).Phase);
+        Assert.False(File.Exists(trace));
+
+        await dataset.BindRuntimeAsync(RuntimeKind.ObjectStore, replicas: 1, cacheCapacityGiB: 0.03125, timeout: Patience, cancellationToken: Cancellation);
+
+        var ran = await Eventually.ReturnsAsync(() => client.Store.GetAsync<DataProcess>("on-bound", cancellationToken: Cancellation),
+            p => p!.Status.Phase == OperationPhase.Complete, Patience, "the step run once the dataset was Bound", Cancellation);
+        Assert.Equal("dataset warming became Bound", ran!.Status.Infos["trigger"]);
+        Assert.Equal(["warmed"], await File.ReadAllLinesAsync(trace, Cancellation));
+    }
+
+    [Fact]
+    public async Task A_finished_step_is_deleted_with_its_events_ttlSecondsAfterFinished_later_by_the_controllers_clock()
+    {
+        await using var cluster = await LocalCluster.StartAsync(1, Cancellation, controller: false);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var controller = await StartControllerAsync(cluster, clock);
+        await using var client = Flows.Client(cluster);
+        await client.CreateDatasetAsync("short-lived", cancellationToken: Cancellation);
+        await client.Store.CreateAsync(new DataProcess
+        {
+            Metadata = new ObjectMeta { Name = "expires" },
+            Spec = new DataProcessSpec
+            {
+                Dataset = new DatasetReference { Name = "short-lived" },
+                Processor = Processor.FromCommand("true").Spec,
+                TtlSecondsAfterFinished = 3600,
+            },
+        }, Cancellation);
+        await Eventually.ReturnsAsync(() => client.Store.GetAsync<DataProcess>("expires", cancellationToken: Cancellation),
+            p => p!.Status.Phase == OperationPhase.Complete, Patience, "the step complete", Cancellation);
+
+        clock.Advance(TimeSpan.FromMinutes(59));
+        await Task.Delay(TimeSpan.FromSeconds(1), Cancellation);
+        Assert.NotNull(await client.Store.GetAsync<DataProcess>("expires", cancellationToken: Cancellation));
+        clock.Advance(TimeSpan.FromMinutes(1));
+
+        await Eventually.ReturnsAsync<DataProcess?>(() => client.Store.GetAsync<DataProcess>("expires", cancellationToken: Cancellation), p => p is null,
+            Patience, "the step deleted an hour after it finished", Cancellation);
+        await Eventually.ReturnsAsync(() => client.Store.ListAsync<Event>(cancellationToken: Cancellation),
+            events => !events.Items.Any(e => e.InvolvedObject.Name == "expires"), Patience, "its events deleted with it", Cancellation);
+        await controller.StopAsync(Cancellation);
+    }
+
+    /// <summary>Creates an OnEvent step and returns what its Waiting condition says once it waits for its event.</summary>
+    private static async Task<string> CreateOnEventStepAsync(FluidClient client, string name, string dataset, Processor processor, OnEventTrigger trigger)
+    {
+        await client.Store.CreateAsync(new DataProcess
+        {
+            Metadata = new ObjectMeta { Name = name },
+            Spec = new DataProcessSpec
+            {
+                Dataset = new DatasetReference { Name = dataset },
+                Processor = processor.Spec,
+                Policy = OperationPolicy.OnEvent,
+                OnEvent = trigger,
+            },
+        }, Cancellation);
+        var waiting = await Eventually.ReturnsAsync(() => client.Store.GetAsync<DataProcess>(name, cancellationToken: Cancellation),
+            p => p!.Status.Conditions.Find("Waiting")?.Reason == "WaitingForEvent", Patience, "the step waiting for its event", Cancellation);
+        return waiting!.Status.Conditions.Find("Waiting")!.Message!;
+    }
+
+    /// <summary>A controller in this process, on the test's clock.</summary>
+    private static async Task<WebApplication> StartControllerAsync(LocalCluster cluster, TimeProvider clock)
+    {
+        var controller = Controller.ControllerHost.Build([], clock, new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:fluid"] = cluster.Etcd.ClientUrl.ToString(),
+            ["urls"] = "http://127.0.0.1:0",
+            ["Fluid:Executor:LogsDirectory"] = cluster.LogsDirectory,
+            ["Fluid:Controller:LeaderLeaseSeconds"] = "3",
+        });
+        await controller.StartAsync(Cancellation);
+        return controller;
     }
 }

@@ -17,9 +17,12 @@ public sealed class LocalCluster : IAsyncDisposable
     private readonly List<ChildProcess> _controllers = [];
     private readonly TemporaryDirectory _logs = new();
 
-    private LocalCluster(EtcdServer etcd)
+    private readonly IReadOnlyDictionary<string, string> _controllerSettings;
+
+    private LocalCluster(EtcdServer etcd, IReadOnlyDictionary<string, string>? controllerSettings)
     {
         Etcd = etcd;
+        _controllerSettings = controllerSettings ?? new Dictionary<string, string>();
         ControllerPort = FreePort.Next();
     }
 
@@ -41,10 +44,12 @@ public sealed class LocalCluster : IAsyncDisposable
     public ChildProcess Controller => _controllers[0];
 
     /// <param name="reserveMemory">Start the object stores with --reserve-memory: slower to start, faster first writes (benchmarks).</param>
+    /// <param name="controllerSettings">Settings of the controllers, as environment variables, e.g. <c>Fluid__Controller__Workers</c>.</param>
     public static async Task<LocalCluster> StartAsync(
-        int nodes, CancellationToken cancellationToken, bool controller = true, string objectStoreSize = "64Mi", bool reserveMemory = false)
+        int nodes, CancellationToken cancellationToken, bool controller = true, string objectStoreSize = "64Mi", bool reserveMemory = false,
+        IReadOnlyDictionary<string, string>? controllerSettings = null)
     {
-        var cluster = new LocalCluster(await EtcdServer.StartAsync(cancellationToken));
+        var cluster = new LocalCluster(await EtcdServer.StartAsync(cancellationToken), controllerSettings);
         try
         {
             for (var i = 0; i < nodes; i++)
@@ -82,14 +87,20 @@ public sealed class LocalCluster : IAsyncDisposable
     /// <summary>Starts the (first) controller again, on the same port, e.g. after killing it.</summary>
     public async Task<ChildProcess> StartControllerAsync(CancellationToken cancellationToken, int? port = null)
     {
-        var process = ChildProcess.StartDotnet(RepositoryPaths.Output("src/Controller", "Fluid.Aspire.Controller"), [], new Dictionary<string, string?>
+        var environment = new Dictionary<string, string?>
         {
             ["ConnectionStrings__fluid"] = Etcd.ClientUrl.ToString(),
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port ?? ControllerPort}",
             ["Fluid__Executor__LogsDirectory"] = _logs.Path,
             ["Fluid__Controller__LeaderLeaseSeconds"] = "3",
             ["Logging__LogLevel__Default"] = "Information",
-        });
+        };
+        foreach (var (key, value) in _controllerSettings)
+        {
+            environment[key] = value;
+        }
+
+        var process = ChildProcess.StartDotnet(RepositoryPaths.Output("src/Controller", "Fluid.Aspire.Controller"), [], environment);
         if (_controllers.Count == 0 || port is not null)
         {
             _controllers.Add(process);

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Etcdserverpb;
 using Fluid.Aspire.Cluster.Etcd;
 using Fluid.Aspire.Contracts;
+using Fluid.Aspire.Contracts.Operations;
 using Fluid.Aspire.Contracts.Store;
 using Fluid.Aspire.Contracts.Validation;
 using Google.Protobuf;
@@ -30,6 +31,7 @@ public sealed class EtcdResourceStore(EtcdConnection etcd, TimeProvider? clock =
         var meta = created.Metadata;
         meta.Namespace = string.IsNullOrEmpty(meta.Namespace) ? ObjectMeta.DefaultNamespace : meta.Namespace;
         ResourceValidator.EnsureValid(created);
+        await EnsureNoRunAfterCycleAsync(created, cancellationToken);
         meta.Uid = Guid.NewGuid().ToString();
         meta.CreationTimestamp = _clock.GetUtcNow();
         meta.Generation = 1;
@@ -98,9 +100,15 @@ public sealed class EtcdResourceStore(EtcdConnection etcd, TimeProvider? clock =
 
     public Task<T> UpdateAsync<T>(T resource, CancellationToken cancellationToken = default)
         where T : Resource =>
-        WriteAsync(resource, (stored, desired) =>
+        WriteAsync(resource, async (stored, desired) =>
         {
             var specChanged = SpecJson(stored) != SpecJson(desired);
+            if (specChanged)
+            {
+                // Only a changed spec can close a cycle; metadata writes (finalizers) must pass even on a cyclic step.
+                await EnsureNoRunAfterCycleAsync(desired, cancellationToken);
+            }
+
             var updated = (T)desired.Clone();
             CopyStatus(stored, updated);
             updated.Metadata.Uid = stored.Metadata.Uid;
@@ -117,7 +125,7 @@ public sealed class EtcdResourceStore(EtcdConnection etcd, TimeProvider? clock =
         {
             var updated = (T)stored.Clone();
             CopyStatus(desired, updated);
-            return updated;
+            return Task.FromResult(updated);
         }, cancellationToken);
 
     public async Task<T?> DeleteAsync<T>(string name, string? namespaceName = null, CancellationToken cancellationToken = default)
@@ -212,8 +220,27 @@ public sealed class EtcdResourceStore(EtcdConnection etcd, TimeProvider? clock =
         throw new ResourceStoreUnavailableException($"etcd closed the watch of {prefix}; list again and watch from the list's version.");
     }
 
+    /// <summary>
+    /// Refuses an operation whose runAfter chain comes back to it. The chain is read outside the write's transaction:
+    /// two writes racing to close a cycle can both pass, and the controller fails the steps of such a cycle.
+    /// </summary>
+    private async Task EnsureNoRunAfterCycleAsync(Resource resource, CancellationToken cancellationToken)
+    {
+        if (resource is IOperation { Spec.RunAfter: not null } operation)
+        {
+            await RunAfterChain.EnsureNoCycleAsync(operation, async (kind, ns, name, ct) => await GetAsync(kind, name, ns, ct) as IOperation, cancellationToken);
+        }
+    }
+
+    private async Task<Resource?> GetAsync(ResourceKind kind, string name, string namespaceName, CancellationToken cancellationToken)
+    {
+        var range = await CallAsync(() => etcd.KeyValue.RangeAsync(
+            new RangeRequest { Key = EtcdKeys.ToBytes(Prefix(kind, namespaceName) + name) }, cancellationToken: cancellationToken));
+        return range.Kvs.Count == 0 ? null : (Resource?)JsonSerializer.Deserialize(range.Kvs[0].Value.Span, kind.Type, ResourceJson.Options);
+    }
+
     /// <summary>Reads, checks the version, computes the new object and writes it if nobody wrote in between.</summary>
-    private async Task<T> WriteAsync<T>(T resource, Func<T, T, T> merge, CancellationToken cancellationToken)
+    private async Task<T> WriteAsync<T>(T resource, Func<T, T, Task<T>> merge, CancellationToken cancellationToken)
         where T : Resource
     {
         var meta = resource.Metadata;
@@ -231,7 +258,7 @@ public sealed class EtcdResourceStore(EtcdConnection etcd, TimeProvider? clock =
             throw Conflict<T>(meta, stored.Metadata.ResourceVersion);
         }
 
-        var updated = merge(stored, resource);
+        var updated = await merge(stored, resource);
         var key = Key<T>(meta.Name, ns);
         var revision = long.Parse(meta.ResourceVersion, CultureInfo.InvariantCulture);
 
@@ -304,9 +331,10 @@ public sealed class EtcdResourceStore(EtcdConnection etcd, TimeProvider? clock =
     }
 
     private string Prefix<T>(string? namespaceName)
-        where T : Resource
+        where T : Resource => Prefix(ResourceKinds.Of<T>(), namespaceName);
+
+    private string Prefix(ResourceKind kind, string? namespaceName)
     {
-        var kind = ResourceKinds.Of<T>();
         var group = kind.Group.Length == 0 ? "core" : kind.Group;
         return namespaceName is null ? $"{etcd.Prefix}/resources/{group}/{kind.Plural}/" : $"{etcd.Prefix}/resources/{group}/{kind.Plural}/{namespaceName}/";
     }

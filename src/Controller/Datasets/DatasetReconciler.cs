@@ -15,17 +15,20 @@ public sealed class DatasetReconciler(ControlPlaneState state) : IReconciler<Dat
 {
     private const string BoundCondition = "Bound";
 
+    /// <summary>How often a dataset being deleted looks again for its steps and runtime (their deletions also wake it).</summary>
+    private static readonly TimeSpan WaitForOwned = TimeSpan.FromSeconds(2);
+
     public async Task<TimeSpan?> ReconcileAsync(string key, Dataset? dataset, CancellationToken cancellationToken)
     {
         if (dataset is null)
         {
+            await state.Events.ForgetAsync(ResourceKinds.Dataset, key, cancellationToken);
             return null;
         }
 
         if (dataset.Metadata.DeletionTimestamp is not null)
         {
-            await CleanUpAsync(dataset, cancellationToken);
-            return null;
+            return await CleanUpAsync(dataset, cancellationToken);
         }
 
         if (!dataset.Metadata.Finalizers.Contains(ControlPlaneState.Finalizer))
@@ -114,11 +117,11 @@ public sealed class DatasetReconciler(ControlPlaneState state) : IReconciler<Dat
         return any ? (bytes, files) : (null, null);
     }
 
-    private async Task CleanUpAsync(Dataset dataset, CancellationToken cancellationToken)
+    private async Task<TimeSpan?> CleanUpAsync(Dataset dataset, CancellationToken cancellationToken)
     {
         if (!dataset.Metadata.Finalizers.Contains(ControlPlaneState.Finalizer))
         {
-            return;
+            return null;
         }
 
         var ns = dataset.Metadata.Namespace;
@@ -133,11 +136,20 @@ public sealed class DatasetReconciler(ControlPlaneState state) : IReconciler<Dat
             await DeleteIfPresentAsync<ObjectStoreRuntime>(name, ns, cancellationToken);
         }
 
+        // The dataset goes last: a step being stopped, or held by someone else's finalizer, still works on it.
+        var remaining = state.Processes.List().Count(p => p.Metadata.Namespace == ns && p.Spec.Dataset?.Name == name);
+        if (remaining > 0 || state.Runtimes.Get(Runtime.ResourceKeys.Of(ns, name)) is not null)
+        {
+            await state.Events.NormalAsync(dataset, "CleaningUp", "Waiting for its steps and its runtime to be deleted.", cancellationToken);
+            return WaitForOwned;
+        }
+
         var objects = await state.ObjectStores.DeleteLabelledAsync(ControlPlaneState.DatasetLabel, ControlPlaneState.DatasetLabelValue(ns, name), cancellationToken);
         await state.Events.NormalAsync(dataset, "CleanedUp", $"Deleted {objects} object(s) of the dataset from the object stores, its steps and its runtime.", cancellationToken);
         var released = dataset.Clone();
         released.Metadata.Finalizers.Remove(ControlPlaneState.Finalizer);
         await state.Store.UpdateAsync(released, cancellationToken);
+        return null;
     }
 
     private async Task DeleteIfPresentAsync<T>(string name, string ns, CancellationToken cancellationToken)

@@ -27,6 +27,27 @@ public sealed class EventRecorder(IResourceStore store, TimeProvider clock, ILog
             .OrderBy(e => e.FirstTimestamp)];
     }
 
+    /// <summary>
+    /// Deletes the events of a resource that is gone, so that they do not outlive it (Kubernetes lets them expire
+    /// instead; a local stack has no such clock, and a re-created object of the same name starts afresh).
+    /// </summary>
+    public async Task ForgetAsync(ResourceKind kind, string key, CancellationToken cancellationToken)
+    {
+        var (ns, name) = Runtime.ResourceKeys.Split(key);
+        var events = await store.ListAsync<Event>(ns, cancellationToken: cancellationToken);
+        foreach (var stale in events.Items.Where(e => e.InvolvedObject.Kind == kind.Kind && e.InvolvedObject.Name == name))
+        {
+            try
+            {
+                await store.DeleteAsync<Event>(stale.Metadata.Name, ns, cancellationToken);
+            }
+            catch (ResourceNotFoundException)
+            {
+                // Deleted meanwhile.
+            }
+        }
+    }
+
     private async Task RecordAsync(Resource about, EventType type, string reason, string message, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();

@@ -15,10 +15,12 @@ namespace Fluid.Aspire.Controller.Operations;
 /// Runs DataProcess steps: each waits for the step it runs after to complete (and fails with it), for its dataset
 /// to be bound, and for a node; it is then launched next to its data, and its outcome goes into its status. Cron
 /// steps run again on their schedule, OnEvent steps when their event happens. Steps that outlive a controller are
-/// found again by the next one instead of being run twice.
+/// found again by the next one instead of being run twice. A step that names a step or dataset that does not exist
+/// waits for it for <c>missingReferenceGrace</c>, then fails; one whose runAfter chain comes back to it fails at once.
 /// </summary>
 public sealed class DataProcessReconciler(
-    ControlPlaneState state, StepPlanner planner, IStepExecutor executor, ILogger<DataProcessReconciler> logger) : IReconciler<DataProcess>
+    ControlPlaneState state, StepPlanner planner, IStepExecutor executor, TimeSpan missingReferenceGrace, ILogger<DataProcessReconciler> logger)
+    : IReconciler<DataProcess>
 {
     private const string AttemptInfo = "attempt";
     private const string LogInfo = "logPath";
@@ -49,6 +51,7 @@ public sealed class DataProcessReconciler(
         if (step is null)
         {
             await CancelAsync(key, "deleted");
+            await state.Events.ForgetAsync(ResourceKinds.DataProcess, key, cancellationToken);
             return null;
         }
 
@@ -98,12 +101,18 @@ public sealed class DataProcessReconciler(
         DataProcess? predecessor = null;
         if (step.Spec.RunAfter is { } after)
         {
+            // Before the predecessor's phase: each step of a cycle fails for the cycle, not for the one failed before it.
+            if (await FindCycleAsync(step, cancellationToken) is { } cycle)
+            {
+                return await FinishAsync(step, OperationPhase.Failed, null, "RunAfterCycle", RunAfterChain.CycleMessage(cycle), null, null, cancellationToken);
+            }
+
             predecessor = state.Processes.Get(ResourceKeys.Of(after.Namespace ?? step.Metadata.Namespace, after.Name));
             switch (predecessor?.Status.Phase)
             {
                 case null when predecessor is null:
-                    return await WaitAsync(step, "PredecessorNotFound",
-                        $"Runs after {after.Kind} {after.Name}, which does not exist (yet); create it, or fix spec.runAfter.", RetryPlacement * 3, cancellationToken);
+                    return await WaitForMissingAsync(step, "PredecessorNotFound",
+                        $"Runs after {after.Kind} {after.Name}, which does not exist (yet); create it, or fix spec.runAfter.", cancellationToken);
                 case OperationPhase.Failed:
                     return await FinishAsync(step, OperationPhase.Failed, null, "PredecessorFailed",
                         $"{after.Kind} {after.Name}, which this step runs after, failed: {predecessor.Status.Conditions.Find(CompletedCondition)?.Message}",
@@ -120,7 +129,7 @@ public sealed class DataProcessReconciler(
             : null;
         if (step.Spec.Dataset is { } wanted && dataset is null)
         {
-            return await WaitAsync(step, "DatasetNotFound", $"Dataset {wanted.Name} does not exist; create it, or fix spec.dataset.name.", RetryPlacement * 3, cancellationToken);
+            return await WaitForMissingAsync(step, "DatasetNotFound", $"Dataset {wanted.Name} does not exist (yet); create it, or fix spec.dataset.name.", cancellationToken);
         }
 
         if (dataset is not null && dataset.Status.Runtimes.Count > 0 && dataset.Status.Phase != DatasetPhase.Bound)
@@ -305,6 +314,37 @@ public sealed class DataProcessReconciler(
         await SetWaitingAsync(step, step.Clone(), reason, message, cancellationToken);
         return retry;
     }
+
+    /// <summary>
+    /// Waits for a step or dataset that the step names but that does not exist: it may be created shortly (a flow's
+    /// steps are created one by one), so the step fails only when it has been missing for the grace period.
+    /// </summary>
+    private async Task<TimeSpan?> WaitForMissingAsync(DataProcess step, string reason, string message, CancellationToken cancellationToken)
+    {
+        var now = state.Clock.GetUtcNow();
+        var waiting = step.Status.Conditions.Find(WaitingCondition);
+        var since = waiting?.Reason == reason && waiting.LastTransitionTime is { } then ? then : now;
+        var deadline = since + missingReferenceGrace;
+        if (deadline <= now)
+        {
+            return await FinishAsync(step, OperationPhase.Failed, null, reason,
+                $"{message} Gave up after waiting {missingReferenceGrace.TotalSeconds:0.###} s (Fluid:Controller:MissingReferenceGraceSeconds).", null, null, cancellationToken);
+        }
+
+        // A new reason restarts the clock: the condition is replaced, not updated, so that its transition time is now.
+        var updated = step.Clone();
+        if (waiting?.Reason != reason)
+        {
+            updated.Status.Conditions.Remove(WaitingCondition);
+        }
+
+        await SetWaitingAsync(step, updated, reason, $"{message} Fails at {deadline:u} unless it appears.", cancellationToken);
+        return deadline - now;
+    }
+
+    private ValueTask<string?> FindCycleAsync(DataProcess step, CancellationToken cancellationToken) =>
+        RunAfterChain.FindCycleAsync(step, (kind, ns, name, _) =>
+            ValueTask.FromResult<IOperation?>(kind == ResourceKinds.DataProcess ? state.Processes.Get(ResourceKeys.Of(ns, name)) : null), cancellationToken);
 
     private async Task SetWaitingAsync(DataProcess step, DataProcess waiting, string reason, string message, CancellationToken cancellationToken)
     {

@@ -60,6 +60,11 @@ public sealed class Informer<T>(IResourceStore store, ILogger logger)
                 IsSynced = false;
                 logger.LogInformation("The watch of {Kind} ended ({Reason}); listing again.", ResourceKinds.Of<T>().Plural, ex.Message);
             }
+            catch (Exception) when (stoppingToken.IsCancellationRequested)
+            {
+                // Stopped: gRPC reports the cancelled watch as its own exception, which is no failure.
+                return;
+            }
         }
     }
 

@@ -17,7 +17,13 @@ public sealed class ObjectStoreRuntimeReconciler(ControlPlaneState state) : IRec
 
     public async Task<TimeSpan?> ReconcileAsync(string key, ObjectStoreRuntime? runtime, CancellationToken cancellationToken)
     {
-        if (runtime is null || runtime.Metadata.DeletionTimestamp is not null)
+        if (runtime is null)
+        {
+            await state.Events.ForgetAsync(ResourceKinds.ObjectStoreRuntime, key, cancellationToken);
+            return null;
+        }
+
+        if (runtime.Metadata.DeletionTimestamp is not null)
         {
             return null;
         }
