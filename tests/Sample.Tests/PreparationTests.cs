@@ -63,5 +63,6 @@ public sealed class PreparationTests
         Assert.InRange(split.ImputedCells, 500, 1_500);
         Assert.Equal(table.Rows - split.DroppedOutliers, split.Train.Rows + split.Test.Rows);
         Assert.Equal(table.Target, SyntheticHousing.Generate(20_000, seed: 42).Target);
+        Assert.True(table.Target.Min() > 0, $"A house of the synthetic table is priced {table.Target.Min():N0}; prices are positive.");
     }
 }

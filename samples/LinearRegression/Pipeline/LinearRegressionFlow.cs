@@ -39,9 +39,9 @@ public static class LinearRegressionFlow
             string[] settings = [options.ToArgument()];
             var started = Stopwatch.GetTimestamp();
             var run = await dataset
-                .Process(Processor.FromMethod(Steps.PreprocessAsync, settings))
-                .Process(Processor.FromMethod(Steps.TrainAsync, settings), inputs: [options.ObjectName("x_train"), options.ObjectName("y_train")])
-                .Process(Processor.FromMethod(Steps.TestAsync, settings), inputs: [options.ObjectName("model"), options.ObjectName("x_test"), options.ObjectName("y_test")])
+                .Process(Processor.FromMethod(Steps.PreprocessAsync, settings, program: options.StepHost))
+                .Process(Processor.FromMethod(Steps.TrainAsync, settings, program: options.StepHost), inputs: [options.ObjectName("x_train"), options.ObjectName("y_train")])
+                .Process(Processor.FromMethod(Steps.TestAsync, settings, program: options.StepHost), inputs: [options.ObjectName("model"), options.ObjectName("x_test"), options.ObjectName("y_test")])
                 .RunAsync(options.RunId, cancellationToken);
             progress($"running {string.Join(", ", run.StepNames)}");
             var steps = await run.WaitAsync(TimeSpan.FromMinutes(15), cancellationToken);

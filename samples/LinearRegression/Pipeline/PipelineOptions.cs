@@ -33,6 +33,9 @@ public sealed record PipelineOptions
     /// <summary>The object store memory the runtime asks of each node; unset, <see cref="CacheCapacity"/> sizes it from the data and the machine.</summary>
     public double? CacheCapacityGiB { get; init; }
 
+    /// <summary>The program that hosts the steps, when it is not this one: a notebook names the sample's built assembly.</summary>
+    public string? StepHost { get; init; }
+
     public string ObjectName(string name) => $"{RunId}/{name}";
 
     public string ExchangeDirectory => Exchange == ExchangeMode.ArrowShm
