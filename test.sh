@@ -7,6 +7,7 @@ cd "$(dirname "$0")"
 . .ci/prerequisites.sh
 
 fluid_prerequisites
+fluid_notebook_prerequisites
 fluid_step "Building Fluid.Aspire.sln (Release)"
 dotnet build Fluid.Aspire.sln -c Release -nologo -clp:NoSummary -v:q
 

@@ -39,3 +39,28 @@ fluid_prerequisites() {
   # The dashboard and the services talk plain HTTP on loopback; there is no developer certificate here.
   export ASPIRE_ALLOW_UNSECURED_TRANSPORT=true
 }
+
+# What the notebook tests (tests/Sample.Tests) need to run the sample's notebooks headless: Jupyter's nbconvert and
+# the .NET Interactive kernel (a local dotnet tool, pinned in dotnet-tools.json). Without them those tests skip.
+fluid_notebook_prerequisites() {
+  local missing=() package
+  for package in jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel; do
+    # Debian's packages, asked of dpkg: the python3 on PATH may be another interpreter than the one Jupyter runs on.
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'ok installed' || missing+=("$package")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+      fluid_step "Installing Jupyter for the notebook tests (apt: ${missing[*]})"
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get update -qq >/dev/null
+      apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    else
+      printf 'warning: the notebook tests will skip: %s missing. Install with: sudo apt-get install -y %s\n' "${missing[*]}" "${missing[*]}" >&2
+      return 0
+    fi
+  fi
+  fluid_step "Restoring dotnet-interactive and installing its Jupyter kernel"
+  dotnet tool restore >/dev/null
+  # Rewrites the kernel specs each time, so a second run changes nothing.
+  dotnet tool run dotnet-interactive jupyter install >/dev/null
+}

@@ -15,9 +15,20 @@ exchange.AcceptOnlyFromAmong("objectstore", "files", "arrow-shm");
 var seed = new Option<int>("--seed") { Description = "The seed of the synthetic table and of the split (default 42).", DefaultValueFactory = _ => 42 };
 var runId = new Option<string>("--run-id") { Description = "The run's id: names its steps and objects (default linear-regression).", DefaultValueFactory = _ => "linear-regression" };
 var replicas = new Option<int>("--replicas") { Description = "Object store workers of the runtime, one per node (default 2).", DefaultValueFactory = _ => 2 };
+var cacheCapacity = new Option<double?>("--cache-capacity")
+{
+    Description = "Object store memory each node reserves for the run, in GiB (default: sized from the data, checked against this machine's free memory and the stack's stores).",
+};
+cacheCapacity.Validators.Add(result =>
+{
+    if (result.GetValue(cacheCapacity) is <= 0)
+    {
+        result.AddError("--cache-capacity must be a positive number of GiB, e.g. --cache-capacity 0.5");
+    }
+});
 var root = new RootCommand("Linear regression on House-Prices-like data, in three steps that hand their data on through the Fluid.Aspire object store.")
 {
-    rows, input, target, exchange, seed, runId, replicas,
+    rows, input, target, exchange, seed, runId, replicas, cacheCapacity,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -36,6 +47,7 @@ root.SetAction(async (parse, cancellationToken) =>
         Rows = parse.GetValue(rows),
         Seed = parse.GetValue(seed),
         Replicas = parse.GetValue(replicas),
+        CacheCapacityGiB = parse.GetValue(cacheCapacity),
         Exchange = parse.GetValue(exchange) switch
         {
             "files" => ExchangeMode.Files,

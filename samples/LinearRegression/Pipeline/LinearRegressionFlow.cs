@@ -25,21 +25,23 @@ public static class LinearRegressionFlow
 {
     public static async Task<PipelineResult> RunAsync(FluidClient client, PipelineOptions options, Action<string> progress, CancellationToken cancellationToken)
     {
+        // Sized before anything is created, so that a run that cannot fit leaves nothing behind.
+        var quotaGiB = await CacheCapacity.ForRunAsync(client, options, cancellationToken);
         Directory.CreateDirectory(options.WorkDirectory);
         var source = options.Input is { } input ? Path.GetDirectoryName(Path.GetFullPath(input))! : options.WorkDirectory;
         progress($"dataset {options.RunId}: {(options.Input is null ? $"{options.Rows:N0} synthetic rows" : options.Input)}; exchange through {options.Exchange}");
         var dataset = await client.CreateDatasetAsync(options.RunId, $"local://{source}", cancellationToken: cancellationToken);
         try
         {
-            await dataset.BindRuntimeAsync(RuntimeKind.ObjectStore, options.Replicas, options.CacheCapacityGiB, "MEM", wait: true,
+            await dataset.BindRuntimeAsync(RuntimeKind.ObjectStore, options.Replicas, quotaGiB, "MEM", wait: true,
                 TimeSpan.FromMinutes(2), cancellationToken);
-            progress($"runtime bound: {options.Replicas} worker(s) of {options.CacheCapacityGiB} GiB");
+            progress($"runtime bound: {options.Replicas} worker(s) of {quotaGiB * 1024:0} MiB");
             string[] settings = [options.ToArgument()];
             var started = Stopwatch.GetTimestamp();
             var run = await dataset
-                .Process(Processor.FromMethod(Steps.PreprocessAsync, settings))
-                .Process(Processor.FromMethod(Steps.TrainAsync, settings), inputs: [options.ObjectName("x_train"), options.ObjectName("y_train")])
-                .Process(Processor.FromMethod(Steps.TestAsync, settings), inputs: [options.ObjectName("model"), options.ObjectName("x_test"), options.ObjectName("y_test")])
+                .Process(Processor.FromMethod(Steps.PreprocessAsync, settings, program: options.StepHost))
+                .Process(Processor.FromMethod(Steps.TrainAsync, settings, program: options.StepHost), inputs: [options.ObjectName("x_train"), options.ObjectName("y_train")])
+                .Process(Processor.FromMethod(Steps.TestAsync, settings, program: options.StepHost), inputs: [options.ObjectName("model"), options.ObjectName("x_test"), options.ObjectName("y_test")])
                 .RunAsync(options.RunId, cancellationToken);
             progress($"running {string.Join(", ", run.StepNames)}");
             var steps = await run.WaitAsync(TimeSpan.FromMinutes(15), cancellationToken);

@@ -30,8 +30,11 @@ public sealed record PipelineOptions
     /// <summary>The runtime's workers (one per node).</summary>
     public int Replicas { get; init; } = 2;
 
-    /// <summary>The object store memory the runtime asks of each node.</summary>
-    public double CacheCapacityGiB { get; init; } = 0.5;
+    /// <summary>The object store memory the runtime asks of each node; unset, <see cref="CacheCapacity"/> sizes it from the data and the machine.</summary>
+    public double? CacheCapacityGiB { get; init; }
+
+    /// <summary>The program that hosts the steps, when it is not this one: a notebook names the sample's built assembly.</summary>
+    public string? StepHost { get; init; }
 
     public string ObjectName(string name) => $"{RunId}/{name}";
 
