@@ -46,9 +46,8 @@ public sealed class NotebookTests
         Assert.True(exitCode == 0, $"{notebook} failed (nbconvert exit code {exitCode}):\n{nbconvert.Output}");
         using var executed = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output.Path, notebook), Cancellation));
         var cells = executed.RootElement.GetProperty("cells").EnumerateArray().Where(c => c.GetProperty("cell_type").GetString() == "code").ToList();
-        var failed = cells.FirstOrDefault(c => c.GetProperty("outputs").EnumerateArray().Any(o => o.GetProperty("output_type").GetString() == "error"));
-        Assert.True(failed.ValueKind == JsonValueKind.Undefined, $"A cell of {notebook} failed:\n{Text(failed, "source")}\n--- its output ---\n" +
-            string.Join("\n", failed.ValueKind == JsonValueKind.Undefined ? [] : failed.GetProperty("outputs").EnumerateArray().Select(o => $"{Text(o, "text")}{Text(o, "ename")} {Text(o, "evalue")}")));
+        var failed = cells.Where(c => c.GetProperty("outputs").EnumerateArray().Any(o => o.GetProperty("output_type").GetString() == "error")).Select(Describe).FirstOrDefault();
+        Assert.True(failed is null, $"A cell of {notebook} failed:\n{failed}");
         var outputs = cells.SelectMany(c => c.GetProperty("outputs").EnumerateArray()).ToList();
         var png = outputs.Where(o => o.TryGetProperty("data", out var data) && data.TryGetProperty("image/png", out _))
             .Select(o => Convert.FromBase64String(o.GetProperty("data").GetProperty("image/png").GetString()!))
@@ -57,9 +56,14 @@ public sealed class NotebookTests
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
     }
 
+    /// <summary>A cell's source and what it printed, errors included.</summary>
+    private static string Describe(JsonElement cell) =>
+        $"{Text(cell, "source")}\n--- its output ---\n" +
+        string.Join("\n", cell.GetProperty("outputs").EnumerateArray().Select(o => $"{Text(o, "text")}{Text(o, "ename")} {Text(o, "evalue")}"));
+
     /// <summary>A notebook field that is a string or a list of lines (nbformat allows both).</summary>
     private static string Text(JsonElement element, string property) =>
-        element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(property, out var value) ? ""
+        !element.TryGetProperty(property, out var value) ? ""
         : value.ValueKind == JsonValueKind.Array ? string.Concat(value.EnumerateArray().Select(l => l.GetString()))
         : value.GetString() ?? "";
 
