@@ -23,6 +23,7 @@ Sample options (passed on to samples/LinearRegression):
   --exchange MODE    objectstore (default), files (Parquet on local disk) or arrow-shm
   --rows N           rows of the synthetic table (default 600,000)
   --seed N           seed of the synthetic table and of the split
+  --cache-capacity G object store memory each node reserves for the run, in GiB (default: sized from the data)
 
 The full AppHost log of a one-shot run is kept in artifacts/run/apphost.log.
 USAGE
@@ -39,7 +40,7 @@ while [ $# -gt 0 ]; do
     --nodes) [ $# -ge 2 ] || fluid_fail "--nodes needs a number, e.g. --nodes 3"; nodes="$2"; shift ;;
     --clean) clean=true ;;
     --timeout) [ $# -ge 2 ] || fluid_fail "--timeout needs a number of seconds"; timeout="$2"; shift ;;
-    --input|--target|--exchange|--rows|--seed)
+    --input|--target|--exchange|--rows|--seed|--cache-capacity)
       [ $# -ge 2 ] || fluid_fail "$1 needs a value"
       value="$2"
       [ "$1" = --input ] && value="$(cd "$(dirname "$2")" 2>/dev/null && pwd)/$(basename "$2")"

@@ -36,23 +36,36 @@ public sealed class NotebookTests
         using var output = new TemporaryDirectory();
         environment["FLUID_SAMPLE_BUILD"] = Path.GetDirectoryName(RepositoryPaths.Output("samples/LinearRegression", "Fluid.Aspire.Samples.LinearRegression"));
         await using var nbconvert = ChildProcess.Start("jupyter",
-            ["nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.timeout=600", "--output-dir", output.Path, Path.Combine(Notebooks, notebook)],
+            // --allow-errors: the executed notebook is written even when a cell fails, so that the failure can show the cell's own output
+            // (the compiler's messages); the test fails on any error output all the same.
+            ["nbconvert", "--to", "notebook", "--execute", "--allow-errors", "--ExecutePreprocessor.timeout=600", "--output-dir", output.Path,
+                Path.Combine(Notebooks, notebook)],
             environment);
         var exitCode = await nbconvert.WaitForExitAsync(TimeSpan.FromMinutes(5), Cancellation);
 
         Assert.True(exitCode == 0, $"{notebook} failed (nbconvert exit code {exitCode}):\n{nbconvert.Output}");
         using var executed = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output.Path, notebook), Cancellation));
-        var outputs = executed.RootElement.GetProperty("cells").EnumerateArray()
-            .Where(c => c.GetProperty("cell_type").GetString() == "code")
-            .SelectMany(c => c.GetProperty("outputs").EnumerateArray())
-            .ToList();
-        Assert.DoesNotContain(outputs, o => o.GetProperty("output_type").GetString() == "error");
+        var cells = executed.RootElement.GetProperty("cells").EnumerateArray().Where(c => c.GetProperty("cell_type").GetString() == "code").ToList();
+        var failed = cells.Where(c => c.GetProperty("outputs").EnumerateArray().Any(o => o.GetProperty("output_type").GetString() == "error")).Select(Describe).FirstOrDefault();
+        Assert.True(failed is null, $"A cell of {notebook} failed:\n{failed}");
+        var outputs = cells.SelectMany(c => c.GetProperty("outputs").EnumerateArray()).ToList();
         var png = outputs.Where(o => o.TryGetProperty("data", out var data) && data.TryGetProperty("image/png", out _))
             .Select(o => Convert.FromBase64String(o.GetProperty("data").GetProperty("image/png").GetString()!))
             .FirstOrDefault();
         Assert.True(png is not null, $"{notebook} showed no image/png output (the predicted-against-actual plot).");
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
     }
+
+    /// <summary>A cell's source and what it printed, errors included.</summary>
+    private static string Describe(JsonElement cell) =>
+        $"{Text(cell, "source")}\n--- its output ---\n" +
+        string.Join("\n", cell.GetProperty("outputs").EnumerateArray().Select(o => $"{Text(o, "text")}{Text(o, "ename")} {Text(o, "evalue")}"));
+
+    /// <summary>A notebook field that is a string or a list of lines (nbformat allows both).</summary>
+    private static string Text(JsonElement element, string property) =>
+        !element.TryGetProperty(property, out var value) ? ""
+        : value.ValueKind == JsonValueKind.Array ? string.Concat(value.EnumerateArray().Select(l => l.GetString()))
+        : value.GetString() ?? "";
 
     /// <summary>Skips (or, on CI, fails) when nbconvert or the .NET kernel is missing, naming what to install.</summary>
     private static async Task RequireToolingAsync()
