@@ -33,6 +33,25 @@ public sealed class ControllerOptions
     /// created in any order, but a name that never appears must not keep the step Pending forever.
     /// </summary>
     public int MissingReferenceGraceSeconds { get; set; } = 60;
+
+    /// <summary>The problems with these settings, each naming the setting and how to fix it.</summary>
+    public IEnumerable<string> Validate()
+    {
+        if (LeaderLeaseSeconds is < 2 or > 300)
+        {
+            yield return $"{SectionName}:{nameof(LeaderLeaseSeconds)} is {LeaderLeaseSeconds}; use 2 to 300, for example 10.";
+        }
+
+        if (Workers is < 1 or > 256)
+        {
+            yield return $"{SectionName}:{nameof(Workers)} is {Workers}; use 1 to 256, for example 16.";
+        }
+
+        if (MissingReferenceGraceSeconds is < 0 or > 86_400)
+        {
+            yield return $"{SectionName}:{nameof(MissingReferenceGraceSeconds)} is {MissingReferenceGraceSeconds}; use 0 to 86400 (a day), for example 60.";
+        }
+    }
 }
 
 /// <summary>

@@ -3,6 +3,7 @@ using Fluid.Aspire.Cluster.Etcd;
 using Fluid.Aspire.Cluster.Leadership;
 using Fluid.Aspire.Cluster.Resources;
 using Fluid.Aspire.Contracts.Store;
+using Fluid.Aspire.Controller.Configuration;
 using Fluid.Aspire.Controller.Events;
 using Fluid.Aspire.Controller.Execution;
 using Fluid.Aspire.Controller.Nodes;
@@ -32,7 +33,8 @@ public static class ControllerHost
         builder.AddNodeDirectory();
         builder.AddLocalStepExecutor();
         var services = builder.Services;
-        services.Configure<ControllerOptions>(builder.Configuration.GetSection(ControllerOptions.SectionName));
+        services.AddOptions<ControllerOptions>().Bind(builder.Configuration.GetSection(ControllerOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ControllerOptions>>(new ProblemsValidator<ControllerOptions>(o => o.Validate()));
         services.AddSingleton(clock ?? TimeProvider.System);
         services.AddSingleton<IResourceStore>(sp => new EtcdResourceStore(sp.GetRequiredService<EtcdConnection>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ObjectStoreView>();

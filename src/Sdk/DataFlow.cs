@@ -59,11 +59,11 @@ public sealed class DataFlow
                         Namespace = Dataset.Namespace,
                         Labels = new()
                         {
-                            ["fluid.io/run"] = runId,
-                            ["fluid.io/flow-step"] = i.ToString(CultureInfo.InvariantCulture),
-                            ["fluid.io/dataset"] = $"{Dataset.Namespace}.{Dataset.Name}",
+                            [FlowLabels.Run] = runId,
+                            [FlowLabels.FlowStep] = i.ToString(CultureInfo.InvariantCulture),
+                            [FlowLabels.Dataset] = FlowLabels.DatasetValue(Dataset.Namespace, Dataset.Name),
                         },
-                        Annotations = new() { ["fluid.io/processor"] = Steps[i].Processor.Description },
+                        Annotations = new() { [FlowLabels.ProcessorAnnotation] = Steps[i].Processor.Description },
                         OwnerReferences = [OwnerReference.ControlledBy(dataset)],
                     },
                     Spec = new DataProcessSpec

@@ -38,7 +38,7 @@ public sealed class FlowRun
         {
             var step = await _client.Store.GetAsync<DataProcess>(name, Namespace, cancellationToken);
             var status = step?.Status;
-            var condition = status?.Conditions.Find("Complete") ?? status?.Conditions.Find("Waiting");
+            var condition = status?.Conditions.Find(OperationConditions.Complete) ?? status?.Conditions.Find(OperationConditions.Waiting);
             reports.Add(new StepReport(name, status?.Phase ?? OperationPhase.Pending, status?.NodeName, status?.ExitCode, status?.Duration,
                 step is null ? "deleted" : condition?.Message, status?.LogTail) { Deleted = step is null });
         }

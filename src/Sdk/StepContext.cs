@@ -1,3 +1,4 @@
+using Fluid.Aspire.Contracts;
 using Fluid.Aspire.ObjectStore.Client;
 
 namespace Fluid.Sdk;
@@ -74,9 +75,9 @@ public sealed class StepContext : IAsyncDisposable
         Persist = persist,
         Labels = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            ["fluid.io/dataset"] = $"{Namespace}.{DatasetName}",
-            ["fluid.io/run"] = RunId,
-            ["fluid.io/step"] = StepName,
+            [FlowLabels.Dataset] = FlowLabels.DatasetValue(Namespace, DatasetName ?? ""),
+            [FlowLabels.Run] = RunId,
+            [FlowLabels.Step] = StepName,
         },
     };
 

@@ -40,7 +40,7 @@ public sealed class CleanUpTests
         Assert.Equal(0, (await first.GetStatsAsync(Cancellation)).Objects);
         var remaining = await second.ListAsync(cancellationToken: Cancellation);
         Assert.Equal(["someone-elses"], remaining.Objects.SelectMany(o => o.Names));
-        await Eventually.ReturnsAsync(() => Flows.StoredResourceKeysAsync(cluster, Cancellation), keys => keys.Length == 0, Patience,
+        await Eventually.ReturnsAsync(() => StoredResources.KeysAsync(cluster.Etcd.ConnectionString(), Cancellation), keys => keys.Length == 0, Patience,
             "nothing left in etcd, events included", Cancellation);
     }
 
@@ -72,7 +72,7 @@ public sealed class CleanUpTests
 
         await Eventually.ReturnsAsync<Dataset?>(() => client.Store.GetAsync<Dataset>("held", cancellationToken: Cancellation), d => d is null, Patience,
             "the dataset gone once its step is", Cancellation);
-        await Eventually.ReturnsAsync(() => Flows.StoredResourceKeysAsync(cluster, Cancellation), keys => keys.Length == 0, Patience,
+        await Eventually.ReturnsAsync(() => StoredResources.KeysAsync(cluster.Etcd.ConnectionString(), Cancellation), keys => keys.Length == 0, Patience,
             "the events of the dataset and its step deleted with them", Cancellation);
     }
 }

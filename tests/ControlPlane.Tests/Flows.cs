@@ -1,5 +1,3 @@
-using Etcdserverpb;
-using Fluid.Aspire.Cluster.Etcd;
 using Fluid.Aspire.TestSupport;
 using Fluid.Sdk;
 
@@ -20,19 +18,5 @@ internal static class Flows
         var dataset = await client.CreateDatasetAsync(name, $"local://{data.Path}", cancellationToken: cancellationToken);
         return await dataset.BindRuntimeAsync(RuntimeKind.ObjectStore, replicas: 2, cacheCapacityGiB: 0.03125, timeout: TimeSpan.FromSeconds(60),
             cancellationToken: cancellationToken);
-    }
-
-    /// <summary>The keys of every resource stored in the cluster's etcd (all kinds, events too), read past the store.</summary>
-    public static async Task<string[]> StoredResourceKeysAsync(LocalCluster cluster, CancellationToken cancellationToken)
-    {
-        const string prefix = "/fluid/resources/";
-        using var etcd = new EtcdConnection(cluster.Etcd.ConnectionString());
-        var keys = await etcd.KeyValue.RangeAsync(new RangeRequest
-        {
-            Key = EtcdKeys.ToBytes(prefix),
-            RangeEnd = EtcdKeys.PrefixRangeEnd(prefix),
-            KeysOnly = true,
-        }, cancellationToken: cancellationToken);
-        return [.. keys.Kvs.Select(kv => kv.Key.ToStringUtf8())];
     }
 }

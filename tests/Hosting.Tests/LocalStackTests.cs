@@ -4,6 +4,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Fluid.Aspire.Cluster;
+using Fluid.Aspire.Cluster.Etcd;
 using Fluid.Aspire.Cluster.Membership;
 using Fluid.Aspire.ObjectStore.Client;
 using Fluid.Aspire.TestSupport;
@@ -44,7 +45,7 @@ public sealed class LocalStackTests
         Assert.Equal(["node-0", "node-1"], nodes.Select(n => n.Name));
         Assert.Equal(["zone-a", "zone-b"], nodes.Select(n => n.Labels[NodeLabels.Zone]));
         await AssertObjectsMoveBetweenNodesAsync(sockets.Path);
-        await AssertSdkFlowRunsAsync(await app.GetConnectionStringAsync("fluid", Cancellation));
+        await AssertSdkFlowRunsAndCleansUpAsync(await app.GetConnectionStringAsync("fluid", Cancellation), sockets.Path);
         var doomed = nodes[1].Members.Single(m => m.Component == NodeComponents.ObjectStore);
 
         KillProcess(doomed.ProcessId);
@@ -84,14 +85,29 @@ public sealed class LocalStackTests
         Assert.Equal("made on node-0"u8.ToArray(), copy.Blobs[0].Span.ToArray());
     }
 
-    /// <summary>A program written with the SDK runs a 3-step flow of method steps on the stack, handing a tensor along.</summary>
-    private static async Task AssertSdkFlowRunsAsync(string? connectionString)
+    /// <summary>
+    /// A program written with the SDK runs a 3-step flow of method steps on the stack, handing a tensor along, and
+    /// cleans up: nothing of its run is left in etcd or in the object stores (the AppHost's own sample runs beside it).
+    /// </summary>
+    private static async Task AssertSdkFlowRunsAndCleansUpAsync(string? connectionString, string socketDirectory)
     {
+        const string runId = "apphost";
         await using var program = ChildProcess.StartDotnet(RepositoryPaths.Output("tests/ControlPlane.FlowProgram", "Fluid.Aspire.ControlPlane.FlowProgram"),
-            ["apphost"], new Dictionary<string, string?> { ["ConnectionStrings__fluid"] = connectionString });
+            [runId], new Dictionary<string, string?> { ["ConnectionStrings__fluid"] = connectionString });
         var exitCode = await program.WaitForExitAsync(TimeSpan.FromMinutes(3), Cancellation);
         Assert.True(exitCode == 0, program.Output);
         Assert.Contains("RESULT ok steps=3", program.Output, StringComparison.Ordinal);
+
+        // Its dataset, runtime, steps and their events are all named after the run.
+        await Eventually.ReturnsAsync(() => StoredResources.KeysAsync(ClusterConnectionString.Parse(connectionString), Cancellation),
+            keys => !keys.Any(k => k[(k.LastIndexOf('/') + 1)..].StartsWith(runId, StringComparison.Ordinal)),
+            LeaseExpiry, "nothing of the run left in etcd: no dataset, runtime, step or event", Cancellation);
+        foreach (var node in new[] { "node-0", "node-1" })
+        {
+            await using var store = await ObjectStoreClient.ConnectAsync(Path.Combine(socketDirectory, $"{node}.sock"), Cancellation);
+            var names = (await store.ListAsync(cancellationToken: Cancellation)).Objects.SelectMany(o => o.Names);
+            Assert.DoesNotContain(names, name => name is "numbers" or "doubled");
+        }
     }
 
     private static async Task<List<ClusterNode>> ListNodesAsync(HttpClient controller) =>

@@ -48,7 +48,7 @@ internal static class LogsCommand
         var id = $"dataprocess {step.Metadata.Namespace}/{step.Metadata.Name}";
         if (step.Status.Phase is null or OperationPhase.Pending)
         {
-            var waiting = step.Status.Conditions.Find("Waiting")?.Message;
+            var waiting = step.Status.Conditions.Find(OperationConditions.Waiting)?.Message;
             return $"{id} has no log yet: it has not started{(waiting is null ? "" : $" ({waiting.TrimEnd('.')})")}. " +
                 $"A step has a log once it runs; follow it with: fluid get dataprocess {step.Metadata.Name} -n {step.Metadata.Namespace}";
         }

@@ -8,9 +8,6 @@ namespace Fluid.Aspire.Cli.Kinds;
 /// <summary>Steps: where and how they ran, and, in their description, why they ran where they did.</summary>
 internal sealed class DataProcessKind : StoredKind<DataProcess>
 {
-    /// <summary>The label the SDK puts on every step of a run.</summary>
-    private const string RunLabel = "fluid.io/run";
-
     public override string Singular => "dataprocess";
 
     public override IReadOnlyList<string> Names { get; } = ["dataprocess", "dataprocesses", "dp"];
@@ -23,7 +20,7 @@ internal sealed class DataProcessKind : StoredKind<DataProcess>
         Of("NODE", p => p.Status.NodeName),
         Of("DURATION", p => Humanize.RunTime(p.Status.Duration)),
         Of("EXIT CODE", p => Humanize.OrNone(p.Status.ExitCode)),
-        Of("RUN", p => p.Metadata.Labels.GetValueOrDefault(RunLabel)),
+        Of("RUN", p => p.Metadata.Labels.GetValueOrDefault(FlowLabels.Run)),
         Of("RUN AFTER", p => p.Spec.RunAfter?.Name, wide: true),
         Of("POLICY", p => p.Spec.EffectivePolicy().ToString(), wide: true),
         Of("PROCESSOR", p => Processor(p.Spec.Processor), wide: true),

@@ -18,6 +18,16 @@ public enum OperationPhase
     Failed,
 }
 
+/// <summary>The condition types of an operation's status, which the controller writes and clients read.</summary>
+public static class OperationConditions
+{
+    /// <summary>The operation finished: True when Complete, False when Failed; the reason and message say why.</summary>
+    public const string Complete = "Complete";
+
+    /// <summary>The operation waits (for its predecessor, dataset, node, time or event); the reason and message say for what.</summary>
+    public const string Waiting = "Waiting";
+}
+
 /// <summary>What every operation reports.</summary>
 public sealed class OperationStatus
 {

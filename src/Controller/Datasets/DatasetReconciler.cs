@@ -144,7 +144,7 @@ public sealed class DatasetReconciler(ControlPlaneState state) : IReconciler<Dat
             return WaitForOwned;
         }
 
-        var objects = await state.ObjectStores.DeleteLabelledAsync(ControlPlaneState.DatasetLabel, ControlPlaneState.DatasetLabelValue(ns, name), cancellationToken);
+        var objects = await state.ObjectStores.DeleteLabelledAsync(FlowLabels.Dataset, FlowLabels.DatasetValue(ns, name), cancellationToken);
         await state.Events.NormalAsync(dataset, "CleanedUp", $"Deleted {objects} object(s) of the dataset from the object stores, its steps and its runtime.", cancellationToken);
         var released = dataset.Clone();
         released.Metadata.Finalizers.Remove(ControlPlaneState.Finalizer);

@@ -1,3 +1,4 @@
+using Fluid.Aspire.Controller.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Fluid.Aspire.Controller.Execution;
@@ -14,18 +15,9 @@ public static class ExecutionBuilderExtensions
         builder.Services.AddOptions<LocalExecutorOptions>()
             .Bind(builder.Configuration.GetSection(LocalExecutorOptions.SectionName))
             .ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<LocalExecutorOptions>, OptionsValidator>();
+        builder.Services.AddSingleton<IValidateOptions<LocalExecutorOptions>>(new ProblemsValidator<LocalExecutorOptions>(o => o.Validate()));
         builder.Services.AddSingleton<LocalProcessExecutor>();
         builder.Services.AddSingleton<IStepExecutor>(sp => sp.GetRequiredService<LocalProcessExecutor>());
         return builder;
-    }
-
-    private sealed class OptionsValidator : IValidateOptions<LocalExecutorOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, LocalExecutorOptions options)
-        {
-            var problems = options.Validate().ToArray();
-            return problems.Length == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
-        }
     }
 }

@@ -25,8 +25,6 @@ public sealed class DataProcessReconciler(
     private const string AttemptInfo = "attempt";
     private const string LogInfo = "logPath";
     private const string TriggerInfo = "trigger";
-    private const string CompletedCondition = "Complete";
-    private const string WaitingCondition = "Waiting";
     private static readonly TimeSpan RetryPlacement = TimeSpan.FromSeconds(3);
 
     private readonly ConcurrentDictionary<string, StepExecution> _running = new(StringComparer.Ordinal);
@@ -115,7 +113,7 @@ public sealed class DataProcessReconciler(
                         $"Runs after {after.Kind} {after.Name}, which does not exist (yet); create it, or fix spec.runAfter.", cancellationToken);
                 case OperationPhase.Failed:
                     return await FinishAsync(step, OperationPhase.Failed, null, "PredecessorFailed",
-                        $"{after.Kind} {after.Name}, which this step runs after, failed: {predecessor.Status.Conditions.Find(CompletedCondition)?.Message}",
+                        $"{after.Kind} {after.Name}, which this step runs after, failed: {predecessor.Status.Conditions.Find(OperationConditions.Complete)?.Message}",
                         null, null, cancellationToken);
                 case OperationPhase.Complete:
                     break;
@@ -178,7 +176,7 @@ public sealed class DataProcessReconciler(
             status.Infos[TriggerInfo] = trigger;
         }
 
-        status.Conditions.Remove(WaitingCondition);
+        status.Conditions.Remove(OperationConditions.Waiting);
         var written = await state.Store.UpdateStatusAsync(executing, cancellationToken);
         await state.Events.NormalAsync(written, "Scheduled", $"Scheduled on {decision.Node}: {decision.Reason}", cancellationToken);
         var execution = await executor.StartAsync(launch, CancellationToken.None);
@@ -245,7 +243,7 @@ public sealed class DataProcessReconciler(
             return null;
         }
 
-        var finishedAt = step.Status.Conditions.Find(CompletedCondition)?.LastTransitionTime;
+        var finishedAt = step.Status.Conditions.Find(OperationConditions.Complete)?.LastTransitionTime;
         if (step.Spec.TtlSecondsAfterFinished is { } ttl && finishedAt is { } finished)
         {
             var expiry = finished + TimeSpan.FromSeconds(ttl);
@@ -285,15 +283,15 @@ public sealed class DataProcessReconciler(
             status.LastSuccessfulTime = now;
         }
 
-        status.Conditions.Remove(WaitingCondition);
+        status.Conditions.Remove(OperationConditions.Waiting);
         status.Conditions.Set(new Condition
         {
-            Type = CompletedCondition,
+            Type = OperationConditions.Complete,
             Status = phase == OperationPhase.Complete ? ConditionStatus.True : ConditionStatus.False,
             Reason = reason,
             Message = message,
         }, now);
-        status.Conditions.Find(CompletedCondition)!.LastTransitionTime = now;
+        status.Conditions.Find(OperationConditions.Complete)!.LastTransitionTime = now;
         var written = await state.Store.UpdateStatusAsync(finished, cancellationToken);
         if (phase == OperationPhase.Complete)
         {
@@ -322,7 +320,7 @@ public sealed class DataProcessReconciler(
     private async Task<TimeSpan?> WaitForMissingAsync(DataProcess step, string reason, string message, CancellationToken cancellationToken)
     {
         var now = state.Clock.GetUtcNow();
-        var waiting = step.Status.Conditions.Find(WaitingCondition);
+        var waiting = step.Status.Conditions.Find(OperationConditions.Waiting);
         var since = waiting?.Reason == reason && waiting.LastTransitionTime is { } then ? then : now;
         var deadline = since + missingReferenceGrace;
         if (deadline <= now)
@@ -335,7 +333,7 @@ public sealed class DataProcessReconciler(
         var updated = step.Clone();
         if (waiting?.Reason != reason)
         {
-            updated.Status.Conditions.Remove(WaitingCondition);
+            updated.Status.Conditions.Remove(OperationConditions.Waiting);
         }
 
         await SetWaitingAsync(step, updated, reason, $"{message} Fails at {deadline:u} unless it appears.", cancellationToken);
@@ -349,7 +347,7 @@ public sealed class DataProcessReconciler(
     private async Task SetWaitingAsync(DataProcess step, DataProcess waiting, string reason, string message, CancellationToken cancellationToken)
     {
         waiting.Status.Phase = OperationPhase.Pending;
-        var changed = waiting.Status.Conditions.Set(new Condition { Type = WaitingCondition, Status = ConditionStatus.True, Reason = reason, Message = message },
+        var changed = waiting.Status.Conditions.Set(new Condition { Type = OperationConditions.Waiting, Status = ConditionStatus.True, Reason = reason, Message = message },
             state.Clock.GetUtcNow());
         var written = await state.Store.WriteStatusIfChangedAsync(step, waiting, p => p.Status, cancellationToken);
         if (changed && written != step && reason is not ("WaitingForPredecessor" or "Scheduled"))

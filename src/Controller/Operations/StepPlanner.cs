@@ -15,9 +15,6 @@ namespace Fluid.Aspire.Controller.Operations;
 /// </summary>
 public sealed class StepPlanner(ControlPlaneState state, StepScheduler scheduler)
 {
-    /// <summary>The label that names the run a step belongs to; set by the SDK's <c>RunAsync</c>.</summary>
-    public const string RunLabel = "fluid.io/run";
-
     /// <summary>The argument that makes a program host its step methods (FluidSteps.RunIfRequested).</summary>
     public const string StepArgument = "--fluid-step";
 
@@ -91,7 +88,7 @@ public sealed class StepPlanner(ControlPlaneState state, StepScheduler scheduler
 
     /// <summary>The run a step belongs to: its run label, else its own name and uid (a step run on its own).</summary>
     public static string RunOf(DataProcess step) =>
-        step.Metadata.Labels.TryGetValue(RunLabel, out var run) ? run : $"{step.Metadata.Name}-{step.Metadata.Uid}";
+        step.Metadata.Labels.TryGetValue(Contract.FlowLabels.Run, out var run) ? run : $"{step.Metadata.Name}-{step.Metadata.Uid}";
 
     /// <summary>A .NET method step: its program, run with the argument that makes it host the method.</summary>
     private static (string, IReadOnlyList<string>, IReadOnlyDictionary<string, string>, string?) HostOf(MethodProcessor method)

@@ -21,9 +21,6 @@ public sealed class ControlPlaneState(
     /// <summary>The finalizer the controller puts on what it must clean up after.</summary>
     public const string Finalizer = "data.fluid-aspire.io/controller";
 
-    /// <summary>The label of objects, steps and runtimes that belong to a dataset: <c>{namespace}.{name}</c>.</summary>
-    public const string DatasetLabel = "fluid.io/dataset";
-
     public IResourceStore Store { get; } = store;
 
     public NodeDirectory Nodes { get; } = nodes;
@@ -39,6 +36,4 @@ public sealed class ControlPlaneState(
     public Informer<ObjectStoreRuntime> Runtimes { get; } = new(store, loggers.CreateLogger<Informer<ObjectStoreRuntime>>());
 
     public Informer<DataProcess> Processes { get; } = new(store, loggers.CreateLogger<Informer<DataProcess>>());
-
-    public static string DatasetLabelValue(string namespaceName, string name) => $"{namespaceName}.{name}";
 }
