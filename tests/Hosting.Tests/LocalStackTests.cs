@@ -27,7 +27,7 @@ public sealed class LocalStackTests
         using var sockets = new TemporaryDirectory();
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Fluid_Aspire_AppHost>(
             ["--Fluid:Nodes=2", "--Fluid:LeaseTtlSeconds=3", $"--Fluid:EtcdDataDirectory={etcdData.Path}",
-                $"--Fluid:SocketDirectory={sockets.Path}", "--Fluid:ObjectStoreMemory=64Mi"],
+                $"--Fluid:SocketDirectory={sockets.Path}", "--Fluid:ObjectStoreMemory=64Mi", "--Fluid:RunSample=false"],
             Cancellation);
         await using var app = await builder.BuildAsync(Cancellation);
         await app.StartAsync(Cancellation);
