@@ -5,22 +5,22 @@ namespace Fluid.Aspire.ObjectStore.Client;
 
 /// <summary>
 /// The daemon's arenas as this process sees them: each mapped once, read-only, when the client connects, so that
-/// every get is pointer arithmetic; and mapped a second time, writable, only when the client first writes into
-/// it. Sealed objects are read through the read-only mapping, so a stray write faults instead of corrupting them.
+/// every get is pointer arithmetic. Nothing sealed is ever writable here: a blob being written in place gets a
+/// writable window over its own pages only, made read-only when it is sealed; smaller blobs are copied in from
+/// private memory at seal.
 /// </summary>
 internal sealed class ArenaMappings : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly SharedMemoryFile[] _files;
     private readonly MemoryMapping[] _readable;
-    private readonly MemoryMapping?[] _writable;
+    private readonly HashSet<MemoryMapping> _windows = [];
 
     public ArenaMappings(IReadOnlyList<ArenaInfo> arenas, IReadOnlyList<int> descriptors)
     {
         var count = arenas.Max(a => a.Id) + 1;
         _files = new SharedMemoryFile[count];
         _readable = new MemoryMapping[count];
-        _writable = new MemoryMapping?[count];
         for (var i = 0; i < arenas.Count; i++)
         {
             _files[arenas[i].Id] = SharedMemoryFile.Adopt(descriptors[i], arenas[i].Size);
@@ -42,24 +42,49 @@ internal sealed class ArenaMappings : IDisposable
 
     public MemoryMapping Readable(int arena) => Checked(_readable, arena) ?? throw Unknown(arena);
 
-    public MemoryMapping Writable(int arena)
+    /// <summary>A writable mapping of the whole pages at [offset, offset + length) of an arena, for one blob.</summary>
+    public MemoryMapping OpenWindow(int arena, long offset, long length)
+    {
+        var file = Checked(_files, arena) ?? throw Unknown(arena);
+        if (offset % BlobPages.PageSize != 0 || length > file.Size - offset)
+        {
+            throw new InvalidOperationException(
+                $"The daemon placed a blob of {length} bytes at {offset} in arena {arena}, not on pages of its own; it speaks another protocol.");
+        }
+
+        var window = MemoryMapping.Map(file.Descriptor, BlobPages.RoundUp(length), writable: true, fileOffset: offset);
+        lock (_gate)
+        {
+            _windows.Add(window);
+        }
+
+        return window;
+    }
+
+    public void CloseWindow(MemoryMapping window)
     {
         lock (_gate)
         {
-            var file = Checked(_files, arena) ?? throw Unknown(arena);
-            return _writable[arena] ??= MemoryMapping.Map(file.Descriptor, file.Size, writable: true);
+            _windows.Remove(window);
         }
+
+        window.Dispose();
     }
+
+    /// <summary>Copies a small blob's bytes in from private memory.</summary>
+    public void Write(int arena, long offset, ReadOnlySpan<byte> bytes) =>
+        (Checked(_files, arena) ?? throw Unknown(arena)).Write(bytes, offset);
 
     public void Dispose()
     {
         lock (_gate)
         {
-            foreach (var mapping in _readable.Concat(_writable))
+            foreach (var mapping in _readable.Concat(_windows))
             {
                 mapping?.Dispose();
             }
 
+            _windows.Clear();
             foreach (var file in _files)
             {
                 file?.Dispose();

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Fluid.Aspire.ObjectStore.Ipc;
 using Fluid.Aspire.ObjectStore.Native;
 using Fluid.Aspire.ObjectStore.Objects;
@@ -5,8 +6,11 @@ using Fluid.Aspire.ObjectStore.Objects;
 namespace Fluid.Aspire.ObjectStore.Client;
 
 /// <summary>
-/// A blob being written: shared memory to fill in place, seen by nobody else until sealed into an object. Dispose
-/// an unsealed writer to give its memory back at once; otherwise it goes when the client disconnects.
+/// A blob being written, seen by nobody else until sealed into an object. A blob of
+/// <see cref="BlobPages.OwnPagesFrom"/> bytes or more is shared memory filled in place, through a mapping of its
+/// own pages that becomes read-only when it is sealed; a smaller one is private memory, copied into the store when
+/// it is sealed. Either way a sealed blob cannot be changed, by its writer either. Dispose the writer when done:
+/// an unsealed one gives its memory back at once (otherwise it goes when the client disconnects).
 /// </summary>
 public sealed unsafe class BlobWriter : IDisposable
 {
@@ -18,19 +22,32 @@ public sealed unsafe class BlobWriter : IDisposable
     private const long PrefaultThreshold = 256 * 1024;
 
     private readonly ObjectStoreClient _client;
+    private readonly ArenaMappings _arenas;
+    private readonly BlobLocation _location;
+    private readonly MemoryMapping? _window;
     private readonly byte* _address;
     private int _state;
 
-    internal BlobWriter(ObjectStoreClient client, MemoryMapping mapping, BlobLocation location)
+    internal BlobWriter(ObjectStoreClient client, ArenaMappings arenas, BlobLocation location)
     {
         _client = client;
+        _arenas = arenas;
+        _location = location;
         Id = location.Id;
         Capacity = location.Length;
-        _address = mapping.At(location.Offset, location.Length);
-        if (Capacity >= PrefaultThreshold)
+        if (BlobPages.HasOwnPages(Capacity))
         {
-            // The writer will fill all of it: one call now instead of a fault per page.
-            mapping.Prefault(location.Offset, location.Length, forWriting: true);
+            _window = arenas.OpenWindow(location.Arena, location.Offset, location.Length);
+            _address = _window.Address;
+            if (Capacity >= PrefaultThreshold)
+            {
+                // The writer will fill all of it: one call now instead of a fault per page.
+                _window.Prefault(0, Capacity, forWriting: true);
+            }
+        }
+        else
+        {
+            _address = (byte*)NativeMemory.AllocZeroed((nuint)Capacity);
         }
     }
 
@@ -71,14 +88,48 @@ public sealed unsafe class BlobWriter : IDisposable
     public Task<ObjectId> SealAsync(PutOptions? options = null, long? length = null, CancellationToken cancellationToken = default) =>
         _client.CreateObjectAsync(ObjectTypes.Buffer(Leaf(length)), options, cancellationToken);
 
-    /// <summary>Gives the memory back if the blob was never sealed.</summary>
+    /// <summary>Gives the memory back if the blob was never sealed, and unmaps or frees what the writer used.</summary>
     public void Dispose()
     {
-        if (Interlocked.CompareExchange(ref _state, Disposed, Open) == Open)
+        var previous = Interlocked.Exchange(ref _state, Disposed);
+        if (previous == Disposed)
+        {
+            return;
+        }
+
+        if (previous == Open)
         {
             _client.DropBlob(Id);
         }
+
+        if (_window is not null)
+        {
+            _arenas.CloseWindow(_window);
+        }
+        else
+        {
+            NativeMemory.Free(_address);
+        }
     }
+
+    /// <summary>
+    /// Just before the seal request: the bytes must be in the store, and no mapping of this process may write
+    /// them any more. <see cref="CancelSeal"/> undoes it when the daemon refuses the seal.
+    /// </summary>
+    internal void PrepareSeal()
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _state) == Disposed, this);
+        if (_window is not null)
+        {
+            _window.Protect(readOnly: true);
+        }
+        else
+        {
+            _arenas.Write(_location.Arena, _location.Offset, new ReadOnlySpan<byte>(_address, checked((int)Capacity)));
+        }
+    }
+
+    internal void CancelSeal() => _window?.Protect(readOnly: false);
 
     internal void MarkSealed() => Interlocked.CompareExchange(ref _state, Sealed, Open);
 

@@ -93,9 +93,31 @@ public sealed class ObjectStoreClient : IAsyncDisposable, IDisposable
         }
 
         var spareSize = SpareSizeFor(_lastSmallSize);
-        var answer = await _channel.CallAsync(
-            w => new CreateObjectRequest(meta, options.Name, options.Persist, spareSize).Write(w),
-            MessageType.Created, CreatedResponse.Read, cancellationToken);
+        var sealing = WritersOf(meta);
+        CreatedResponse answer;
+        try
+        {
+            foreach (var writer in sealing)
+            {
+                writer.PrepareSeal();
+            }
+
+            answer = await _channel.CallAsync(
+                w => new CreateObjectRequest(meta, options.Name, options.Persist, spareSize).Write(w),
+                MessageType.Created, CreatedResponse.Read, cancellationToken);
+        }
+        catch (ObjectStoreException)
+        {
+            // Refused, so still unsealed: the writer may fix what was wrong and seal again. After any other
+            // failure the blobs may be sealed already, and stay read-only.
+            foreach (var writer in sealing)
+            {
+                writer.CancelSeal();
+            }
+
+            throw;
+        }
+
         MarkSealed(meta);
         KeepSpare(answer.Spare);
         return answer.Id;
@@ -223,13 +245,21 @@ public sealed class ObjectStoreClient : IAsyncDisposable, IDisposable
 
     private BlobWriter Track(BlobLocation location)
     {
-        var writer = new BlobWriter(this, _arenas.Writable(location.Arena), location);
+        var writer = new BlobWriter(this, _arenas, location);
         lock (_gate)
         {
             _writers[writer.Id] = writer;
         }
 
         return writer;
+    }
+
+    private List<BlobWriter> WritersOf(ObjectMeta meta)
+    {
+        lock (_gate)
+        {
+            return meta.Blobs().Select(leaf => _writers.GetValueOrDefault(leaf.Id)).OfType<BlobWriter>().Distinct().ToList();
+        }
     }
 
     private void MarkSealed(ObjectMeta meta)
