@@ -36,11 +36,15 @@ internal sealed class ArenaSet : IDisposable
         }
 
         Backend = _arenas[0].File.Backend;
+        FallbackReason = _arenas[0].File.FallbackReason;
     }
 
     public IReadOnlyList<Arena> Arenas => _arenas;
 
     public SharedMemoryBackend Backend { get; }
+
+    /// <summary>Why the arenas are not memfds although memfd was tried first; null otherwise.</summary>
+    public string? FallbackReason { get; }
 
     public long Capacity => Sum(a => a.Allocator.Capacity);
 
