@@ -79,7 +79,7 @@ public sealed unsafe class BlobWriter : IDisposable
     public ObjectMeta Leaf(long? length = null)
     {
         var used = length ?? Capacity;
-        ArgumentOutOfRangeException.ThrowIfLessThan(used, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(used);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(used, Capacity);
         return ObjectMeta.Blob(Id, used);
     }
