@@ -7,10 +7,11 @@ namespace Fluid.Aspire.ObjectStore.Client;
 
 /// <summary>
 /// A blob being written, seen by nobody else until sealed into an object. A blob of
-/// <see cref="BlobPages.OwnPagesFrom"/> bytes or more is shared memory filled in place, through a mapping of its
-/// own pages that becomes read-only when it is sealed; a smaller one is private memory, copied into the store when
-/// it is sealed. Either way a sealed blob cannot be changed, by its writer either. Dispose the writer when done:
-/// an unsealed one gives its memory back at once (otherwise it goes when the client disconnects).
+/// <see cref="BlobPages.OwnPagesFrom"/> bytes or more is shared memory filled in place: its own pages of this
+/// process's arena mapping are writable until it is sealed, then read-only again. A smaller one is private memory,
+/// copied into the store when it is sealed. Either way a sealed blob cannot be changed, by its writer either.
+/// Dispose the writer when done: an unsealed one gives its memory back at once (otherwise it goes when the client
+/// disconnects).
 /// </summary>
 public sealed unsafe class BlobWriter : IDisposable
 {
@@ -24,7 +25,7 @@ public sealed unsafe class BlobWriter : IDisposable
     private readonly ObjectStoreClient _client;
     private readonly ArenaMappings _arenas;
     private readonly BlobLocation _location;
-    private readonly MemoryMapping? _window;
+    private readonly bool _inPlace;
     private readonly byte* _address;
     private int _state;
 
@@ -35,14 +36,14 @@ public sealed unsafe class BlobWriter : IDisposable
         _location = location;
         Id = location.Id;
         Capacity = location.Length;
-        if (BlobPages.HasOwnPages(Capacity))
+        _inPlace = BlobPages.HasOwnPages(Capacity);
+        if (_inPlace)
         {
-            _window = arenas.OpenWindow(location.Arena, location.Offset, location.Length);
-            _address = _window.Address;
+            _address = arenas.Protect(location, writable: true);
             if (Capacity >= PrefaultThreshold)
             {
                 // The writer will fill all of it: one call now instead of a fault per page.
-                _window.Prefault(0, Capacity, forWriting: true);
+                arenas.Readable(location.Arena).Prefault(location.Offset, Capacity, forWriting: true);
             }
         }
         else
@@ -97,18 +98,19 @@ public sealed unsafe class BlobWriter : IDisposable
             return;
         }
 
+        if (!_inPlace)
+        {
+            NativeMemory.Free(_address);
+        }
+        else if (previous == Open)
+        {
+            // Read-only before the daemon can hand these pages to anyone else.
+            _arenas.Protect(_location, writable: false);
+        }
+
         if (previous == Open)
         {
             _client.DropBlob(Id);
-        }
-
-        if (_window is not null)
-        {
-            _arenas.CloseWindow(_window);
-        }
-        else
-        {
-            NativeMemory.Free(_address);
         }
     }
 
@@ -119,17 +121,23 @@ public sealed unsafe class BlobWriter : IDisposable
     internal void PrepareSeal()
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _state) == Disposed, this);
-        if (_window is not null)
+        if (_inPlace)
         {
-            _window.Protect(readOnly: true);
+            _arenas.Protect(_location, writable: false);
         }
         else
         {
-            _arenas.Write(_location.Arena, _location.Offset, new ReadOnlySpan<byte>(_address, checked((int)Capacity)));
+            _arenas.Write(_location, new ReadOnlySpan<byte>(_address, checked((int)Capacity)));
         }
     }
 
-    internal void CancelSeal() => _window?.Protect(readOnly: false);
+    internal void CancelSeal()
+    {
+        if (_inPlace)
+        {
+            _arenas.Protect(_location, writable: true);
+        }
+    }
 
     internal void MarkSealed() => Interlocked.CompareExchange(ref _state, Sealed, Open);
 

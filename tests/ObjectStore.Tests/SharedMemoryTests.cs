@@ -125,7 +125,7 @@ public sealed class SharedMemoryTests
     }
 
     [Fact]
-    public async Task A_large_blob_is_written_in_place_through_a_window_over_its_own_pages_only()
+    public async Task A_large_blob_is_written_in_place_with_only_its_own_pages_writable_until_sealed()
     {
         await using var daemon = await ObjectStoreDaemon.StartAsync(Cancellation);
         await using var client = await daemon.ConnectAsync(Cancellation);
@@ -133,10 +133,10 @@ public sealed class SharedMemoryTests
         using var writer = await client.CreateBlobAsync(size, Cancellation);
         writer.Span.Fill(9);
         var address = AddressOf(writer.Span);
-        var window = Assert.Single(ArenaMappings(), m => address >= m.Start && address < m.End);
-        Assert.True(window.Writable);
-        Assert.Equal(address, window.Start);
-        Assert.Equal(BlobPagesOf(size), window.End - window.Start);
+        var writable = Assert.Single(ArenaMappings(), m => address >= m.Start && address < m.End);
+        Assert.True(writable.Writable);
+        Assert.Equal(address, writable.Start);
+        Assert.Equal(BlobPagesOf(size), writable.End - writable.Start);
 
         var id = await writer.SealAsync(cancellationToken: Cancellation);
 

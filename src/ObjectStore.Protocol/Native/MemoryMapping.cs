@@ -25,29 +25,35 @@ public sealed unsafe class MemoryMapping : IDisposable
 
     public bool IsWritable { get; }
 
-    /// <summary>
-    /// Maps <paramref name="length"/> bytes of <paramref name="fd"/> from <paramref name="fileOffset"/> (a multiple
-    /// of the page size); <paramref name="populate"/> faults every page in now.
-    /// </summary>
+    /// <summary>Maps <paramref name="length"/> bytes of <paramref name="fd"/>; <paramref name="populate"/> faults every page in now.</summary>
     /// <exception cref="IOException">mmap failed; the message says why.</exception>
-    public static MemoryMapping Map(int fd, long length, bool writable, bool populate = false, long fileOffset = 0)
+    public static MemoryMapping Map(int fd, long length, bool writable, bool populate = false)
     {
         var protection = LibC.ProtRead | (writable ? LibC.ProtWrite : 0);
         var flags = LibC.MapShared | (populate ? LibC.MapPopulate : 0);
-        var address = LibC.Mmap(0, (nuint)length, protection, flags, fd, fileOffset);
+        var address = LibC.Mmap(0, (nuint)length, protection, flags, fd, 0);
         return address == LibC.MapFailed
-            ? throw new IOException($"mmap of {length} bytes at {fileOffset} failed: {LibC.Describe(Marshal.GetLastPInvokeError())}.")
+            ? throw new IOException($"mmap of {length} bytes failed: {LibC.Describe(Marshal.GetLastPInvokeError())}.")
             : new MemoryMapping((byte*)address, length, writable);
     }
 
-    /// <summary>Makes every page of the mapping read-only, or writable again (for a mapping made writable).</summary>
+    /// <summary>
+    /// Makes the whole pages of a range writable, or read-only again. The page tables stay filled either way, so a
+    /// range written, sealed and later reused costs no new page faults. Needs a descriptor opened for writing.
+    /// </summary>
     /// <exception cref="IOException">mprotect failed; the message says why.</exception>
-    public void Protect(bool readOnly)
+    public void Protect(long offset, long length, bool writable)
     {
-        var protection = LibC.ProtRead | (readOnly || !IsWritable ? 0 : LibC.ProtWrite);
-        if (LibC.Mprotect((nint)Address, (nuint)Length, protection) != 0)
+        if (offset % LibC.PageSize != 0)
         {
-            throw new IOException($"mprotect of {Length} bytes failed: {LibC.Describe(Marshal.GetLastPInvokeError())}.");
+            throw new ArgumentException($"Only whole pages can be protected; offset {offset} is not on a page boundary.", nameof(offset));
+        }
+
+        var pages = (length + LibC.PageSize - 1) & ~(long)(LibC.PageSize - 1);
+        var protection = LibC.ProtRead | (writable ? LibC.ProtWrite : 0);
+        if (LibC.Mprotect((nint)At(offset, pages), (nuint)pages, protection) != 0)
+        {
+            throw new IOException($"mprotect of {pages} bytes at {offset} failed: {LibC.Describe(Marshal.GetLastPInvokeError())}.");
         }
     }
 
