@@ -5,22 +5,20 @@ namespace Fluid.Aspire.ObjectStore.Client;
 
 /// <summary>
 /// The daemon's arenas as this process sees them: each mapped once, read-only, when the client connects, so that
-/// every get is pointer arithmetic; and mapped a second time, writable, only when the client first writes into
-/// it. Sealed objects are read through the read-only mapping, so a stray write faults instead of corrupting them.
+/// every get is pointer arithmetic. Nothing sealed is ever writable here: a blob being written in place has its
+/// own pages of that mapping made writable, and read-only again before it is sealed; smaller blobs are copied in
+/// from private memory at seal.
 /// </summary>
-internal sealed class ArenaMappings : IDisposable
+internal sealed unsafe class ArenaMappings : IDisposable
 {
-    private readonly Lock _gate = new();
     private readonly SharedMemoryFile[] _files;
-    private readonly MemoryMapping[] _readable;
-    private readonly MemoryMapping?[] _writable;
+    private readonly MemoryMapping[] _mappings;
 
     public ArenaMappings(IReadOnlyList<ArenaInfo> arenas, IReadOnlyList<int> descriptors)
     {
         var count = arenas.Max(a => a.Id) + 1;
         _files = new SharedMemoryFile[count];
-        _readable = new MemoryMapping[count];
-        _writable = new MemoryMapping?[count];
+        _mappings = new MemoryMapping[count];
         for (var i = 0; i < arenas.Count; i++)
         {
             _files[arenas[i].Id] = SharedMemoryFile.Adopt(descriptors[i], arenas[i].Size);
@@ -30,7 +28,7 @@ internal sealed class ArenaMappings : IDisposable
         {
             foreach (var arena in arenas)
             {
-                _readable[arena.Id] = MemoryMapping.Map(_files[arena.Id].Descriptor, arena.Size, writable: false);
+                _mappings[arena.Id] = MemoryMapping.Map(_files[arena.Id].Descriptor, arena.Size, writable: false);
             }
         }
         catch
@@ -40,30 +38,36 @@ internal sealed class ArenaMappings : IDisposable
         }
     }
 
-    public MemoryMapping Readable(int arena) => Checked(_readable, arena) ?? throw Unknown(arena);
+    public MemoryMapping Readable(int arena) => Checked(_mappings, arena) ?? throw Unknown(arena);
 
-    public MemoryMapping Writable(int arena)
+    /// <summary>Makes a blob's own pages writable, or read-only again; the blob must start on a page boundary.</summary>
+    public byte* Protect(BlobLocation blob, bool writable)
     {
-        lock (_gate)
+        var mapping = Readable(blob.Arena);
+        if (blob.Offset % BlobPages.PageSize != 0)
         {
-            var file = Checked(_files, arena) ?? throw Unknown(arena);
-            return _writable[arena] ??= MemoryMapping.Map(file.Descriptor, file.Size, writable: true);
+            throw new InvalidOperationException(
+                $"The daemon placed blob {blob.Id} of {blob.Length} bytes at {blob.Offset} in arena {blob.Arena}, not on pages of its own; it speaks another protocol.");
         }
+
+        mapping.Protect(blob.Offset, blob.Length, writable);
+        return mapping.At(blob.Offset, blob.Length);
     }
+
+    /// <summary>Copies a small blob's bytes in from private memory.</summary>
+    public void Write(BlobLocation blob, ReadOnlySpan<byte> bytes) =>
+        (Checked(_files, blob.Arena) ?? throw Unknown(blob.Arena)).Write(bytes, blob.Offset);
 
     public void Dispose()
     {
-        lock (_gate)
+        foreach (var mapping in _mappings)
         {
-            foreach (var mapping in _readable.Concat(_writable))
-            {
-                mapping?.Dispose();
-            }
+            mapping?.Dispose();
+        }
 
-            foreach (var file in _files)
-            {
-                file?.Dispose();
-            }
+        foreach (var file in _files)
+        {
+            file?.Dispose();
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Fluid.Aspire.ObjectStore.Ipc;
 using Fluid.Aspire.ObjectStore.Native;
 using Fluid.Aspire.ObjectStore.Objects;
@@ -5,8 +6,12 @@ using Fluid.Aspire.ObjectStore.Objects;
 namespace Fluid.Aspire.ObjectStore.Client;
 
 /// <summary>
-/// A blob being written: shared memory to fill in place, seen by nobody else until sealed into an object. Dispose
-/// an unsealed writer to give its memory back at once; otherwise it goes when the client disconnects.
+/// A blob being written, seen by nobody else until sealed into an object. A blob of
+/// <see cref="BlobPages.OwnPagesFrom"/> bytes or more is shared memory filled in place: its own pages of this
+/// process's arena mapping are writable until it is sealed, then read-only again. A smaller one is private memory,
+/// copied into the store when it is sealed. Either way a sealed blob cannot be changed, by its writer either.
+/// Dispose the writer when done: an unsealed one gives its memory back at once (otherwise it goes when the client
+/// disconnects).
 /// </summary>
 public sealed unsafe class BlobWriter : IDisposable
 {
@@ -18,19 +23,32 @@ public sealed unsafe class BlobWriter : IDisposable
     private const long PrefaultThreshold = 256 * 1024;
 
     private readonly ObjectStoreClient _client;
+    private readonly ArenaMappings _arenas;
+    private readonly BlobLocation _location;
+    private readonly bool _inPlace;
     private readonly byte* _address;
     private int _state;
 
-    internal BlobWriter(ObjectStoreClient client, MemoryMapping mapping, BlobLocation location)
+    internal BlobWriter(ObjectStoreClient client, ArenaMappings arenas, BlobLocation location)
     {
         _client = client;
+        _arenas = arenas;
+        _location = location;
         Id = location.Id;
         Capacity = location.Length;
-        _address = mapping.At(location.Offset, location.Length);
-        if (Capacity >= PrefaultThreshold)
+        _inPlace = BlobPages.HasOwnPages(Capacity);
+        if (_inPlace)
         {
-            // The writer will fill all of it: one call now instead of a fault per page.
-            mapping.Prefault(location.Offset, location.Length, forWriting: true);
+            _address = arenas.Protect(location, writable: true);
+            if (Capacity >= PrefaultThreshold)
+            {
+                // The writer will fill all of it: one call now instead of a fault per page.
+                arenas.Readable(location.Arena).Prefault(location.Offset, Capacity, forWriting: true);
+            }
+        }
+        else
+        {
+            _address = (byte*)NativeMemory.AllocZeroed((nuint)Capacity);
         }
     }
 
@@ -62,7 +80,7 @@ public sealed unsafe class BlobWriter : IDisposable
     public ObjectMeta Leaf(long? length = null)
     {
         var used = length ?? Capacity;
-        ArgumentOutOfRangeException.ThrowIfLessThan(used, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(used);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(used, Capacity);
         return ObjectMeta.Blob(Id, used);
     }
@@ -71,12 +89,53 @@ public sealed unsafe class BlobWriter : IDisposable
     public Task<ObjectId> SealAsync(PutOptions? options = null, long? length = null, CancellationToken cancellationToken = default) =>
         _client.CreateObjectAsync(ObjectTypes.Buffer(Leaf(length)), options, cancellationToken);
 
-    /// <summary>Gives the memory back if the blob was never sealed.</summary>
+    /// <summary>Gives the memory back if the blob was never sealed, and unmaps or frees what the writer used.</summary>
     public void Dispose()
     {
-        if (Interlocked.CompareExchange(ref _state, Disposed, Open) == Open)
+        var previous = Interlocked.Exchange(ref _state, Disposed);
+        if (previous == Disposed)
+        {
+            return;
+        }
+
+        if (!_inPlace)
+        {
+            NativeMemory.Free(_address);
+        }
+        else if (previous == Open)
+        {
+            // Read-only before the daemon can hand these pages to anyone else.
+            _arenas.Protect(_location, writable: false);
+        }
+
+        if (previous == Open)
         {
             _client.DropBlob(Id);
+        }
+    }
+
+    /// <summary>
+    /// Just before the seal request: the bytes must be in the store, and no mapping of this process may write
+    /// them any more. <see cref="CancelSeal"/> undoes it when the daemon refuses the seal.
+    /// </summary>
+    internal void PrepareSeal()
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _state) == Disposed, this);
+        if (_inPlace)
+        {
+            _arenas.Protect(_location, writable: false);
+        }
+        else
+        {
+            _arenas.Write(_location, new ReadOnlySpan<byte>(_address, checked((int)Capacity)));
+        }
+    }
+
+    internal void CancelSeal()
+    {
+        if (_inPlace)
+        {
+            _arenas.Protect(_location, writable: true);
         }
     }
 

@@ -93,9 +93,31 @@ public sealed class ObjectStoreClient : IAsyncDisposable, IDisposable
         }
 
         var spareSize = SpareSizeFor(_lastSmallSize);
-        var answer = await _channel.CallAsync(
-            w => new CreateObjectRequest(meta, options.Name, options.Persist, spareSize).Write(w),
-            MessageType.Created, CreatedResponse.Read, cancellationToken);
+        var sealing = WritersOf(meta);
+        CreatedResponse answer;
+        try
+        {
+            foreach (var writer in sealing)
+            {
+                writer.PrepareSeal();
+            }
+
+            answer = await _channel.CallAsync(
+                w => new CreateObjectRequest(meta, options.Name, options.Persist, spareSize).Write(w),
+                MessageType.Created, CreatedResponse.Read, cancellationToken);
+        }
+        catch (ObjectStoreException)
+        {
+            // Refused, so still unsealed: the writer may fix what was wrong and seal again. After any other
+            // failure the blobs may be sealed already, and stay read-only.
+            foreach (var writer in sealing)
+            {
+                writer.CancelSeal();
+            }
+
+            throw;
+        }
+
         MarkSealed(meta);
         KeepSpare(answer.Spare);
         return answer.Id;
@@ -104,9 +126,10 @@ public sealed class ObjectStoreClient : IAsyncDisposable, IDisposable
     /// <summary>Puts bytes as a <c>fluid::Buffer</c> object: one copy, into shared memory.</summary>
     public async Task<ObjectId> PutAsync(ReadOnlyMemory<byte> data, PutOptions? options = null, CancellationToken cancellationToken = default)
     {
+        // A blob is never empty, but the object records the bytes put, so that nothing put reads back as nothing.
         using var writer = await CreateBlobAsync(Math.Max(1, data.Length), cancellationToken);
         data.Span.CopyTo(writer.Span);
-        return await writer.SealAsync(options, Math.Max(1, data.Length), cancellationToken);
+        return await writer.SealAsync(options, data.Length, cancellationToken);
     }
 
     /// <summary>
@@ -132,6 +155,15 @@ public sealed class ObjectStoreClient : IAsyncDisposable, IDisposable
     /// <summary>Gets an object and reads it as <typeparamref name="T"/> through the resolver registered for its type.</summary>
     public async Task<T> GetAsync<T>(ObjectId id, GetOptions? options = null, CancellationToken cancellationToken = default)
         where T : IDisposable => Resolve<T>(await GetAsync(id, options, cancellationToken));
+
+    /// <summary>An object's metadata in one round trip, without holding or mapping it (nor fetching it from another instance).</summary>
+    /// <exception cref="ObjectStoreException">ObjectNotFound, or ObjectNotSealed for a blob still being written.</exception>
+    public Task<ObjectInfo> StatAsync(ObjectId id, CancellationToken cancellationToken = default) =>
+        StatAsync(ObjectRef.ById(id), cancellationToken);
+
+    /// <inheritdoc cref="StatAsync(ObjectId, CancellationToken)"/>
+    public Task<ObjectInfo> StatAsync(string name, CancellationToken cancellationToken = default) =>
+        StatAsync(ObjectRef.ByName(name), cancellationToken);
 
     /// <summary>Deletes an object; its memory is reclaimed once no client holds it.</summary>
     public Task DeleteAsync(ObjectId id, CancellationToken cancellationToken = default) =>
@@ -189,6 +221,9 @@ public sealed class ObjectStoreClient : IAsyncDisposable, IDisposable
         _channel.DropBlob(id);
     }
 
+    private Task<ObjectInfo> StatAsync(ObjectRef target, CancellationToken cancellationToken) =>
+        _channel.CallAsync(w => new TargetRequest(MessageType.Stat, target).Write(w), MessageType.ObjectInfo, ObjectInfo.Read, cancellationToken);
+
     private async Task<ObjectHandle> GetAsync(ObjectRef target, GetOptions? options, CancellationToken cancellationToken)
     {
         options ??= GetOptions.Default;
@@ -223,13 +258,21 @@ public sealed class ObjectStoreClient : IAsyncDisposable, IDisposable
 
     private BlobWriter Track(BlobLocation location)
     {
-        var writer = new BlobWriter(this, _arenas.Writable(location.Arena), location);
+        var writer = new BlobWriter(this, _arenas, location);
         lock (_gate)
         {
             _writers[writer.Id] = writer;
         }
 
         return writer;
+    }
+
+    private List<BlobWriter> WritersOf(ObjectMeta meta)
+    {
+        lock (_gate)
+        {
+            return meta.Blobs().Select(leaf => _writers.GetValueOrDefault(leaf.Id)).OfType<BlobWriter>().Distinct().ToList();
+        }
     }
 
     private void MarkSealed(ObjectMeta meta)

@@ -210,6 +210,7 @@ public sealed class CaseGenerator(int seed, int maxFrameLength = Wire.DefaultMax
         {
             frames.Add((Encode(w => new GetRequest(ObjectRef.ByName(name), random.Next(2) == 0).Write(w)), true));
             frames.Add((Encode(w => new ListRequest(name, random.Next(0, 3)).Write(w)), true));
+            frames.Add((Encode(w => new TargetRequest(MessageType.Stat, ObjectRef.ByName(name)).Write(w)), true));
             frames.Add((Encode(w => new NameRequest(MessageType.PutName, name + "-alias", ObjectId.None).Write(w)), true));
             frames.Add((Encode(w => new TargetRequest(MessageType.Delete, ObjectRef.ByName(name)).Write(w)), true));
         }
@@ -314,7 +315,7 @@ public sealed class CaseGenerator(int seed, int maxFrameLength = Wire.DefaultMax
         {
             type = (byte)random.Next(256);
         }
-        while (type is >= (byte)MessageType.CreateBlobs and <= (byte)MessageType.DropBlobs);
+        while (type is >= (byte)MessageType.CreateBlobs and <= (byte)MessageType.Stat);
 
         var fields = new byte[random.Next(0, 32)];
         random.NextBytes(fields);
@@ -444,7 +445,7 @@ public sealed class CaseGenerator(int seed, int maxFrameLength = Wire.DefaultMax
     }
 
     /// <summary>A valid request with random values, and whether the daemon answers it.</summary>
-    private static (byte[] Frame, bool Answered) RandomRequest(Random random) => random.Next(12) switch
+    private static (byte[] Frame, bool Answered) RandomRequest(Random random) => random.Next(13) switch
     {
         0 => (Encode(w => new CreateBlobsRequest(RandomSizes(random), random.Next(3) == 0 ? random.Next(1, 65_536) : 0).Write(w)), true),
         1 => (Encode(w => new CreateObjectRequest(RandomMeta(random, 0), random.Next(2) == 0 ? RandomName(random) : null,
@@ -457,6 +458,7 @@ public sealed class CaseGenerator(int seed, int maxFrameLength = Wire.DefaultMax
         7 => (Encode(w => new NameRequest(MessageType.PutName, RandomName(random), RandomId(random)).Write(w)), true),
         8 => (Encode(w => new NameRequest(MessageType.DropName, RandomName(random), ObjectId.None).Write(w)), true),
         9 => (Encode(w => new ListRequest(random.Next(2) == 0 ? "" : RandomName(random), random.Next(0, 1000)).Write(w)), true),
+        10 => (Encode(w => new TargetRequest(MessageType.Stat, RandomRef(random)).Write(w)), true),
         _ => (Encode(w => w.Begin(MessageType.Stats)), true),
     };
 

@@ -51,11 +51,14 @@ public sealed class ClusterTests
         var listed = await Eventually.ReturnsAsync(() => consumer.ListAsync("shared", cancellationToken: Cancellation),
             l => l.Objects.Count == 1, Patience, "the persisted object listed on the other instance", Cancellation);
         Assert.False(listed.Objects[0].IsLocal);
+        var stat = await consumer.StatAsync("shared", Cancellation);
+        Assert.Equal((id, 8L * MiB, false), (stat.Meta.Id, stat.Meta.NBytes, stat.IsLocal));
         var notHere = await Assert.ThrowsAsync<ObjectStoreException>(() => consumer.GetAsync("shared", cancellationToken: Cancellation));
         Assert.Contains("fetch", notHere.Message, StringComparison.Ordinal);
         Assert.Contains("node-0", notHere.Message, StringComparison.Ordinal);
 
         using var copy = await consumer.GetAsync("shared", new GetOptions { Fetch = true }, Cancellation);
+        Assert.True((await consumer.StatAsync(id, Cancellation)).IsLocal);
 
         Assert.Equal(id, copy.Id);
         Assert.True(copy.Blobs[0].Span.SequenceEqual(bytes));

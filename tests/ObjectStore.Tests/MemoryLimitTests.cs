@@ -57,6 +57,37 @@ public sealed class MemoryLimitTests
     }
 
     [Fact]
+    public async Task Above_the_high_watermark_objects_spill_in_the_background_down_to_the_low_one_and_load_back_on_get()
+    {
+        using var spill = new TemporaryDirectory();
+        await using var daemon = await ObjectStoreDaemon.StartAsync(Cancellation, size: "64Mi",
+            options: ["--spill-path", spill.Path, "--spill-high", "0.5", "--spill-low", "0.25"]);
+        await using var client = await daemon.ConnectAsync(Cancellation);
+        var payloads = Enumerable.Range(0, 3).Select(i => Enumerable.Repeat((byte)(i + 1), 12 * MiB).ToArray()).ToArray();
+        var ids = new List<ObjectId>();
+        foreach (var payload in payloads.Take(2))
+        {
+            ids.Add(await client.PutAsync(payload, cancellationToken: Cancellation));
+        }
+
+        // 24 MiB of 64: below the high watermark, nothing moves.
+        Assert.Equal(0, (await client.GetStatsAsync(Cancellation)).SpilledBlobs);
+
+        // 36 MiB: above half, so the oldest go to disk until at most a quarter is used, with room to spare.
+        ids.Add(await client.PutAsync(payloads[2], cancellationToken: Cancellation));
+        var settled = await Eventually.ReturnsAsync(() => client.GetStatsAsync(Cancellation), s => s.Used <= 16 * MiB,
+            TimeSpan.FromSeconds(30), "use down to the low watermark of 16 MiB", Cancellation);
+        Assert.Equal(2, settled.SpilledBlobs);
+        Assert.Equal(2, Directory.GetFiles(spill.Path, "*.spill").Length);
+
+        for (var i = 0; i < ids.Count; i++)
+        {
+            using var handle = await client.GetAsync(ids[i], cancellationToken: Cancellation);
+            Assert.True(handle.Blobs[0].Span.SequenceEqual(payloads[i]), $"object {i} came back changed");
+        }
+    }
+
+    [Fact]
     public async Task Objects_held_by_readers_are_never_spilled()
     {
         using var spill = new TemporaryDirectory();

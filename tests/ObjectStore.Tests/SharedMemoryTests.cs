@@ -89,6 +89,73 @@ public sealed class SharedMemoryTests
         Assert.All(handle.Blobs[0].Span.ToArray(), b => Assert.Equal(7, b));
     }
 
+    [Fact]
+    public async Task A_writer_that_writes_its_large_blob_after_sealing_it_faults()
+    {
+        await using var daemon = await ObjectStoreDaemon.StartAsync(Cancellation);
+        const int size = 1024 * 1024;
+
+        await using var writer = daemon.StartTestClient("write-after-seal", "large", $"{size}");
+        var exitCode = await writer.WaitForExitAsync(Patience, Cancellation);
+
+        Assert.Contains("WRITING", writer.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("WROTE", writer.Output, StringComparison.Ordinal);
+        Assert.NotEqual(0, exitCode);
+        await using var client = await daemon.ConnectAsync(Cancellation);
+        using var handle = await client.GetAsync("large", cancellationToken: Cancellation);
+        Assert.Equal(size, handle.Blobs[0].Length);
+        Assert.Equal(-1, handle.Blobs[0].Span.IndexOfAnyExcept((byte)7));
+    }
+
+    [Fact]
+    public async Task A_writer_that_writes_its_small_blob_after_sealing_it_changes_nothing_in_the_store()
+    {
+        await using var daemon = await ObjectStoreDaemon.StartAsync(Cancellation);
+        await using var client = await daemon.ConnectAsync(Cancellation);
+        using var writer = await client.CreateBlobAsync(1000, Cancellation);
+        var memory = writer.Memory;
+        memory.Span.Fill(7);
+        await writer.SealAsync(new PutOptions { Name = "small" }, cancellationToken: Cancellation);
+
+        // A small blob is written from private memory, copied in at seal: later writes reach only that copy.
+        memory.Span.Fill(0x42);
+
+        using var handle = await client.GetAsync("small", cancellationToken: Cancellation);
+        Assert.Equal(-1, handle.Blobs[0].Span.IndexOfAnyExcept((byte)7));
+    }
+
+    [Fact]
+    public async Task A_large_blob_is_written_in_place_with_only_its_own_pages_writable_until_sealed()
+    {
+        await using var daemon = await ObjectStoreDaemon.StartAsync(Cancellation);
+        await using var client = await daemon.ConnectAsync(Cancellation);
+        const int size = (256 * 1024) + 100;
+        using var writer = await client.CreateBlobAsync(size, Cancellation);
+        writer.Span.Fill(9);
+        var address = AddressOf(writer.Span);
+        var writable = Assert.Single(ArenaMappings(), m => address >= m.Start && address < m.End);
+        Assert.True(writable.Writable);
+        Assert.Equal(address, writable.Start);
+        Assert.Equal(BlobPagesOf(size), writable.End - writable.Start);
+
+        var id = await writer.SealAsync(cancellationToken: Cancellation);
+
+        Assert.False(Assert.Single(ArenaMappings(), m => address >= m.Start && address < m.End).Writable);
+        using var handle = await client.GetAsync(id, cancellationToken: Cancellation);
+        Assert.Equal(0, handle.Blobs[0].Address % Environment.SystemPageSize);
+        Assert.Equal(-1, handle.Blobs[0].Span.IndexOfAnyExcept((byte)9));
+    }
+
+    private static unsafe nint AddressOf(Span<byte> span)
+    {
+        fixed (byte* start = span)
+        {
+            return (nint)start;
+        }
+    }
+
+    private static long BlobPagesOf(long size) => (size + Environment.SystemPageSize - 1) / Environment.SystemPageSize * Environment.SystemPageSize;
+
     /// <summary>This process's mappings of arenas, from /proc/self/maps.</summary>
     private static List<(string Name, bool Writable, nint Start, nint End)> ArenaMappings() =>
         File.ReadAllLines("/proc/self/maps")

@@ -19,6 +19,13 @@ public sealed class TensorHandle<T> : IDisposable
         }
 
         _buffer = handle.Member("buffer");
+        var extent = Layout.ByteExtent(ElementSize);
+        if (Layout.Strides.Count != Layout.Shape.Count || Layout.Strides.Any(stride => stride < 0) || extent > _buffer.Length)
+        {
+            throw new InvalidOperationException(
+                $"{handle.Meta} has shape [{string.Join(", ", Layout.Shape)}] and strides [{string.Join(", ", Layout.Strides)}], which reach " +
+                $"{extent} bytes into a buffer of {_buffer.Length}; its writer recorded a layout that does not fit its elements.");
+        }
     }
 
     public ObjectId Id => Handle.Id;
@@ -29,13 +36,26 @@ public sealed class TensorHandle<T> : IDisposable
 
     public IReadOnlyList<long> Shape => Layout.Shape;
 
-    /// <summary>All elements in storage order.</summary>
-    public ReadOnlySpan<T> Span => _buffer.AsSpan<T>()[..checked((int)Layout.Length)];
+    /// <summary>True when the elements are one row-major run, exposed by <see cref="Span"/> and <see cref="Memory"/>.</summary>
+    public bool IsContiguous => Layout.IsRowMajor(ElementSize);
 
-    public ReadOnlyMemory<T> Memory => _buffer.AsMemory<T>()[..checked((int)Layout.Length)];
+    /// <summary>All elements in row-major order, in place.</summary>
+    /// <exception cref="InvalidOperationException">The strides are not row-major; use the indexer.</exception>
+    public ReadOnlySpan<T> Span => _buffer.AsSpan<T>()[..ContiguousLength()];
+
+    /// <inheritdoc cref="Span"/>
+    public ReadOnlyMemory<T> Memory => _buffer.AsMemory<T>()[..ContiguousLength()];
 
     /// <summary>One element, by its index in every dimension (strides applied).</summary>
     public unsafe T this[params long[] index] => *(T*)_buffer.Pointer(Layout.OffsetOf(index), sizeof(T));
 
+    private static unsafe int ElementSize => sizeof(T);
+
     public void Dispose() => Handle.Dispose();
+
+    private int ContiguousLength() => IsContiguous
+        ? checked((int)Layout.Length)
+        : throw new InvalidOperationException(
+            $"Tensor {Id} has strides [{string.Join(", ", Layout.Strides)}] for shape [{string.Join(", ", Layout.Shape)}], not row-major " +
+            $"with {ElementSize}-byte elements, so its elements are not one span; read them with the indexer.");
 }

@@ -272,7 +272,23 @@ public sealed record IdListMessage(MessageType Type, IReadOnlyList<ObjectId> Ids
     }
 }
 
-/// <summary>A request about one object: Delete, Persist.</summary>
+/// <summary>
+/// An object's metadata, answering Stat: found by id or name like a get, but neither held, mapped, reloaded from
+/// spill nor fetched. <see cref="IsLocal"/> says whether this instance holds it (else only the catalog knows it).
+/// </summary>
+public sealed record ObjectInfo(ObjectMeta Meta, bool IsLocal)
+{
+    public void Write(FrameWriter writer)
+    {
+        writer.Begin(MessageType.ObjectInfo);
+        ObjectMetaCodec.Write(writer, Meta);
+        writer.WriteBool(IsLocal);
+    }
+
+    public static ObjectInfo Read(ref WireReader reader) => new(ObjectMetaCodec.Read(ref reader), reader.ReadBool());
+}
+
+/// <summary>A request about one object: Delete, Persist, Stat.</summary>
 public sealed record TargetRequest(MessageType Type, ObjectRef Target)
 {
     public void Write(FrameWriter writer)

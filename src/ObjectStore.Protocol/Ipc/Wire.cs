@@ -17,7 +17,7 @@ public static class Wire
     public const uint Magic = 0x534F_4C46;
 
     /// <summary>Bumped whenever a message changes shape; client and daemon must agree exactly.</summary>
-    public const ushort ProtocolVersion = 1;
+    public const ushort ProtocolVersion = 2;
 
     /// <summary>Large enough for the metadata of any real object; payloads never cross the socket.</summary>
     public const int DefaultMaxFrameLength = 16 * 1024 * 1024;
@@ -46,6 +46,7 @@ public enum MessageType : byte
     List = 0x0A,
     Stats = 0x0B,
     DropBlobs = 0x0C,
+    Stat = 0x0D,
 
     Welcome = 0x81,
     Blobs = 0x82,
@@ -54,5 +55,6 @@ public enum MessageType : byte
     Ok = 0x85,
     ObjectList = 0x86,
     StatsReply = 0x87,
+    ObjectInfo = 0x88,
     Error = 0xFF,
 }

@@ -33,6 +33,9 @@ internal static unsafe partial class LibC
     public const int ENOMEM = 12;
     public const int ENOSPC = 28;
     public const int ENOSYS = 38;
+    public const int EPERM = 1;
+    public const int EACCES = 13;
+    public const int EINVAL = 22;
 
     public static readonly nint MapFailed = -1;
 
@@ -59,6 +62,12 @@ internal static unsafe partial class LibC
 
     [LibraryImport("libc", EntryPoint = "munmap", SetLastError = true)]
     public static partial int Munmap(nint address, nuint length);
+
+    [LibraryImport("libc", EntryPoint = "mprotect", SetLastError = true)]
+    public static partial int Mprotect(nint address, nuint length, int protection);
+
+    [LibraryImport("libc", EntryPoint = "pwrite", SetLastError = true)]
+    public static partial nint Pwrite(int fd, void* buffer, nuint count, long offset);
 
     [LibraryImport("libc", EntryPoint = "madvise", SetLastError = true)]
     public static partial int Madvise(nint address, nuint length, int advice);

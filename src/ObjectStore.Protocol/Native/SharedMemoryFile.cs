@@ -36,24 +36,38 @@ public sealed class SharedMemoryFile : IDisposable
 
     public SharedMemoryBackend Backend { get; }
 
-    /// <summary>Creates a shared-memory file of <paramref name="size"/> bytes (pages are not allocated yet).</summary>
+    /// <summary>Why memfd_create was not used although it was asked for first; null when it was, or not asked for.</summary>
+    public string? FallbackReason { get; private init; }
+
+    /// <summary>
+    /// Creates a shared-memory file of <paramref name="size"/> bytes (pages are not allocated yet). With
+    /// <see cref="SharedMemoryBackend.Auto"/>, a refused memfd_create (no such call, or forbidden by a seccomp
+    /// profile or a security module) falls back to /dev/shm, and <see cref="FallbackReason"/> says why.
+    /// </summary>
     /// <exception cref="IOException">Neither backend could create it; the message says why.</exception>
-    public static SharedMemoryFile Create(string name, long size, SharedMemoryBackend backend = SharedMemoryBackend.Auto, string shmDirectory = "/dev/shm")
+    public static SharedMemoryFile Create(string name, long size, SharedMemoryBackend backend = SharedMemoryBackend.Auto, string shmDirectory = "/dev/shm") =>
+        Create(name, size, backend, shmDirectory, LibC.MemfdCreate);
+
+    /// <summary>As <see cref="Create(string, long, SharedMemoryBackend, string)"/>, with the memfd_create to call.</summary>
+    internal static SharedMemoryFile Create(string name, long size, SharedMemoryBackend backend, string shmDirectory, Func<string, uint, int> memfdCreate)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
+        string? fallbackReason = null;
         if (backend != SharedMemoryBackend.Shm)
         {
-            var fd = LibC.MemfdCreate(name, LibC.MfdCloexec);
+            var fd = memfdCreate(name, LibC.MfdCloexec);
             if (fd >= 0)
             {
-                return Sized(fd, size, SharedMemoryBackend.Memfd);
+                return Sized(fd, size, SharedMemoryBackend.Memfd, null);
             }
 
             var errno = Marshal.GetLastPInvokeError();
-            if (backend == SharedMemoryBackend.Memfd || errno != LibC.ENOSYS)
+            if (backend == SharedMemoryBackend.Memfd || !IsRefusal(errno))
             {
                 throw new IOException($"memfd_create failed: {LibC.Describe(errno)}.");
             }
+
+            fallbackReason = $"memfd_create was refused ({LibC.Describe(errno)}); the arenas are unlinked files in {shmDirectory} instead";
         }
 
         var path = Path.Combine(shmDirectory, $"{name}-{Environment.ProcessId}-{Guid.NewGuid():N}");
@@ -65,11 +79,37 @@ public sealed class SharedMemoryFile : IDisposable
 
         // Unlinked at once: the memory lives exactly as long as some process holds the descriptor or a mapping.
         LibC.Unlink(path);
-        return Sized(file, size, SharedMemoryBackend.Shm);
+        return Sized(file, size, SharedMemoryBackend.Shm, fallbackReason);
     }
 
     /// <summary>Takes ownership of a descriptor received from the daemon.</summary>
     public static SharedMemoryFile Adopt(int fd, long size) => new(fd, size, SharedMemoryBackend.Auto);
+
+    /// <summary>Copies <paramref name="bytes"/> into the file at <paramref name="offset"/>, without mapping it.</summary>
+    /// <exception cref="IOException">pwrite failed; the message says why.</exception>
+    public unsafe void Write(ReadOnlySpan<byte> bytes, long offset)
+    {
+        fixed (byte* start = bytes)
+        {
+            var done = 0;
+            while (done < bytes.Length)
+            {
+                var written = LibC.Pwrite(Descriptor, start + done, (nuint)(bytes.Length - done), offset + done);
+                if (written < 0)
+                {
+                    var errno = Marshal.GetLastPInvokeError();
+                    if (errno == LibC.EINTR)
+                    {
+                        continue;
+                    }
+
+                    throw new IOException($"pwrite of {bytes.Length} bytes at {offset} failed: {LibC.Describe(errno)}.");
+                }
+
+                done += (int)written;
+            }
+        }
+    }
 
     /// <summary>
     /// Allocates the pages of a range now, so that writing to them later cannot fault with SIGBUS when memory is
@@ -106,7 +146,13 @@ public sealed class SharedMemoryFile : IDisposable
         }
     }
 
-    private static SharedMemoryFile Sized(int fd, long size, SharedMemoryBackend backend)
+    /// <summary>
+    /// The errors of a memfd_create that the kernel or a sandbox refuses outright (ENOSYS: too old; EPERM, EACCES:
+    /// seccomp or a security module; EINVAL: flags a sandbox does not support), as opposed to a shortage.
+    /// </summary>
+    private static bool IsRefusal(int errno) => errno is LibC.ENOSYS or LibC.EPERM or LibC.EACCES or LibC.EINVAL;
+
+    private static SharedMemoryFile Sized(int fd, long size, SharedMemoryBackend backend, string? fallbackReason)
     {
         if (LibC.Ftruncate(fd, size) != 0)
         {
@@ -115,6 +161,6 @@ public sealed class SharedMemoryFile : IDisposable
             throw new IOException($"Cannot size shared memory to {size} bytes: {LibC.Describe(errno)}.");
         }
 
-        return new SharedMemoryFile(fd, size, backend);
+        return new SharedMemoryFile(fd, size, backend) { FallbackReason = fallbackReason };
     }
 }

@@ -68,11 +68,22 @@ internal static class ClientCommands
     {
         var target = Target();
         var fetch = Fetch();
-        var command = new Command("stat", "Show an object's metadata as JSON.") { target, fetch };
+        var command = new Command("stat", "Show an object's metadata as JSON, without reading or copying its bytes.") { target, fetch };
         command.SetAction((parse, cancellationToken) => WithClientAsync(parse, async client =>
         {
-            using var handle = await GetAsync(client, parse.GetValue(target)!, parse.GetValue(fetch), cancellationToken);
-            Console.WriteLine(JsonSerializer.Serialize(handle.Meta, Indented));
+            var text = parse.GetValue(target)!;
+            if (parse.GetValue(fetch))
+            {
+                // Asked to copy it here: that is a get, whose metadata is the same.
+                using var handle = await GetAsync(client, text, fetch: true, cancellationToken);
+                Console.WriteLine(JsonSerializer.Serialize(handle.Meta, Indented));
+                return 0;
+            }
+
+            var info = ObjectId.TryParse(text, out var id)
+                ? await client.StatAsync(id, cancellationToken)
+                : await client.StatAsync(text, cancellationToken);
+            Console.WriteLine(JsonSerializer.Serialize(info.Meta, Indented));
             return 0;
         }));
         return command;
@@ -258,7 +269,7 @@ internal static class ClientCommands
             await input.CopyToAsync(output, cancellationToken);
         }
 
-        return await writer.SealAsync(options, Math.Max(1, file.Length), cancellationToken);
+        return await writer.SealAsync(options, file.Length, cancellationToken);
     }
 
     /// <summary>Connects, runs the command, and turns a refused request into one line on stderr and exit code 1.</summary>

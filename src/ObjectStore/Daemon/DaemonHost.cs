@@ -65,6 +65,11 @@ internal static class DaemonHost
         var app = builder.Build();
         app.MapDefaultEndpoints();
         app.MapGrpcService<ObjectStoreRpcService>();
+        if (arenas.FallbackReason is { } reason)
+        {
+            app.Logger.LogWarning("Shared memory: {Reason}. Pass --memory-backend Shm to choose this and silence the warning.", reason);
+        }
+
         app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
             "Object store of node {Node}: {Size} of shared memory ({Backend}{Reserved}), socket {Socket}, RPC {Rpc}.",
             settings.NodeName, ByteSize.Format(arenas.Capacity), arenas.Backend.ToString().ToLowerInvariant(),

@@ -164,6 +164,13 @@ internal sealed class IpcConnection(Socket socket, LocalStore store, string node
                 await store.DeleteAsync(Read(length, (ref WireReader r) => TargetRequest.Read(type, ref r)).Target, stopping);
                 break;
 
+            case MessageType.Stat:
+            {
+                var target = Read(length, (ref WireReader r) => TargetRequest.Read(type, ref r)).Target;
+                (await store.StatAsync(target, stopping)).Write(_writer);
+                return true;
+            }
+
             case MessageType.Persist:
                 await store.PersistAsync(Read(length, (ref WireReader r) => TargetRequest.Read(type, ref r)).Target, stopping);
                 break;

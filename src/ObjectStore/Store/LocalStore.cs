@@ -317,6 +317,21 @@ internal sealed partial class LocalStore : IDisposable
         }
     }
 
+    /// <summary>An object's metadata, from this instance or the catalog, without holding, reloading or fetching it.</summary>
+    public async Task<ObjectInfo> StatAsync(ObjectRef target, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (FindLocal(target) is { } found)
+            {
+                return new ObjectInfo(found.Meta, IsLocal: true);
+            }
+        }
+
+        var meta = await _catalog.FindAsync(target, cancellationToken) ?? throw NotFound(target);
+        return new ObjectInfo(meta, IsLocal: false);
+    }
+
     /// <summary>Lets go of objects got earlier; unknown ids are ignored, as a release can race a delete.</summary>
     public void Release(ClientSession session, IReadOnlyList<ObjectId> ids)
     {
@@ -587,7 +602,7 @@ internal sealed partial class LocalStore : IDisposable
         if (blob.State == BlobState.Unsealed)
         {
             _ = OwnedUnsealedBlob(session, leaf.Id);
-            return leaf.NBytes >= 1 && leaf.NBytes <= blob.Space.Capacity
+            return leaf.NBytes >= 0 && leaf.NBytes <= blob.Space.Capacity
                 ? blob
                 : throw Invalid($"The metadata gives blob {leaf.Id} {leaf.NBytes} bytes; it was created with room for {blob.Length}.");
         }
@@ -607,7 +622,8 @@ internal sealed partial class LocalStore : IDisposable
         // Giving the unused tail back keeps a put of fewer bytes than asked for from wasting memory.
         if (blob.Space.Capacity - length >= ArenaAllocator.DefaultAlignment)
         {
-            blob.Space = _arenas.Shrink(blob.Space, length);
+            // An empty blob keeps the smallest block: a location always points at memory of this blob's own.
+            blob.Space = _arenas.Shrink(blob.Space, Math.Max(1, length));
         }
 
         blob.Length = length;

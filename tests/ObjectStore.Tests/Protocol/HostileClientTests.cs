@@ -208,7 +208,7 @@ public sealed class HostileClientTests(HostileDaemon fixture) : IClassFixture<Ho
 
     [Theory]
     [InlineData((ushort)0)]
-    [InlineData((ushort)2)]
+    [InlineData((ushort)1)]
     [InlineData(ushort.MaxValue)]
     public async Task A_wrong_protocol_version_gets_a_VersionMismatch_error_frame(ushort version)
     {
@@ -240,11 +240,12 @@ public sealed class HostileClientTests(HostileDaemon fixture) : IClassFixture<Ho
     [Theory]
     [InlineData((byte)0x00)]
     [InlineData((byte)0x01)]
-    [InlineData((byte)0x0D)]
+    [InlineData((byte)0x0E)]
     [InlineData((byte)0x7F)]
     [InlineData((byte)0x80)]
     [InlineData((byte)0x81)]
     [InlineData((byte)0x87)]
+    [InlineData((byte)0x88)]
     [InlineData((byte)0xFF)]
     public async Task Unknown_message_types_and_answers_sent_as_requests_are_protocol_errors(byte type)
     {

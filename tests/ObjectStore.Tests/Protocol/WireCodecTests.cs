@@ -154,7 +154,8 @@ public sealed class WireCodecTests
     [Theory]
     [InlineData(MessageType.Delete)]
     [InlineData(MessageType.Persist)]
-    public void Delete_and_Persist_round_trip_by_id_and_by_name(MessageType type)
+    [InlineData(MessageType.Stat)]
+    public void Delete_Persist_and_Stat_round_trip_by_id_and_by_name(MessageType type)
     {
         foreach (var target in new[] { ObjectRef.ById(SomeObject), ObjectRef.ByName("名前") })
         {
@@ -190,6 +191,22 @@ public sealed class WireCodecTests
             MessageType.List,
             ListRequest.Read);
         Assert.Equal(new ListRequest("", int.MaxValue), huge);
+    }
+
+    [Fact]
+    public void ObjectInfo_round_trips_with_its_metadata_and_whether_it_is_local()
+    {
+        foreach (var isLocal in new[] { true, false })
+        {
+            var info = new ObjectInfo(ObjectMeta.Blob(SomeBlob, 0).WithLabels(new Dictionary<string, string> { ["k"] = "v" }), isLocal);
+
+            var read = RoundTrip(info.Write, MessageType.ObjectInfo, ObjectInfo.Read);
+
+            Assert.Equal(info.IsLocal, read.IsLocal);
+            Assert.Equal(info.Meta.Id, read.Meta.Id);
+            Assert.Equal(0, read.Meta.NBytes);
+            Assert.Equal("v", read.Meta.Labels["k"]);
+        }
     }
 
     [Fact]

@@ -80,6 +80,78 @@ public sealed class TensorTests
     }
 
     [Fact]
+    public async Task A_column_major_tensor_is_indexed_through_its_strides_and_refuses_a_span()
+    {
+        await using var daemon = await ObjectStoreDaemon.StartAsync(Cancellation);
+        await using var client = await daemon.ConnectAsync(Cancellation);
+        using var writer = await client.CreateTensorAsync<int>(TensorLayout.ColumnMajor<int>([2, 3]), Cancellation);
+        for (long i = 0; i < 2; i++)
+        {
+            for (long j = 0; j < 3; j++)
+            {
+                writer[i, j] = (int)((i * 10) + j);
+            }
+        }
+
+        // Column-major: the first index varies fastest in memory.
+        Assert.Equal([0, 10, 1, 11, 2, 12], writer.Storage.ToArray());
+        Assert.Throws<InvalidOperationException>(() => writer.Span.Length);
+        var id = await writer.SealAsync(cancellationToken: Cancellation);
+
+        using var tensor = await client.GetTensorAsync<int>(id, cancellationToken: Cancellation);
+        Assert.Equal("[4,8]", tensor.Handle.Meta.Fields["strides"]);
+        Assert.False(tensor.IsContiguous);
+        Assert.Equal(12, tensor[1, 2]);
+        Assert.Equal(1, tensor[0, 1]);
+        var error = Assert.Throws<InvalidOperationException>(() => tensor.Span.Length);
+        Assert.Contains("[4, 8]", error.Message, StringComparison.Ordinal);
+        Assert.Contains("indexer", error.Message, StringComparison.Ordinal);
+        Assert.Throws<InvalidOperationException>(() => tensor.Memory.Length);
+    }
+
+    [Fact]
+    public async Task A_tensor_with_arbitrary_strides_reads_the_elements_they_address()
+    {
+        await using var daemon = await ObjectStoreDaemon.StartAsync(Cancellation);
+        await using var client = await daemon.ConnectAsync(Cancellation);
+        double[] storage = [.. Enumerable.Range(0, 12).Select(i => (double)i)];
+
+        // Every other column of a 3x4 row-major matrix, and a row broadcast down a dimension of stride 0.
+        var everyOther = await client.PutStridedTensorAsync<double>(storage, TensorLayout.Strided<double>([3, 2], [32, 16]), cancellationToken: Cancellation);
+        var broadcast = await client.PutStridedTensorAsync<double>(storage, TensorLayout.Strided<double>([5, 4], [0, 8]), cancellationToken: Cancellation);
+
+        using var columns = await client.GetTensorAsync<double>(everyOther, cancellationToken: Cancellation);
+        Assert.Equal([0.0, 2, 4, 6, 8, 10], [columns[0, 0], columns[0, 1], columns[1, 0], columns[1, 1], columns[2, 0], columns[2, 1]]);
+        Assert.Equal(11 * 8, columns.Handle.Blobs[0].Length);
+        Assert.False(columns.IsContiguous);
+        using var rows = await client.GetTensorAsync<double>(broadcast, cancellationToken: Cancellation);
+        Assert.Equal(3.0, rows[4, 3]);
+        Assert.Equal(32, rows.Handle.Blobs[0].Length);
+
+        var misaligned = Assert.Throws<ArgumentException>(() => TensorLayout.Strided<double>([2, 2], [16, 4]));
+        Assert.Contains("multiple of the element size (8)", misaligned.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => TensorLayout.Strided<double>([2, 2], [8]));
+        var short_ = await Assert.ThrowsAsync<ArgumentException>(
+            () => client.PutStridedTensorAsync<double>(new double[5], TensorLayout.Strided<double>([3, 2], [32, 16]), cancellationToken: Cancellation));
+        Assert.Contains("11 elements", short_.Message, StringComparison.Ordinal);
+        Assert.True(TensorLayout.Strided<double>([3, 4], [32, 8]).IsRowMajor(sizeof(double)));
+    }
+
+    [Fact]
+    public async Task A_stored_layout_that_reaches_past_its_buffer_is_refused_on_get()
+    {
+        await using var daemon = await ObjectStoreDaemon.StartAsync(Cancellation);
+        await using var client = await daemon.ConnectAsync(Cancellation);
+        using var blob = await client.CreateBlobAsync(16, Cancellation);
+        var layout = TensorLayout.Strided<float>([4, 4], [16, 4]);
+        var id = await client.CreateObjectAsync(layout.ToMeta(blob.Leaf()), cancellationToken: Cancellation);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => client.GetTensorAsync<float>(id, cancellationToken: Cancellation));
+
+        Assert.Contains("reach 64 bytes into a buffer of 16", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_indexer_checks_the_rank_and_every_index_against_the_shape()
     {
         await using var daemon = await ObjectStoreDaemon.StartAsync(Cancellation);
