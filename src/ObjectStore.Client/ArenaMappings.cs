@@ -11,17 +11,23 @@ namespace Fluid.Aspire.ObjectStore.Client;
 /// </summary>
 internal sealed unsafe class ArenaMappings : IDisposable
 {
+    /// <summary>Page tables are filled in chunks of this size, and remembered per chunk.</summary>
+    private const long ChunkSize = 2L << 20;
+
     private readonly SharedMemoryFile[] _files;
     private readonly MemoryMapping[] _mappings;
+    private readonly long[][] _populatedChunks;
 
     public ArenaMappings(IReadOnlyList<ArenaInfo> arenas, IReadOnlyList<int> descriptors)
     {
         var count = arenas.Max(a => a.Id) + 1;
         _files = new SharedMemoryFile[count];
         _mappings = new MemoryMapping[count];
+        _populatedChunks = new long[count][];
         for (var i = 0; i < arenas.Count; i++)
         {
             _files[arenas[i].Id] = SharedMemoryFile.Adopt(descriptors[i], arenas[i].Size);
+            _populatedChunks[arenas[i].Id] = new long[(arenas[i].Size + (ChunkSize * 64) - 1) / (ChunkSize * 64)];
         }
 
         try
@@ -52,6 +58,27 @@ internal sealed unsafe class ArenaMappings : IDisposable
 
         mapping.Protect(blob.Offset, blob.Length, writable);
         return mapping.At(blob.Offset, blob.Length);
+    }
+
+    /// <summary>
+    /// Fills this process's page tables for a blob about to be written whole: one call instead of a fault per page,
+    /// for the chunks this client never touched. Chunks it did touch keep their page tables across the protection
+    /// changes of later blobs, and asking again would cost more than it saves (the kernel re-walks every page).
+    /// </summary>
+    public void PrefaultForWriting(BlobLocation blob)
+    {
+        var mapping = Readable(blob.Arena);
+        var populated = _populatedChunks[blob.Arena];
+        var first = (blob.Offset + ChunkSize - 1) / ChunkSize;
+        var end = (blob.Offset + blob.Length) / ChunkSize;
+        for (var chunk = first; chunk < end; chunk++)
+        {
+            var bit = 1L << (int)(chunk % 64);
+            if ((Interlocked.Or(ref populated[chunk / 64], bit) & bit) == 0)
+            {
+                mapping.Prefault(chunk * ChunkSize, ChunkSize, forWriting: true);
+            }
+        }
     }
 
     /// <summary>Copies a small blob's bytes in from private memory.</summary>

@@ -19,7 +19,8 @@ public sealed unsafe class BlobWriter : IDisposable
     private const int Sealed = 1;
     private const int Disposed = 2;
 
-    /// <summary>Below this, faulting pages in as they are written costs less than asking for them up front.</summary>
+    /// <summary>Below this, faulting pages in as they are written costs less than asking for them up front (the writer
+    /// fills all of its blob).</summary>
     private const long PrefaultThreshold = 256 * 1024;
 
     private readonly ObjectStoreClient _client;
@@ -42,8 +43,7 @@ public sealed unsafe class BlobWriter : IDisposable
             _address = arenas.Protect(location, writable: true);
             if (Capacity >= PrefaultThreshold)
             {
-                // The writer will fill all of it: one call now instead of a fault per page.
-                arenas.Readable(location.Arena).Prefault(location.Offset, Capacity, forWriting: true);
+                arenas.PrefaultForWriting(location);
             }
         }
         else
