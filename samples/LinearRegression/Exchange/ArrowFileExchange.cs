@@ -1,3 +1,4 @@
+using System.Globalization;
 using Apache.Arrow;
 using Apache.Arrow.Ipc;
 using Apache.Arrow.Types;
@@ -10,33 +11,60 @@ namespace Fluid.Aspire.Samples.LinearRegression.Exchange;
 /// </summary>
 public sealed class ArrowFileExchange(string directory) : IDataExchange
 {
+    /// <summary>
+    /// Rows per record batch: an IPC message body must stay under 2 GiB, which one batch of 8M rows × 45 doubles
+    /// passes; writers of large tables split them the same way.
+    /// </summary>
+    private const int BatchRows = 1 << 20;
+
+    /// <summary>The schema's metadata carries the row count, so that a reader sizes its columns once.</summary>
+    private const string RowsKey = "fluid.rows";
+
     public ExchangeMode Mode => ExchangeMode.ArrowShm;
 
     public async Task PutAsync(string name, IReadOnlyList<string> columns, IReadOnlyList<double[]> values, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(directory);
-        var builder = new RecordBatch.Builder();
-        for (var c = 0; c < columns.Count; c++)
+        var rows = values.Count == 0 ? 0 : values[0].Length;
+        var schema = new Schema(
+            columns.Select(c => new Field(c, DoubleType.Default, nullable: false)),
+            new Dictionary<string, string> { [RowsKey] = rows.ToString(CultureInfo.InvariantCulture) });
+        await using var file = File.Create(PathOf(name));
+        using var writer = new ArrowFileWriter(file, schema);
+        // Written up front, so that a table of no rows is still a file with its schema.
+        await writer.WriteStartAsync(cancellationToken);
+        for (var offset = 0; offset < rows; offset += BatchRows)
         {
-            var column = values[c];
-            builder.Append(columns[c], nullable: false, array => array.Double(b => b.AppendRange(column)));
+            var count = Math.Min(BatchRows, rows - offset);
+            var arrays = values.Select(v => (IArrowArray)new DoubleArray.Builder().Append(v.AsSpan(offset, count)).Build()).ToArray();
+            using var batch = new RecordBatch(schema, arrays, count);
+            await writer.WriteRecordBatchAsync(batch, cancellationToken);
         }
 
-        using var batch = builder.Build();
-        await using var file = File.Create(PathOf(name));
-        using var writer = new ArrowFileWriter(file, batch.Schema);
-        await writer.WriteRecordBatchAsync(batch, cancellationToken);
         await writer.WriteEndAsync(cancellationToken);
     }
 
     public async Task<ColumnsView> GetAsync(string name, CancellationToken cancellationToken)
     {
         using var reader = ArrowFileReader.FromFile(PathOf(name));
-        var batch = await reader.ReadRecordBatchAsync(0, cancellationToken);
-        var columns = batch.Arrays.Select(a => (ReadOnlyMemory<double>)((DoubleArray)a).Values.ToArray()).ToArray();
-        var names = batch.Schema.FieldsList.Select(f => f.Name).ToArray();
-        batch.Dispose();
-        return new ColumnsView(names, columns);
+        var schema = reader.Schema;
+        var rows = int.Parse(schema.Metadata[RowsKey], CultureInfo.InvariantCulture);
+        var columns = schema.FieldsList.Select(_ => GC.AllocateUninitializedArray<double>(rows)).ToArray();
+        var at = 0;
+        while (await reader.ReadNextRecordBatchAsync(cancellationToken) is { } batch)
+        {
+            using (batch)
+            {
+                for (var c = 0; c < columns.Length; c++)
+                {
+                    ((DoubleArray)batch.Column(c)).Values.CopyTo(columns[c].AsSpan(at));
+                }
+
+                at += batch.Length;
+            }
+        }
+
+        return new ColumnsView(schema.FieldsList.Select(f => f.Name).ToArray(), columns.Select(c => (ReadOnlyMemory<double>)c).ToArray());
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
