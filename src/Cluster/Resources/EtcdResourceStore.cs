@@ -54,12 +54,7 @@ public sealed class EtcdResourceStore(EtcdConnection etcd, TimeProvider? clock =
     }
 
     public async Task<T?> GetAsync<T>(string name, string? namespaceName = null, CancellationToken cancellationToken = default)
-        where T : Resource
-    {
-        var range = await CallAsync(() => etcd.KeyValue.RangeAsync(
-            new RangeRequest { Key = EtcdKeys.ToBytes(Key<T>(name, Namespace(namespaceName))) }, cancellationToken: cancellationToken));
-        return range.Kvs.Count == 0 ? null : Decode<T>(range.Kvs[0]);
-    }
+        where T : Resource => (T?)await GetAsync(ResourceKinds.Of<T>(), name, Namespace(namespaceName), cancellationToken);
 
     public async Task<ResourceList<T>> ListAsync<T>(
         string? namespaceName = null, IReadOnlyDictionary<string, string>? labels = null, CancellationToken cancellationToken = default)
@@ -236,7 +231,7 @@ public sealed class EtcdResourceStore(EtcdConnection etcd, TimeProvider? clock =
     {
         var range = await CallAsync(() => etcd.KeyValue.RangeAsync(
             new RangeRequest { Key = EtcdKeys.ToBytes(Prefix(kind, namespaceName) + name) }, cancellationToken: cancellationToken));
-        return range.Kvs.Count == 0 ? null : (Resource?)JsonSerializer.Deserialize(range.Kvs[0].Value.Span, kind.Type, ResourceJson.Options);
+        return range.Kvs.Count == 0 ? null : Decode(range.Kvs[0], kind.Type);
     }
 
     /// <summary>Reads, checks the version, computes the new object and writes it if nobody wrote in between.</summary>
@@ -303,9 +298,11 @@ public sealed class EtcdResourceStore(EtcdConnection etcd, TimeProvider? clock =
         where T : Resource => JsonSerializer.Serialize(typeof(T).GetProperty("Spec")?.GetValue(resource), ResourceJson.Options);
 
     private static T Decode<T>(KeyValue kv)
-        where T : Resource
+        where T : Resource => (T)Decode(kv, typeof(T));
+
+    private static Resource Decode(KeyValue kv, Type type)
     {
-        var resource = JsonSerializer.Deserialize<T>(kv.Value.Span, ResourceJson.Options)
+        var resource = (Resource?)JsonSerializer.Deserialize(kv.Value.Span, type, ResourceJson.Options)
             ?? throw new ResourceStoreException($"The value of {EtcdKeys.FromBytes(kv.Key)} is JSON null.");
         resource.Metadata.ResourceVersion = Version(kv.ModRevision);
         return resource;

@@ -1,8 +1,8 @@
 namespace Fluid.Aspire.ObjectStore.Native;
 
 /// <summary>
-/// Which blobs get pages of their own. A writer fills such a blob in place through a mapping of just its pages,
-/// made read-only when it seals, so that no process can write a sealed blob through any mapping. Smaller blobs
+/// Which blobs get pages of their own. A writer fills such a blob in place through those pages of its arena
+/// mapping, writable only until it seals, so that no process can write a sealed blob through any mapping. Smaller blobs
 /// share pages with their neighbours: the writer fills private memory, and the client copies it in when sealing.
 /// The daemon and the client must agree on this rule, so it lives here.
 /// </summary>
