@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Fluid.Aspire.Cluster;
 using Fluid.Aspire.ObjectStore.Cluster;
 using Fluid.Aspire.ObjectStore.Daemon;
 using Fluid.Aspire.ObjectStore.Store;
@@ -11,7 +12,9 @@ namespace Fluid.Aspire.ObjectStore.Ipc;
 /// Listens on the daemon's Unix domain socket (mode 0660) and serves each client on its own task, so that a slow
 /// or broken client never holds up another.
 /// </summary>
-internal sealed class IpcServer(LocalStore store, IObjectCatalog catalog, DaemonSettings settings, ILogger<IpcServer> logger) : BackgroundService
+internal sealed class IpcServer(
+    LocalStore store, IObjectCatalog catalog, DaemonSettings settings, IHostApplicationLifetime lifetime, ILogger<IpcServer> logger)
+    : BackgroundService
 {
     private Socket? _listener;
 
@@ -35,7 +38,9 @@ internal sealed class IpcServer(LocalStore store, IObjectCatalog catalog, Daemon
     {
         var listener = _listener!;
 
-        // Ids carry the instance number: clients wait in the backlog until the instance has one.
+        // Ids carry the instance number, and a client may go on to the gRPC port: clients wait in the backlog until
+        // the instance has its number and Kestrel listens, so a client that got an answer finds the whole daemon up.
+        await lifetime.WhenStartedAsync(stoppingToken);
         await catalog.Ready.WaitAsync(stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
