@@ -5,24 +5,28 @@ namespace Fluid.Aspire.ObjectStore.Client;
 
 /// <summary>
 /// The daemon's arenas as this process sees them: each mapped once, read-only, when the client connects, so that
-/// every get is pointer arithmetic. Nothing sealed is ever writable here: a blob being written in place has its
-/// own pages of that mapping made writable, and read-only again before it is sealed; smaller blobs are copied in
-/// from private memory at seal.
+/// every get is pointer arithmetic and a stray write through a got object faults; and mapped a second time,
+/// writable, only when the client first writes a blob into it. Only <see cref="BlobWriter"/>s of unsealed blobs
+/// hand out addresses in the writable mapping. Its page tables never change once filled, so a writer that reuses
+/// memory pays no page faults, and a put is one copy.
 /// </summary>
-internal sealed unsafe class ArenaMappings : IDisposable
+internal sealed class ArenaMappings : IDisposable
 {
-    /// <summary>Page tables are filled in chunks of this size, and remembered per chunk.</summary>
+    /// <summary>Page tables of the writable mappings are filled in chunks of this size, and remembered per chunk.</summary>
     private const long ChunkSize = 2L << 20;
 
+    private readonly Lock _gate = new();
     private readonly SharedMemoryFile[] _files;
-    private readonly MemoryMapping[] _mappings;
+    private readonly MemoryMapping[] _readable;
+    private readonly MemoryMapping?[] _writable;
     private readonly long[][] _populatedChunks;
 
     public ArenaMappings(IReadOnlyList<ArenaInfo> arenas, IReadOnlyList<int> descriptors)
     {
         var count = arenas.Max(a => a.Id) + 1;
         _files = new SharedMemoryFile[count];
-        _mappings = new MemoryMapping[count];
+        _readable = new MemoryMapping[count];
+        _writable = new MemoryMapping?[count];
         _populatedChunks = new long[count][];
         for (var i = 0; i < arenas.Count; i++)
         {
@@ -34,7 +38,7 @@ internal sealed unsafe class ArenaMappings : IDisposable
         {
             foreach (var arena in arenas)
             {
-                _mappings[arena.Id] = MemoryMapping.Map(_files[arena.Id].Descriptor, arena.Size, writable: false);
+                _readable[arena.Id] = MemoryMapping.Map(_files[arena.Id].Descriptor, arena.Size, writable: false);
             }
         }
         catch
@@ -44,30 +48,26 @@ internal sealed unsafe class ArenaMappings : IDisposable
         }
     }
 
-    public MemoryMapping Readable(int arena) => Checked(_mappings, arena) ?? throw Unknown(arena);
+    public MemoryMapping Readable(int arena) => Checked(_readable, arena) ?? throw Unknown(arena);
 
-    /// <summary>Makes a blob's own pages writable, or read-only again; the blob must start on a page boundary.</summary>
-    public byte* Protect(BlobLocation blob, bool writable)
+    /// <summary>The arena's writable mapping, mapped on first use.</summary>
+    public MemoryMapping Writable(int arena)
     {
-        var mapping = Readable(blob.Arena);
-        if (blob.Offset % BlobPages.PageSize != 0)
+        lock (_gate)
         {
-            throw new InvalidOperationException(
-                $"The daemon placed blob {blob.Id} of {blob.Length} bytes at {blob.Offset} in arena {blob.Arena}, not on pages of its own; it speaks another protocol.");
+            var file = Checked(_files, arena) ?? throw Unknown(arena);
+            return _writable[arena] ??= MemoryMapping.Map(file.Descriptor, file.Size, writable: true);
         }
-
-        mapping.Protect(blob.Offset, blob.Length, writable);
-        return mapping.At(blob.Offset, blob.Length);
     }
 
     /// <summary>
-    /// Fills this process's page tables for a blob about to be written whole: one call instead of a fault per page,
-    /// for the chunks this client never touched. Chunks it did touch keep their page tables across the protection
-    /// changes of later blobs, and asking again would cost more than it saves (the kernel re-walks every page).
+    /// Fills the writable mapping's page tables for a blob about to be written whole: one call instead of a fault
+    /// per page, for the chunks this client never touched. Asking again for touched chunks would make the kernel
+    /// re-walk every page, which costs as much as the copy.
     /// </summary>
     public void PrefaultForWriting(BlobLocation blob)
     {
-        var mapping = Readable(blob.Arena);
+        var mapping = Writable(blob.Arena);
         var populated = _populatedChunks[blob.Arena];
         var first = (blob.Offset + ChunkSize - 1) / ChunkSize;
         var end = (blob.Offset + blob.Length) / ChunkSize;
@@ -81,20 +81,19 @@ internal sealed unsafe class ArenaMappings : IDisposable
         }
     }
 
-    /// <summary>Copies a small blob's bytes in from private memory.</summary>
-    public void Write(BlobLocation blob, ReadOnlySpan<byte> bytes) =>
-        (Checked(_files, blob.Arena) ?? throw Unknown(blob.Arena)).Write(bytes, blob.Offset);
-
     public void Dispose()
     {
-        foreach (var mapping in _mappings)
+        lock (_gate)
         {
-            mapping?.Dispose();
-        }
+            foreach (var mapping in _readable.Concat(_writable))
+            {
+                mapping?.Dispose();
+            }
 
-        foreach (var file in _files)
-        {
-            file?.Dispose();
+            foreach (var file in _files)
+            {
+                file?.Dispose();
+            }
         }
     }
 

@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using System.Buffers;
 using Fluid.Aspire.ObjectStore.Ipc;
 using Fluid.Aspire.ObjectStore.Native;
 using Fluid.Aspire.ObjectStore.Objects;
@@ -6,12 +6,10 @@ using Fluid.Aspire.ObjectStore.Objects;
 namespace Fluid.Aspire.ObjectStore.Client;
 
 /// <summary>
-/// A blob being written, seen by nobody else until sealed into an object. A blob of
-/// <see cref="BlobPages.OwnPagesFrom"/> bytes or more is shared memory filled in place: its own pages of this
-/// process's arena mapping are writable until it is sealed, then read-only again. A smaller one is private memory,
-/// copied into the store when it is sealed. Either way a sealed blob cannot be changed, by its writer either.
-/// Dispose the writer when done: an unsealed one gives its memory back at once (otherwise it goes when the client
-/// disconnects).
+/// A blob being written: shared memory to fill in place, seen by nobody else until sealed into an object. Once
+/// sealing starts the writer hands out no more memory: its spans, <see cref="Memory"/> and streams throw, and
+/// every reader, this process included, reads the object through a read-only mapping. Dispose the writer when done:
+/// an unsealed one gives its memory back at once (otherwise it goes when the client disconnects).
 /// </summary>
 public sealed unsafe class BlobWriter : IDisposable
 {
@@ -24,31 +22,21 @@ public sealed unsafe class BlobWriter : IDisposable
     private const long PrefaultThreshold = 256 * 1024;
 
     private readonly ObjectStoreClient _client;
-    private readonly ArenaMappings _arenas;
-    private readonly BlobLocation _location;
-    private readonly bool _inPlace;
+    private readonly MemoryMapping _mapping;
     private readonly byte* _address;
     private int _state;
 
     internal BlobWriter(ObjectStoreClient client, ArenaMappings arenas, BlobLocation location)
     {
         _client = client;
-        _arenas = arenas;
-        _location = location;
         Id = location.Id;
         Capacity = location.Length;
-        _inPlace = BlobPages.HasOwnPages(Capacity);
-        if (_inPlace)
+        _mapping = arenas.Writable(location.Arena);
+        ObjectDisposedException.ThrowIf(!_mapping.TryAddReference(), typeof(ObjectStoreClient));
+        _address = _mapping.At(location.Offset, location.Length);
+        if (Capacity >= PrefaultThreshold)
         {
-            _address = arenas.Protect(location, writable: true);
-            if (Capacity >= PrefaultThreshold)
-            {
-                arenas.PrefaultForWriting(location);
-            }
-        }
-        else
-        {
-            _address = (byte*)NativeMemory.AllocZeroed((nuint)Capacity);
+            arenas.PrefaultForWriting(location);
         }
     }
 
@@ -65,7 +53,10 @@ public sealed unsafe class BlobWriter : IDisposable
         ? (int)Capacity
         : throw new InvalidOperationException($"Blob {Id} holds {Capacity} bytes, more than one span covers; fill it with Slice."));
 
-    public Memory<byte> Memory => new NativeMemoryManager<byte>(Pointer(0, Capacity), checked((int)Capacity)).Memory;
+    /// <summary>The memory to fill, for APIs that take Memory; like the spans, it refuses once the blob is sealed.</summary>
+    public Memory<byte> Memory => Capacity <= int.MaxValue
+        ? new WriterMemory(this).Memory
+        : throw new InvalidOperationException($"Blob {Id} holds {Capacity} bytes, more than one Memory covers; fill it with Slice.");
 
     public Span<byte> Slice(long offset, int length) => new(Pointer(offset, length), length);
 
@@ -89,7 +80,7 @@ public sealed unsafe class BlobWriter : IDisposable
     public Task<ObjectId> SealAsync(PutOptions? options = null, long? length = null, CancellationToken cancellationToken = default) =>
         _client.CreateObjectAsync(ObjectTypes.Buffer(Leaf(length)), options, cancellationToken);
 
-    /// <summary>Gives the memory back if the blob was never sealed, and unmaps or frees what the writer used.</summary>
+    /// <summary>Gives the memory back if the blob was never sealed.</summary>
     public void Dispose()
     {
         var previous = Interlocked.Exchange(ref _state, Disposed);
@@ -98,16 +89,7 @@ public sealed unsafe class BlobWriter : IDisposable
             return;
         }
 
-        if (!_inPlace)
-        {
-            NativeMemory.Free(_address);
-        }
-        else if (previous == Open)
-        {
-            // Read-only before the daemon can hand these pages to anyone else.
-            _arenas.Protect(_location, writable: false);
-        }
-
+        _mapping.Release();
         if (previous == Open)
         {
             _client.DropBlob(Id);
@@ -115,31 +97,15 @@ public sealed unsafe class BlobWriter : IDisposable
     }
 
     /// <summary>
-    /// Just before the seal request: the bytes must be in the store, and no mapping of this process may write
-    /// them any more. <see cref="CancelSeal"/> undoes it when the daemon refuses the seal.
+    /// Just before the seal request: from here on the writer hands out no memory. <see cref="Reopen"/> undoes it
+    /// when the daemon refuses the seal, so that the writer can fix what was wrong.
     /// </summary>
-    internal void PrepareSeal()
+    internal void Seal()
     {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _state) == Disposed, this);
-        if (_inPlace)
-        {
-            _arenas.Protect(_location, writable: false);
-        }
-        else
-        {
-            _arenas.Write(_location, new ReadOnlySpan<byte>(_address, checked((int)Capacity)));
-        }
+        ObjectDisposedException.ThrowIf(Interlocked.CompareExchange(ref _state, Sealed, Open) == Disposed, this);
     }
 
-    internal void CancelSeal()
-    {
-        if (_inPlace)
-        {
-            _arenas.Protect(_location, writable: true);
-        }
-    }
-
-    internal void MarkSealed() => Interlocked.CompareExchange(ref _state, Sealed, Open);
+    internal void Reopen() => Interlocked.CompareExchange(ref _state, Open, Sealed);
 
     private byte* Pointer(long offset, long length)
     {
@@ -152,5 +118,23 @@ public sealed unsafe class BlobWriter : IDisposable
         return offset < 0 || length < 0 || offset > Capacity - length
             ? throw new ArgumentOutOfRangeException(nameof(offset), $"[{offset}, {offset}+{length}) is outside blob {Id} of {Capacity} bytes.")
             : _address + offset;
+    }
+
+    /// <summary>The blob as a <see cref="Memory{T}"/> that asks the writer for its memory each time it is used.</summary>
+    private sealed class WriterMemory(BlobWriter writer) : MemoryManager<byte>
+    {
+        public override Span<byte> GetSpan() => writer.Span;
+
+        public override MemoryHandle Pin(int elementIndex = 0) => new(writer.Pointer(elementIndex, 0));
+
+        public override void Unpin()
+        {
+            // Shared memory does not move.
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            // The writer, not this view, owns the memory.
+        }
     }
 }

@@ -99,7 +99,7 @@ public sealed class ObjectStoreClient : IAsyncDisposable, IDisposable
         {
             foreach (var writer in sealing)
             {
-                writer.PrepareSeal();
+                writer.Seal();
             }
 
             answer = await _channel.CallAsync(
@@ -109,16 +109,16 @@ public sealed class ObjectStoreClient : IAsyncDisposable, IDisposable
         catch (ObjectStoreException)
         {
             // Refused, so still unsealed: the writer may fix what was wrong and seal again. After any other
-            // failure the blobs may be sealed already, and stay read-only.
+            // failure the blobs may be sealed already, and their writers stay closed.
             foreach (var writer in sealing)
             {
-                writer.CancelSeal();
+                writer.Reopen();
             }
 
             throw;
         }
 
-        MarkSealed(meta);
+        ForgetWriters(meta);
         KeepSpare(answer.Spare);
         return answer.Id;
     }
@@ -275,16 +275,13 @@ public sealed class ObjectStoreClient : IAsyncDisposable, IDisposable
         }
     }
 
-    private void MarkSealed(ObjectMeta meta)
+    private void ForgetWriters(ObjectMeta meta)
     {
         lock (_gate)
         {
             foreach (var leaf in meta.Blobs())
             {
-                if (_writers.Remove(leaf.Id, out var writer))
-                {
-                    writer.MarkSealed();
-                }
+                _writers.Remove(leaf.Id);
             }
         }
     }

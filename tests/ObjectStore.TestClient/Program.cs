@@ -5,7 +5,7 @@ using Fluid.Aspire.ObjectStore.Client;
 // so on stdout, so that the test can act (kill it, read what it wrote) at the right moment.
 if (args.Length < 2)
 {
-    Console.Error.WriteLine("usage: <command> <socket> [arguments]; commands: hold-unsealed <bytes>, put <name> <bytes> <seed>, sha256 <name>, scribble <name>, write-after-seal <name> <bytes>, map-count <objects>");
+    Console.Error.WriteLine("usage: <command> <socket> [arguments]; commands: hold-unsealed <bytes>, put <name> <bytes> <seed>, sha256 <name>, scribble <name>, scribble-own <name> <bytes>, map-count <objects>");
     return 2;
 }
 
@@ -43,42 +43,17 @@ switch (args[0])
     {
         // Sealed blobs are mapped read-only: this write must fault, killing this process and nothing else.
         using var handle = await client.GetAsync(args[2]);
-        Console.WriteLine("WRITING");
-        Console.Out.Flush();
-        unsafe
-        {
-            *(byte*)handle.Blobs[0].Address = 0x42;
-        }
-
-        Console.WriteLine("WROTE");
-        return 0;
+        return WriteThrough(handle);
     }
 
-    case "write-after-seal":
+    case "scribble-own":
     {
-        // A writer that keeps a pointer into its blob and writes through it after sealing: the blob's pages are
-        // read-only by then, so this write must fault.
+        // The writer itself reads its sealed object through the read-only mapping too: this write must fault.
         var writer = await client.CreateBlobAsync(long.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture));
         writer.Span.Fill(7);
-        nint address;
-        unsafe
-        {
-            fixed (byte* start = writer.Span)
-            {
-                address = (nint)start;
-            }
-        }
-
         await writer.SealAsync(new PutOptions { Name = args[2] });
-        Console.WriteLine("WRITING");
-        Console.Out.Flush();
-        unsafe
-        {
-            *(byte*)address = 0x42;
-        }
-
-        Console.WriteLine("WROTE");
-        return 0;
+        using var handle = await client.GetAsync(args[2]);
+        return WriteThrough(handle);
     }
 
     case "map-count":
@@ -103,4 +78,17 @@ switch (args[0])
     default:
         Console.Error.WriteLine($"unknown command {args[0]}");
         return 2;
+}
+
+static int WriteThrough(ObjectHandle handle)
+{
+    Console.WriteLine("WRITING");
+    Console.Out.Flush();
+    unsafe
+    {
+        *(byte*)handle.Blobs[0].Address = 0x42;
+    }
+
+    Console.WriteLine("WROTE");
+    return 0;
 }

@@ -90,12 +90,12 @@ public sealed class SharedMemoryTests
     }
 
     [Fact]
-    public async Task A_writer_that_writes_its_large_blob_after_sealing_it_faults()
+    public async Task A_writer_reads_its_own_sealed_object_through_the_read_only_mapping_and_a_write_there_faults()
     {
         await using var daemon = await ObjectStoreDaemon.StartAsync(Cancellation);
         const int size = 1024 * 1024;
 
-        await using var writer = daemon.StartTestClient("write-after-seal", "large", $"{size}");
+        await using var writer = daemon.StartTestClient("scribble-own", "large", $"{size}");
         var exitCode = await writer.WaitForExitAsync(Patience, Cancellation);
 
         Assert.Contains("WRITING", writer.Output, StringComparison.Ordinal);
@@ -108,7 +108,7 @@ public sealed class SharedMemoryTests
     }
 
     [Fact]
-    public async Task A_writer_that_writes_its_small_blob_after_sealing_it_changes_nothing_in_the_store()
+    public async Task Memory_kept_past_the_seal_refuses_to_be_written()
     {
         await using var daemon = await ObjectStoreDaemon.StartAsync(Cancellation);
         await using var client = await daemon.ConnectAsync(Cancellation);
@@ -117,15 +117,15 @@ public sealed class SharedMemoryTests
         memory.Span.Fill(7);
         await writer.SealAsync(new PutOptions { Name = "small" }, cancellationToken: Cancellation);
 
-        // A small blob is written from private memory, copied in at seal: later writes reach only that copy.
-        memory.Span.Fill(0x42);
-
+        Assert.Contains("sealed", Assert.Throws<InvalidOperationException>(() => memory.Span.Fill(0x42)).Message, StringComparison.Ordinal);
+        Assert.Throws<InvalidOperationException>(() => memory.Pin());
+        Assert.Throws<InvalidOperationException>(() => writer.AsStream());
         using var handle = await client.GetAsync("small", cancellationToken: Cancellation);
         Assert.Equal(-1, handle.Blobs[0].Span.IndexOfAnyExcept((byte)7));
     }
 
     [Fact]
-    public async Task A_large_blob_is_written_in_place_with_only_its_own_pages_writable_until_sealed()
+    public async Task A_blob_is_written_in_place_through_a_writable_mapping_and_read_back_through_the_read_only_one()
     {
         await using var daemon = await ObjectStoreDaemon.StartAsync(Cancellation);
         await using var client = await daemon.ConnectAsync(Cancellation);
@@ -133,17 +133,36 @@ public sealed class SharedMemoryTests
         using var writer = await client.CreateBlobAsync(size, Cancellation);
         writer.Span.Fill(9);
         var address = AddressOf(writer.Span);
-        var writable = Assert.Single(ArenaMappings(), m => address >= m.Start && address < m.End);
-        Assert.True(writable.Writable);
-        Assert.Equal(address, writable.Start);
-        Assert.Equal(BlobPagesOf(size), writable.End - writable.Start);
+        var written = MappingOf(address);
+        Assert.True(written.Writable);
 
         var id = await writer.SealAsync(cancellationToken: Cancellation);
 
-        Assert.False(Assert.Single(ArenaMappings(), m => address >= m.Start && address < m.End).Writable);
         using var handle = await client.GetAsync(id, cancellationToken: Cancellation);
-        Assert.Equal(0, handle.Blobs[0].Address % Environment.SystemPageSize);
+        var read = MappingOf(handle.Blobs[0].Address);
+        Assert.False(read.Writable);
+        Assert.Equal(written.Name, read.Name);
+        Assert.Equal(address - written.Start, handle.Blobs[0].Address - read.Start);
         Assert.Equal(-1, handle.Blobs[0].Span.IndexOfAnyExcept((byte)9));
+    }
+
+    [Fact]
+    public async Task A_refused_seal_leaves_the_blob_writable_to_fix_and_seal_again()
+    {
+        await using var daemon = await ObjectStoreDaemon.StartAsync(Cancellation);
+        await using var client = await daemon.ConnectAsync(Cancellation);
+        await client.PutAsync("first"u8.ToArray(), new PutOptions { Name = "taken" }, Cancellation);
+        using var writer = await client.CreateBlobAsync(5, Cancellation);
+        "again"u8.CopyTo(writer.Span);
+
+        var refused = await Assert.ThrowsAsync<ObjectStoreException>(() => writer.SealAsync(new PutOptions { Name = "taken" }, cancellationToken: Cancellation));
+        Assert.Equal(ObjectStoreErrorCode.NameTaken, refused.Code);
+        Assert.False(writer.IsSealed);
+        "fixed"u8.CopyTo(writer.Span);
+        await writer.SealAsync(new PutOptions { Name = "free" }, cancellationToken: Cancellation);
+
+        using var handle = await client.GetAsync("free", cancellationToken: Cancellation);
+        Assert.Equal("fixed"u8.ToArray(), handle.Blobs[0].Span.ToArray());
     }
 
     private static unsafe nint AddressOf(Span<byte> span)
@@ -154,7 +173,8 @@ public sealed class SharedMemoryTests
         }
     }
 
-    private static long BlobPagesOf(long size) => (size + Environment.SystemPageSize - 1) / Environment.SystemPageSize * Environment.SystemPageSize;
+    private static (string Name, bool Writable, nint Start, nint End) MappingOf(nint address) =>
+        Assert.Single(ArenaMappings(), m => address >= m.Start && address < m.End);
 
     /// <summary>This process's mappings of arenas, from /proc/self/maps.</summary>
     private static List<(string Name, bool Writable, nint Start, nint End)> ArenaMappings() =>

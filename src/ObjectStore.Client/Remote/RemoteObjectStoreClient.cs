@@ -50,20 +50,31 @@ public sealed class RemoteObjectStoreClient : IDisposable
             using var call = _rpc.Put(cancellationToken: cancellationToken);
             var header = new PutHeader { MetaJson = JsonSerializer.Serialize(meta, Json), Name = options.Name ?? "", Persist = options.Persist };
             header.BlobSizes.AddRange(blobs.Select(b => (long)b.Length));
-            await call.RequestStream.WriteAsync(new PutMessage { Header = header }, cancellationToken);
-            for (var index = 0; index < blobs.Count; index++)
+            try
             {
-                for (var offset = 0; offset < blobs[index].Length; offset += ChunkSize)
+                await call.RequestStream.WriteAsync(new PutMessage { Header = header }, cancellationToken);
+                for (var index = 0; index < blobs.Count; index++)
                 {
-                    var piece = blobs[index].Slice(offset, Math.Min(ChunkSize, blobs[index].Length - offset));
-                    await call.RequestStream.WriteAsync(new PutMessage
+                    for (var offset = 0; offset < blobs[index].Length; offset += ChunkSize)
                     {
-                        Chunk = new BlobChunk { BlobIndex = index, Offset = offset, Data = UnsafeByteOperations.UnsafeWrap(piece) },
-                    }, cancellationToken);
+                        var piece = blobs[index].Slice(offset, Math.Min(ChunkSize, blobs[index].Length - offset));
+                        await call.RequestStream.WriteAsync(new PutMessage
+                        {
+                            Chunk = new BlobChunk { BlobIndex = index, Offset = offset, Data = UnsafeByteOperations.UnsafeWrap(piece) },
+                        }, cancellationToken);
+                    }
                 }
+
+                await call.RequestStream.CompleteAsync();
+            }
+            catch (Exception ex) when (ex is RpcException or InvalidOperationException or IOException)
+            {
+                // The instance may have refused the put before reading it all (not enough memory, a taken name) and
+                // ended the call; a write in flight then sees only a broken stream. The call's status says why.
+                await call.ResponseAsync;
+                throw;
             }
 
-            await call.RequestStream.CompleteAsync();
             return ObjectId.Parse((await call.ResponseAsync).Id);
         });
     }

@@ -63,12 +63,6 @@ internal static unsafe partial class LibC
     [LibraryImport("libc", EntryPoint = "munmap", SetLastError = true)]
     public static partial int Munmap(nint address, nuint length);
 
-    [LibraryImport("libc", EntryPoint = "mprotect", SetLastError = true)]
-    public static partial int Mprotect(nint address, nuint length, int protection);
-
-    [LibraryImport("libc", EntryPoint = "pwrite", SetLastError = true)]
-    public static partial nint Pwrite(int fd, void* buffer, nuint count, long offset);
-
     [LibraryImport("libc", EntryPoint = "madvise", SetLastError = true)]
     public static partial int Madvise(nint address, nuint length, int advice);
 

@@ -37,26 +37,6 @@ public sealed unsafe class MemoryMapping : IDisposable
             : new MemoryMapping((byte*)address, length, writable);
     }
 
-    /// <summary>
-    /// Makes the whole pages of a range writable, or read-only again. The page tables stay filled either way, so a
-    /// range written, sealed and later reused costs no new page faults. Needs a descriptor opened for writing.
-    /// </summary>
-    /// <exception cref="IOException">mprotect failed; the message says why.</exception>
-    public void Protect(long offset, long length, bool writable)
-    {
-        if (offset % LibC.PageSize != 0)
-        {
-            throw new ArgumentException($"Only whole pages can be protected; offset {offset} is not on a page boundary.", nameof(offset));
-        }
-
-        var pages = (length + LibC.PageSize - 1) & ~(long)(LibC.PageSize - 1);
-        var protection = LibC.ProtRead | (writable ? LibC.ProtWrite : 0);
-        if (LibC.Mprotect((nint)At(offset, pages), (nuint)pages, protection) != 0)
-        {
-            throw new IOException($"mprotect of {pages} bytes at {offset} failed: {LibC.Describe(Marshal.GetLastPInvokeError())}.");
-        }
-    }
-
     /// <summary>Keeps the mapping alive for a view; false once it has been unmapped.</summary>
     public bool TryAddReference()
     {

@@ -85,32 +85,6 @@ public sealed class SharedMemoryFile : IDisposable
     /// <summary>Takes ownership of a descriptor received from the daemon.</summary>
     public static SharedMemoryFile Adopt(int fd, long size) => new(fd, size, SharedMemoryBackend.Auto);
 
-    /// <summary>Copies <paramref name="bytes"/> into the file at <paramref name="offset"/>, without mapping it.</summary>
-    /// <exception cref="IOException">pwrite failed; the message says why.</exception>
-    public unsafe void Write(ReadOnlySpan<byte> bytes, long offset)
-    {
-        fixed (byte* start = bytes)
-        {
-            var done = 0;
-            while (done < bytes.Length)
-            {
-                var written = LibC.Pwrite(Descriptor, start + done, (nuint)(bytes.Length - done), offset + done);
-                if (written < 0)
-                {
-                    var errno = Marshal.GetLastPInvokeError();
-                    if (errno == LibC.EINTR)
-                    {
-                        continue;
-                    }
-
-                    throw new IOException($"pwrite of {bytes.Length} bytes at {offset} failed: {LibC.Describe(errno)}.");
-                }
-
-                done += (int)written;
-            }
-        }
-    }
-
     /// <summary>
     /// Allocates the pages of a range now, so that writing to them later cannot fault with SIGBUS when memory is
     /// short: the shortage is reported here, as an error, instead.

@@ -2,11 +2,8 @@ using Fluid.Aspire.ObjectStore.Native;
 
 namespace Fluid.Aspire.ObjectStore.Memory;
 
-/// <summary>
-/// Where a blob lives: its arena, the block reserved for it there (from <paramref name="Start"/>), and the blob's
-/// first byte (<paramref name="Offset"/>), which for a blob with pages of its own is the block's first page boundary.
-/// </summary>
-internal readonly record struct BlobSpace(Arena Arena, long Start, long Offset, long Capacity);
+/// <summary>Where a blob lives: its arena and the block reserved for it there.</summary>
+internal readonly record struct BlobSpace(Arena Arena, long Offset, long Capacity);
 
 /// <summary>
 /// All the daemon's shared memory: the arenas that together make up <c>--size</c>. Allocation tries each arena in
@@ -69,20 +66,13 @@ internal sealed class ArenaSet : IDisposable
     /// <summary>1 - largest free block / free bytes, over all arenas.</summary>
     public double Fragmentation => FreeBytes == 0 ? 0 : 1 - ((double)LargestFreeBlock / FreeBytes);
 
-    /// <summary>
-    /// Reserves a block for a blob. A blob that gets pages of its own (<see cref="BlobPages"/>) is given a block
-    /// that holds its size in whole pages from a page boundary, so that its writer can map exactly those pages.
-    /// </summary>
     public bool TryAllocate(long size, out BlobSpace space)
     {
-        var ownPages = BlobPages.HasOwnPages(size);
-        var reserved = ownPages ? BlobPages.RoundUp(size) + BlobPages.PageSize - ArenaAllocator.DefaultAlignment : size;
         foreach (var arena in _arenas)
         {
-            if (arena.TryAllocate(reserved, out var allocation))
+            if (arena.TryAllocate(size, out var allocation))
             {
-                var offset = ownPages ? BlobPages.RoundUp(allocation.Offset) : allocation.Offset;
-                space = new BlobSpace(arena, allocation.Offset, offset, allocation.Offset + allocation.Size - offset);
+                space = new BlobSpace(arena, allocation.Offset, allocation.Size);
                 return true;
             }
         }
@@ -91,14 +81,13 @@ internal sealed class ArenaSet : IDisposable
         return false;
     }
 
-    public void Free(BlobSpace space) => _arenas[space.Arena.Id].Allocator.Free(space.Start);
+    public void Free(BlobSpace space) => _arenas[space.Arena.Id].Allocator.Free(space.Offset);
 
     /// <summary>Gives the tail of a block back, when a writer used less than it asked for.</summary>
     public BlobSpace Shrink(BlobSpace space, long length)
     {
-        var head = space.Offset - space.Start;
-        var allocation = _arenas[space.Arena.Id].Allocator.Shrink(space.Start, head + length);
-        return space with { Capacity = allocation.Size - head };
+        var allocation = _arenas[space.Arena.Id].Allocator.Shrink(space.Offset, length);
+        return space with { Capacity = allocation.Size };
     }
 
     public void Dispose()
