@@ -21,6 +21,29 @@ internal static class Measure
         return Stopwatch.GetElapsedTime(start).TotalSeconds;
     }
 
+    /// <summary>Runs an operation over and over for <paramref name="duration"/>, untimed.</summary>
+    public static async Task WarmUpAsync(Func<Task> operation, TimeSpan duration)
+    {
+        var start = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(start) < duration)
+        {
+            await operation();
+        }
+    }
+
+    /// <summary>Operations per second over <paramref name="count"/> runs in a row.</summary>
+    public static async Task<double> RateAsync(Func<Task> operation, int count)
+    {
+        var seconds = await SecondsAsync(async () =>
+        {
+            for (var i = 0; i < count; i++)
+            {
+                await operation();
+            }
+        });
+        return count / seconds;
+    }
+
     public static double Median(IReadOnlyList<double> values) => Percentile(values, 0.5);
 
     public static double Percentile(IReadOnlyList<double> values, double fraction)
