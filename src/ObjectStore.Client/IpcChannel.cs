@@ -86,7 +86,10 @@ internal sealed class IpcChannel : IDisposable
         }
     }
 
-    /// <summary>Sends one request and reads its answer; an Error answer becomes the matching exception.</summary>
+    /// <summary>
+    /// Sends one request and reads its answer; an Error answer becomes the matching exception.
+    /// <paramref name="cancellationToken"/> cancels the wait for the connection, not a request already sent.
+    /// </summary>
     public async Task<T> CallAsync<T>(Action<FrameWriter> write, MessageType expected, Parser<T> parse, CancellationToken cancellationToken)
     {
         await _turn.WaitAsync(cancellationToken);
@@ -94,8 +97,11 @@ internal sealed class IpcChannel : IDisposable
         {
             ObjectDisposedException.ThrowIf(_closed, this);
             write(_writer);
-            await _socket.SendAsync(_writer.End(), SocketFlags.None, cancellationToken);
-            var body = await _reader.ReadAsync(_socket, cancellationToken)
+
+            // Once a request is on its way, its answer must be read whatever the caller wants: a request cancelled
+            // halfway would leave its answer to be read as the next request's. The daemon answers in bounded time.
+            await _socket.SendAsync(_writer.End(), SocketFlags.None, CancellationToken.None);
+            var body = await _reader.ReadAsync(_socket, CancellationToken.None)
                 ?? throw new ObjectStoreException(ObjectStoreErrorCode.Unavailable, "The object store daemon closed the connection.");
             return Parse(body.Span, expected, parse);
         }

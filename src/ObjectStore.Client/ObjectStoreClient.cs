@@ -106,10 +106,10 @@ public sealed class ObjectStoreClient : IAsyncDisposable, IDisposable
                 w => new CreateObjectRequest(meta, options.Name, options.Persist, spareSize).Write(w),
                 MessageType.Created, CreatedResponse.Read, cancellationToken);
         }
-        catch (ObjectStoreException)
+        catch (Exception ex) when (ex is ObjectStoreException { Code: not ObjectStoreErrorCode.Unavailable } or ObjectDisposedException or OperationCanceledException)
         {
-            // Refused, so still unsealed: the writer may fix what was wrong and seal again. After any other
-            // failure the blobs may be sealed already, and their writers stay closed.
+            // Refused, or never sent, so still unsealed: the writer may fix what was wrong and seal again. After a
+            // broken connection the blobs may be sealed already, and their writers stay closed.
             foreach (var writer in sealing)
             {
                 writer.Reopen();
