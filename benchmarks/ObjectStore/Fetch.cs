@@ -39,6 +39,9 @@ internal static class Fetch
         var source = new byte[64 << 20];
         var destination = new byte[Size];
         destination.AsSpan().Fill(1);
+        // One untimed fetch per channel first: a daemon's first fetch also compiles and pages in the code of the path.
+        await FetchAsync(producer, bulkConsumer, "fetch-bulk-warm-up", cancellationToken);
+        await FetchAsync(producer, grpcConsumer, "fetch-grpc-warm-up", cancellationToken);
         for (var round = 0; round < Repetitions; round++)
         {
             tcp.Add(await LoopbackCopyAsync(source, destination, cancellationToken));
