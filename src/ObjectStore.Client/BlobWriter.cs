@@ -32,8 +32,8 @@ public sealed unsafe class BlobWriter : IDisposable
         Id = location.Id;
         Capacity = location.Length;
         _mapping = arenas.Writable(location.Arena);
-        ObjectDisposedException.ThrowIf(!_mapping.TryAddReference(), typeof(ObjectStoreClient));
         _address = _mapping.At(location.Offset, location.Length);
+        ObjectDisposedException.ThrowIf(!_mapping.TryAddReference(), typeof(ObjectStoreClient));
         if (Capacity >= PrefaultThreshold)
         {
             arenas.PrefaultForWriting(location);
