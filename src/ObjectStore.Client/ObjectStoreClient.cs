@@ -106,10 +106,12 @@ public sealed class ObjectStoreClient : IAsyncDisposable, IDisposable
                 w => new CreateObjectRequest(meta, options.Name, options.Persist, spareSize).Write(w),
                 MessageType.Created, CreatedResponse.Read, cancellationToken);
         }
-        catch (Exception ex) when (ex is ObjectStoreException { Code: not ObjectStoreErrorCode.Unavailable } or ObjectDisposedException or OperationCanceledException)
+        catch (Exception ex) when ((ex is ObjectStoreException { Code: not ObjectStoreErrorCode.Unavailable } && !options.Persist)
+            || ex is OperationCanceledException)
         {
-            // Refused, or never sent, so still unsealed: the writer may fix what was wrong and seal again. After a
-            // broken connection the blobs may be sealed already, and their writers stay closed.
+            // Refused before sealing, or never sent, so still unsealed: the writer may fix what was wrong and seal
+            // again. A refused persist comes after the seal, and the daemon has freed the blobs by then; after a
+            // broken connection they may be sealed already. Either way their writers stay closed.
             foreach (var writer in sealing)
             {
                 writer.Reopen();
