@@ -20,6 +20,7 @@ internal sealed class ArenaMappings : IDisposable
     private readonly MemoryMapping[] _readable;
     private readonly MemoryMapping?[] _writable;
     private readonly long[][] _populatedChunks;
+    private bool _disposed;
 
     public ArenaMappings(IReadOnlyList<ArenaInfo> arenas, IReadOnlyList<int> descriptors)
     {
@@ -55,6 +56,7 @@ internal sealed class ArenaMappings : IDisposable
     {
         lock (_gate)
         {
+            ObjectDisposedException.ThrowIf(_disposed, typeof(ObjectStoreClient));
             var file = Checked(_files, arena) ?? throw Unknown(arena);
             return _writable[arena] ??= MemoryMapping.Map(file.Descriptor, file.Size, writable: true);
         }
@@ -85,6 +87,7 @@ internal sealed class ArenaMappings : IDisposable
     {
         lock (_gate)
         {
+            _disposed = true;
             foreach (var mapping in _readable.Concat(_writable))
             {
                 mapping?.Dispose();

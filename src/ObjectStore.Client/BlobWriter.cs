@@ -7,15 +7,20 @@ namespace Fluid.Aspire.ObjectStore.Client;
 
 /// <summary>
 /// A blob being written: shared memory to fill in place, seen by nobody else until sealed into an object. Once
-/// sealing starts the writer hands out no more memory: its spans, <see cref="Memory"/> and streams throw, and
-/// every reader, this process included, reads the object through a read-only mapping. Dispose the writer when done:
-/// an unsealed one gives its memory back at once (otherwise it goes when the client disconnects).
+/// sealing starts the writer hands out no more memory: new spans, <see cref="Memory"/>'s uses and its streams' writes
+/// throw, and every reader, this process included, reads the object through a read-only mapping. A span or pinned
+/// pointer taken before the seal is not revoked: finish writing before sealing, as with any buffer handed to I/O.
+/// Dispose the writer when done: an unsealed one gives its memory back at once (otherwise it goes when the client
+/// disconnects, which also closes the writer).
 /// </summary>
 public sealed unsafe class BlobWriter : IDisposable
 {
     private const int Open = 0;
     private const int Sealed = 1;
     private const int Disposed = 2;
+
+    /// <summary>Disposed while its seal was on the way: if the daemon refuses the seal, the blob is dropped then.</summary>
+    private const int DisposedWhileSealing = 3;
 
     /// <summary>Below this, faulting pages in as they are written costs less than asking for them up front (the writer
     /// fills all of its blob).</summary>
@@ -64,8 +69,12 @@ public sealed unsafe class BlobWriter : IDisposable
     public Span<T> AsSpan<T>()
         where T : unmanaged => new(Pointer(0, Capacity), checked((int)(Capacity / sizeof(T))));
 
-    /// <summary>A writable stream over the memory, of any length.</summary>
-    public Stream AsStream() => new UnmanagedMemoryStream(Pointer(0, Capacity), Capacity, Capacity, FileAccess.Write);
+    /// <summary>A writable stream over the memory, of any length; its writes refuse once the blob is sealed.</summary>
+    public Stream AsStream()
+    {
+        EnsureWritable();
+        return new WriterStream(this);
+    }
 
     /// <summary>The metadata leaf that puts this blob into an object, with the bytes actually written.</summary>
     public ObjectMeta Leaf(long? length = null)
@@ -83,11 +92,16 @@ public sealed unsafe class BlobWriter : IDisposable
     /// <summary>Gives the memory back if the blob was never sealed.</summary>
     public void Dispose()
     {
-        var previous = Interlocked.Exchange(ref _state, Disposed);
-        if (previous == Disposed)
+        int previous;
+        do
         {
-            return;
+            previous = Volatile.Read(ref _state);
+            if (previous is Disposed or DisposedWhileSealing)
+            {
+                return;
+            }
         }
+        while (Interlocked.CompareExchange(ref _state, previous == Sealed ? DisposedWhileSealing : Disposed, previous) != previous);
 
         _mapping.Release();
         if (previous == Open)
@@ -102,22 +116,111 @@ public sealed unsafe class BlobWriter : IDisposable
     /// </summary>
     internal void Seal()
     {
-        ObjectDisposedException.ThrowIf(Interlocked.CompareExchange(ref _state, Sealed, Open) == Disposed, this);
+        switch (Interlocked.CompareExchange(ref _state, Sealed, Open))
+        {
+            case Open:
+                return;
+            case Sealed:
+                throw new InvalidOperationException(
+                    $"Blob {Id} is already sealed, or another call is sealing it; a blob goes into one new object only. " +
+                    "To put it into more objects, name it in their metadata once it is sealed.");
+            default:
+                throw new ObjectDisposedException(nameof(BlobWriter), $"Blob {Id}'s writer was disposed; create a new blob to write.");
+        }
     }
 
-    internal void Reopen() => Interlocked.CompareExchange(ref _state, Open, Sealed);
-
-    private byte* Pointer(long offset, long length)
+    /// <summary>The daemon refused the seal: the writer is open again, or, if it was disposed meanwhile, the blob goes.</summary>
+    internal void Reopen()
     {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _state) == Disposed, this);
-        if (Volatile.Read(ref _state) == Sealed)
+        if (Interlocked.CompareExchange(ref _state, Open, Sealed) == DisposedWhileSealing
+            && Interlocked.CompareExchange(ref _state, Disposed, DisposedWhileSealing) == DisposedWhileSealing)
+        {
+            _client.DropBlob(Id);
+        }
+    }
+
+    private void EnsureWritable()
+    {
+        var state = Volatile.Read(ref _state);
+        ObjectDisposedException.ThrowIf(state is Disposed or DisposedWhileSealing, this);
+        if (state == Sealed)
         {
             throw new InvalidOperationException($"Blob {Id} is sealed; its bytes can no longer be written. Get the object to read them.");
         }
+    }
+
+    private byte* Pointer(long offset, long length)
+    {
+        EnsureWritable();
 
         return offset < 0 || length < 0 || offset > Capacity - length
             ? throw new ArgumentOutOfRangeException(nameof(offset), $"[{offset}, {offset}+{length}) is outside blob {Id} of {Capacity} bytes.")
             : _address + offset;
+    }
+
+    /// <summary>A write-only stream over the blob that asks the writer before each write.</summary>
+    private sealed class WriterStream(BlobWriter writer) : Stream
+    {
+        private readonly UnmanagedMemoryStream _memory = new(writer._address, writer.Capacity, writer.Capacity, FileAccess.Write);
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => true;
+
+        public override bool CanWrite => true;
+
+        public override long Length => _memory.Length;
+
+        public override long Position
+        {
+            get => _memory.Position;
+            set => _memory.Position = value;
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => _memory.Seek(offset, origin);
+
+        public override void SetLength(long value) => _memory.SetLength(value);
+
+        public override void Flush()
+        {
+            // Writes land in shared memory as they happen.
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("A blob's writer stream is write-only.");
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            writer.EnsureWritable();
+            _memory.Write(buffer);
+        }
+
+        public override void WriteByte(byte value)
+        {
+            writer.EnsureWritable();
+            _memory.WriteByte(value);
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Write(buffer.Span);
+            return ValueTask.CompletedTask;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _memory.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
     }
 
     /// <summary>The blob as a <see cref="Memory{T}"/> that asks the writer for its memory each time it is used.</summary>

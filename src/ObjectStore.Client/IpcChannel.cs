@@ -18,7 +18,8 @@ internal sealed class IpcChannel : IDisposable
     private readonly SemaphoreSlim _turn = new(1, 1);
     private readonly List<ObjectId> _pendingReleases = [];
     private readonly List<ObjectId> _pendingDrops = [];
-    private bool _closed;
+    private volatile bool _broken;
+    private volatile bool _disposed;
 
     private IpcChannel(Socket socket, int maxFrameLength)
     {
@@ -87,29 +88,74 @@ internal sealed class IpcChannel : IDisposable
     }
 
     /// <summary>
-    /// Sends one request and reads its answer; an Error answer becomes the matching exception.
-    /// <paramref name="cancellationToken"/> cancels the wait for the connection, not a request already sent.
+    /// Sends one request and reads its answer; an Error answer becomes the matching exception. Without
+    /// <paramref name="abandon"/>, <paramref name="cancellationToken"/> cancels only the wait for the connection. With
+    /// it, the token also cancels the wait for the answer of a request already sent: the caller gets
+    /// <see cref="OperationCanceledException"/> at once, and the answer, still read so that the connection stays in
+    /// step, goes to <paramref name="abandon"/> to give back whatever it holds.
     /// </summary>
-    public async Task<T> CallAsync<T>(Action<FrameWriter> write, MessageType expected, Parser<T> parse, CancellationToken cancellationToken)
+    public async Task<T> CallAsync<T>(
+        Action<FrameWriter> write, MessageType expected, Parser<T> parse, CancellationToken cancellationToken, Action<T>? abandon = null)
     {
         await _turn.WaitAsync(cancellationToken);
+        var exchange = ExchangeAsync(write, expected, parse);
+        if (abandon is null)
+        {
+            return await exchange;
+        }
+
         try
         {
-            ObjectDisposedException.ThrowIf(_closed, this);
-            write(_writer);
-
-            // Once a request is on its way, its answer must be read whatever the caller wants: a request cancelled
-            // halfway would leave its answer to be read as the next request's. The daemon answers in bounded time.
-            await _socket.SendAsync(_writer.End(), SocketFlags.None, CancellationToken.None);
-            var body = await _reader.ReadAsync(_socket, CancellationToken.None)
-                ?? throw new ObjectStoreException(ObjectStoreErrorCode.Unavailable, "The object store daemon closed the connection.");
-            return Parse(body.Span, expected, parse);
+            return await exchange.WaitAsync(cancellationToken);
         }
-        catch (Exception ex) when (ex is SocketException or IOException or WireFormatException)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // The stream is out of step or gone: nothing after this can be trusted on this connection.
-            _closed = true;
-            throw new ObjectStoreException(ObjectStoreErrorCode.Unavailable, $"The connection to the object store failed: {ex.Message}", ex);
+            _ = exchange.ContinueWith(
+                finished =>
+                {
+                    if (finished.IsCompletedSuccessfully)
+                    {
+                        abandon(finished.Result);
+                    }
+                    else
+                    {
+                        // Nobody waits for this outcome any more; reading it keeps it from surfacing as unobserved.
+                        _ = finished.Exception;
+                    }
+                },
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            throw;
+        }
+    }
+
+    /// <summary>One request and its answer, on the turn the caller took; gives the turn back when done.</summary>
+    private async Task<T> ExchangeAsync<T>(Action<FrameWriter> write, MessageType expected, Parser<T> parse)
+    {
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_broken)
+            {
+                throw new ObjectStoreException(ObjectStoreErrorCode.Unavailable,
+                    "The connection to the object store broke earlier and cannot be used again; connect a new client.");
+            }
+
+            write(_writer);
+            try
+            {
+                // Once a request is on its way, its answer must be read whatever the caller wants: a request given up
+                // halfway would leave its answer to be read as the next request's.
+                await _socket.SendAsync(_writer.End(), SocketFlags.None, CancellationToken.None);
+                var body = await _reader.ReadAsync(_socket, CancellationToken.None)
+                    ?? throw new ObjectStoreException(ObjectStoreErrorCode.Unavailable, "The object store daemon closed the connection.");
+                return Parse(body.Span, expected, parse);
+            }
+            catch (Exception ex) when (ex is SocketException or IOException or WireFormatException || (ex is ObjectDisposedException && !_disposed))
+            {
+                // The stream is out of step or gone: nothing after this can be trusted on this connection.
+                _broken = true;
+                throw new ObjectStoreException(ObjectStoreErrorCode.Unavailable, $"The connection to the object store failed: {ex.Message}", ex);
+            }
         }
         finally
         {
@@ -146,7 +192,7 @@ internal sealed class IpcChannel : IDisposable
 
     public void Dispose()
     {
-        _closed = true;
+        _disposed = true;
         _socket.Dispose();
     }
 
@@ -190,7 +236,7 @@ internal sealed class IpcChannel : IDisposable
             _pendingDrops.Clear();
         }
 
-        if (_closed)
+        if (_broken || _disposed)
         {
             return;
         }
@@ -208,7 +254,7 @@ internal sealed class IpcChannel : IDisposable
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
-            _closed = true;
+            _broken = true;
         }
     }
 

@@ -75,14 +75,22 @@ public sealed class ObjectStoreClient : IAsyncDisposable, IDisposable
     {
         var spareSize = SpareSizeFor(sizes.Count == 1 ? sizes[0] : 0);
         var answer = await _channel.CallAsync(
-            w => new CreateBlobsRequest(sizes, spareSize).Write(w), MessageType.Blobs, BlobsResponse.Read, cancellationToken);
+            w => new CreateBlobsRequest(sizes, spareSize).Write(w), MessageType.Blobs, BlobsResponse.Read, cancellationToken,
+            abandon: unwanted =>
+            {
+                foreach (var blob in unwanted.Spare is { } spare ? unwanted.Blobs.Append(spare) : unwanted.Blobs)
+                {
+                    _channel.DropBlob(blob.Id);
+                }
+            });
         KeepSpare(answer.Spare);
         return answer.Blobs.Select(Track).ToArray();
     }
 
     /// <summary>
     /// Seals the blobs that <paramref name="meta"/> names (blobs of this client, or sealed blobs of other objects,
-    /// shared) and creates the object.
+    /// shared) and creates the object. <paramref name="cancellationToken"/> cancels only until the request is sent;
+    /// the writers of a refused request are open again, to fix what was wrong.
     /// </summary>
     public async Task<ObjectId> CreateObjectAsync(ObjectMeta meta, PutOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -94,14 +102,10 @@ public sealed class ObjectStoreClient : IAsyncDisposable, IDisposable
 
         var spareSize = SpareSizeFor(_lastSmallSize);
         var sealing = WritersOf(meta);
+        SealAll(sealing);
         CreatedResponse answer;
         try
         {
-            foreach (var writer in sealing)
-            {
-                writer.Seal();
-            }
-
             answer = await _channel.CallAsync(
                 w => new CreateObjectRequest(meta, options.Name, options.Persist, spareSize).Write(w),
                 MessageType.Created, CreatedResponse.Read, cancellationToken);
@@ -189,10 +193,11 @@ public sealed class ObjectStoreClient : IAsyncDisposable, IDisposable
 
     /// <summary>Objects held here and persisted anywhere whose id, type or name contains <paramref name="pattern"/>.</summary>
     public Task<ObjectListResponse> ListAsync(string? pattern = null, int limit = 1000, CancellationToken cancellationToken = default) =>
-        _channel.CallAsync(w => new ListRequest(pattern ?? "", limit).Write(w), MessageType.ObjectList, ObjectListResponse.Read, cancellationToken);
+        _channel.CallAsync(w => new ListRequest(pattern ?? "", limit).Write(w), MessageType.ObjectList, ObjectListResponse.Read, cancellationToken,
+            HoldsNothing);
 
     public Task<StoreStats> GetStatsAsync(CancellationToken cancellationToken = default) =>
-        _channel.CallAsync(w => w.Begin(MessageType.Stats), MessageType.StatsReply, StoreStats.Read, cancellationToken);
+        _channel.CallAsync(w => w.Begin(MessageType.Stats), MessageType.StatsReply, StoreStats.Read, cancellationToken, HoldsNothing);
 
     public ValueTask DisposeAsync()
     {
@@ -200,8 +205,8 @@ public sealed class ObjectStoreClient : IAsyncDisposable, IDisposable
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Closes the connection (the daemon then releases everything it held for this client) and unmaps
-    /// the arenas once no handle uses them.</summary>
+    /// <summary>Closes the connection (the daemon then releases everything it held for this client, and frees the
+    /// blobs it never sealed), closes the writers of those blobs, and unmaps the arenas once no handle uses them.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
@@ -210,6 +215,19 @@ public sealed class ObjectStoreClient : IAsyncDisposable, IDisposable
         }
 
         _channel.Dispose();
+        BlobWriter[] unsealed;
+        lock (_gate)
+        {
+            unsealed = [.. _writers.Values];
+            _writers.Clear();
+        }
+
+        // The daemon may hand their memory to another client's object now: nothing may write there any more.
+        foreach (var writer in unsealed)
+        {
+            writer.Dispose();
+        }
+
         _arenas.Dispose();
     }
 
@@ -224,13 +242,15 @@ public sealed class ObjectStoreClient : IAsyncDisposable, IDisposable
     }
 
     private Task<ObjectInfo> StatAsync(ObjectRef target, CancellationToken cancellationToken) =>
-        _channel.CallAsync(w => new TargetRequest(MessageType.Stat, target).Write(w), MessageType.ObjectInfo, ObjectInfo.Read, cancellationToken);
+        _channel.CallAsync(w => new TargetRequest(MessageType.Stat, target).Write(w), MessageType.ObjectInfo, ObjectInfo.Read, cancellationToken,
+            HoldsNothing);
 
     private async Task<ObjectHandle> GetAsync(ObjectRef target, GetOptions? options, CancellationToken cancellationToken)
     {
         options ??= GetOptions.Default;
         var answer = await _channel.CallAsync(
-            w => new GetRequest(target, options.Fetch).Write(w), MessageType.ObjectData, ObjectResponse.Read, cancellationToken);
+            w => new GetRequest(target, options.Fetch).Write(w), MessageType.ObjectData, ObjectResponse.Read, cancellationToken,
+            abandon: unwanted => _channel.Release(unwanted.Meta.Id));
         try
         {
             return new ObjectHandle(_channel, _arenas, answer.Meta, answer.Blobs, options.Prefault);
@@ -256,17 +276,45 @@ public sealed class ObjectStoreClient : IAsyncDisposable, IDisposable
     }
 
     private Task<bool> Ok(Action<FrameWriter> write, CancellationToken cancellationToken) =>
-        _channel.CallAsync(write, MessageType.Ok, (ref WireReader _) => true, cancellationToken);
+        _channel.CallAsync(write, MessageType.Ok, (ref WireReader _) => true, cancellationToken, HoldsNothing);
+
+    /// <summary>For answers that hold nothing in the daemon: a caller may stop waiting for them.</summary>
+    private static void HoldsNothing<T>(T answer)
+    {
+    }
+
+    /// <summary>Seals every writer, or, when one cannot be sealed, none.</summary>
+    private static void SealAll(List<BlobWriter> writers)
+    {
+        for (var i = 0; i < writers.Count; i++)
+        {
+            try
+            {
+                writers[i].Seal();
+            }
+            catch
+            {
+                writers.Take(i).ToList().ForEach(w => w.Reopen());
+                throw;
+            }
+        }
+    }
 
     private BlobWriter Track(BlobLocation location)
     {
         var writer = new BlobWriter(this, _arenas, location);
         lock (_gate)
         {
-            _writers[writer.Id] = writer;
+            if (Volatile.Read(ref _disposed) == 0)
+            {
+                _writers[writer.Id] = writer;
+                return writer;
+            }
         }
 
-        return writer;
+        // Disposed meanwhile, after it closed the writers it knew of.
+        writer.Dispose();
+        throw new ObjectDisposedException(nameof(ObjectStoreClient));
     }
 
     private List<BlobWriter> WritersOf(ObjectMeta meta)

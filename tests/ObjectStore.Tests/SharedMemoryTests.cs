@@ -108,18 +108,23 @@ public sealed class SharedMemoryTests
     }
 
     [Fact]
-    public async Task Memory_kept_past_the_seal_refuses_to_be_written()
+    public async Task Memory_and_streams_kept_past_the_seal_refuse_to_be_written()
     {
         await using var daemon = await ObjectStoreDaemon.StartAsync(Cancellation);
         await using var client = await daemon.ConnectAsync(Cancellation);
         using var writer = await client.CreateBlobAsync(1000, Cancellation);
         var memory = writer.Memory;
         memory.Span.Fill(7);
+        using var stream = writer.AsStream();
+        stream.Write(Enumerable.Repeat((byte)7, 10).ToArray());
         await writer.SealAsync(new PutOptions { Name = "small" }, cancellationToken: Cancellation);
 
         Assert.Contains("sealed", Assert.Throws<InvalidOperationException>(() => memory.Span.Fill(0x42)).Message, StringComparison.Ordinal);
         Assert.Throws<InvalidOperationException>(() => memory.Pin());
         Assert.Throws<InvalidOperationException>(() => writer.AsStream());
+        Assert.Throws<InvalidOperationException>(() => stream.WriteByte(0x42));
+        Assert.Throws<InvalidOperationException>(() => stream.Write(new byte[] { 0x42 }));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => stream.WriteAsync(new byte[] { 0x42 }, Cancellation).AsTask());
         using var handle = await client.GetAsync("small", cancellationToken: Cancellation);
         Assert.Equal(-1, handle.Blobs[0].Span.IndexOfAnyExcept((byte)7));
     }
@@ -163,6 +168,63 @@ public sealed class SharedMemoryTests
 
         using var handle = await client.GetAsync("free", cancellationToken: Cancellation);
         Assert.Equal("fixed"u8.ToArray(), handle.Blobs[0].Span.ToArray());
+    }
+
+    [Fact]
+    public async Task A_blob_goes_into_one_new_object_even_when_two_seals_race()
+    {
+        await using var daemon = await ObjectStoreDaemon.StartAsync(Cancellation);
+        await using var client = await daemon.ConnectAsync(Cancellation);
+        using var writer = await client.CreateBlobAsync(5, Cancellation);
+        "first"u8.CopyTo(writer.Span);
+
+        var first = writer.SealAsync(new PutOptions { Name = "one" }, cancellationToken: Cancellation);
+        var second = writer.SealAsync(new PutOptions { Name = "two" }, cancellationToken: Cancellation);
+
+        Assert.Contains("already sealed", (await Assert.ThrowsAsync<InvalidOperationException>(() => second)).Message, StringComparison.Ordinal);
+        var id = await first;
+        Assert.True(writer.IsSealed);
+        Assert.Throws<InvalidOperationException>(() => writer.Span.Length);
+        Assert.Equal(id, (await client.StatAsync("one", Cancellation)).Meta.Id);
+        Assert.Equal(ObjectStoreErrorCode.NameNotFound,
+            (await Assert.ThrowsAsync<ObjectStoreException>(() => client.StatAsync("two", Cancellation))).Code);
+    }
+
+    [Fact]
+    public async Task A_writer_disposed_while_its_seal_is_refused_gives_its_blob_back()
+    {
+        await using var daemon = await ObjectStoreDaemon.StartAsync(Cancellation);
+        await using var client = await daemon.ConnectAsync(Cancellation);
+        await client.PutAsync("first"u8.ToArray(), new PutOptions { Name = "taken" }, Cancellation);
+        var before = await client.GetStatsAsync(Cancellation);
+
+        // Over the spare threshold, so that the daemon hands out exactly this blob.
+        var writer = await client.CreateBlobAsync(1 << 20, Cancellation);
+        var sealing = writer.SealAsync(new PutOptions { Name = "taken" }, cancellationToken: Cancellation);
+        writer.Dispose();
+        Assert.Equal(ObjectStoreErrorCode.NameTaken, (await Assert.ThrowsAsync<ObjectStoreException>(() => sealing)).Code);
+
+        // The drop rides behind the next request; the one after it sees the memory free.
+        await client.GetStatsAsync(Cancellation);
+        var after = await client.GetStatsAsync(Cancellation);
+        Assert.Equal((before.UnsealedBlobs, before.Used), (after.UnsealedBlobs, after.Used));
+    }
+
+    [Fact]
+    public async Task Disposing_the_client_closes_its_unsealed_writers_whose_memory_the_daemon_takes_back()
+    {
+        await using var daemon = await ObjectStoreDaemon.StartAsync(Cancellation);
+        var client = await daemon.ConnectAsync(Cancellation);
+        using var writer = await client.CreateBlobAsync(4096, Cancellation);
+        writer.Span.Fill(1);
+        var memory = writer.Memory;
+
+        await client.DisposeAsync();
+
+        Assert.Throws<ObjectDisposedException>(() => writer.Span.Length);
+        Assert.Throws<ObjectDisposedException>(() => memory.Span.Fill(2));
+        Assert.Throws<ObjectDisposedException>(() => writer.AsStream());
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => client.CreateBlobAsync(10, Cancellation));
     }
 
     private static unsafe nint AddressOf(Span<byte> span)
