@@ -32,7 +32,18 @@ internal sealed class Blob(ObjectId id, BlobSpace space, long length, ClientSess
     /// <summary>The bytes the writer filled; at most the block's capacity.</summary>
     public long Length { get; set; } = length;
 
-    public BlobState State { get; set; } = BlobState.Unsealed;
+    public BlobState State
+    {
+        get;
+        set
+        {
+            Table?.Moved(this, field, value);
+            field = value;
+        }
+    }
+
+    /// <summary>The table that holds it and counts blobs by state; told of every change.</summary>
+    public BlobTable? Table { get; set; }
 
     /// <summary>The connection writing it, while unsealed.</summary>
     public ClientSession? Owner { get; set; } = owner;

@@ -390,7 +390,7 @@ internal sealed partial class LocalStore
             ObjectReferences = 1,
             LastUsed = System.Diagnostics.Stopwatch.GetTimestamp(),
         };
-        _blobs.Add(blob.Id, blob);
+        _blobs.Add(blob);
         return blob;
     }
 }

@@ -23,7 +23,7 @@ internal sealed partial class LocalStore : IDisposable
     private readonly StoreOptions _options;
     private readonly ObjectStoreTelemetry _telemetry;
     private readonly ILogger _logger;
-    private readonly Dictionary<ObjectId, Blob> _blobs = [];
+    private readonly BlobTable _blobs = new();
     private readonly Dictionary<ObjectId, StoredObject> _objects = [];
     private readonly Dictionary<string, StoredObject> _localNames = new(StringComparer.Ordinal);
     private readonly Dictionary<ObjectId, Task<StoredObject>> _fetches = [];
@@ -486,7 +486,6 @@ internal sealed partial class LocalStore : IDisposable
     {
         lock (_gate)
         {
-            var spilled = _blobs.Values.Where(b => b.State == BlobState.Spilled).ToArray();
             return new StoreStats
             {
                 Instance = _catalog.Instance,
@@ -500,10 +499,10 @@ internal sealed partial class LocalStore : IDisposable
                 Fragmentation = _arenas.Fragmentation,
                 Objects = _objects.Count,
                 Blobs = _blobs.Count,
-                UnsealedBlobs = _blobs.Values.Count(b => b.State == BlobState.Unsealed),
+                UnsealedBlobs = _blobs.CountIn(BlobState.Unsealed),
                 Connections = _sessions.Count,
-                SpilledBlobs = spilled.Length,
-                SpilledBytes = spilled.Sum(b => b.Length),
+                SpilledBlobs = _blobs.CountIn(BlobState.Spilled),
+                SpilledBytes = _blobs.SpilledBytes,
                 Puts = _telemetry.Puts,
                 Gets = _telemetry.Gets,
                 FetchedBytes = _telemetry.FetchedBytes,
@@ -558,7 +557,7 @@ internal sealed partial class LocalStore : IDisposable
     private Blob AddUnsealedBlob(ClientSession session, BlobSpace space, long length)
     {
         var blob = new Blob(_ids.NextBlob(), space, length, session) { LastUsed = Stopwatch.GetTimestamp() };
-        _blobs.Add(blob.Id, blob);
+        _blobs.Add(blob);
         session.Unsealed.Add(blob);
         return blob;
     }
@@ -787,7 +786,7 @@ internal sealed partial class LocalStore : IDisposable
 
     private void FreeBlob(Blob blob)
     {
-        if (!_blobs.Remove(blob.Id))
+        if (!_blobs.Remove(blob))
         {
             return;
         }
