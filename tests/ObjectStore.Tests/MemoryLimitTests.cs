@@ -57,6 +57,28 @@ public sealed class MemoryLimitTests
     }
 
     [Fact]
+    public async Task The_least_recently_used_objects_spill_first()
+    {
+        using var spill = new TemporaryDirectory();
+        await using var daemon = await ObjectStoreDaemon.StartAsync(Cancellation, size: "64Mi",
+            options: ["--spill-path", spill.Path, "--spill-high", "0.5", "--spill-low", "0.45"]);
+        await using var client = await daemon.ConnectAsync(Cancellation);
+        var ids = new List<ObjectId>();
+        for (var i = 0; i < 4; i++)
+        {
+            ids.Add(await client.PutAsync(new byte[7 * MiB], cancellationToken: Cancellation));
+        }
+
+        // 34 MiB of 64, over the high watermark of 32: one 7 MiB object is enough to get below 28.8, the oldest.
+        await client.PutAsync(new byte[6 * MiB], cancellationToken: Cancellation);
+        await Eventually.ReturnsAsync(() => client.GetStatsAsync(Cancellation), s => s.SpilledBlobs > 0,
+            TimeSpan.FromSeconds(30), "a blob spilled", Cancellation);
+
+        var oldest = (await client.StatAsync(ids[0], Cancellation)).Meta.Blobs().Select(leaf => $"{leaf.Id}.spill");
+        Assert.Equal(oldest, Directory.GetFiles(spill.Path, "*.spill").Select(Path.GetFileName));
+    }
+
+    [Fact]
     public async Task Above_the_high_watermark_objects_spill_in_the_background_down_to_the_low_one_and_load_back_on_get()
     {
         using var spill = new TemporaryDirectory();

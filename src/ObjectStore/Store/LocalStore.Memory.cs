@@ -150,15 +150,14 @@ internal sealed partial class LocalStore
 
     private List<Blob> ChooseVictims(long bytes)
     {
+        // A heap built in one pass, then taken from until enough is chosen: the store's lock is held here, and
+        // sorting every sealed blob of a large store would hold it many times longer.
+        var candidates = new PriorityQueue<Blob, long>(
+            _blobs.Values.Where(b => b.State == BlobState.Sealed && b.Pins == 0).Select(b => (b, b.LastUsed)));
         var victims = new List<Blob>();
         long chosen = 0;
-        foreach (var blob in _blobs.Values.Where(b => b.State == BlobState.Sealed && b.Pins == 0).OrderBy(b => b.LastUsed))
+        while (chosen < bytes && candidates.TryDequeue(out var blob, out _))
         {
-            if (chosen >= bytes)
-            {
-                break;
-            }
-
             victims.Add(blob);
             chosen += blob.Space.Capacity;
         }
