@@ -39,9 +39,17 @@ public sealed unsafe class BlobWriter : IDisposable
         _mapping = arenas.Writable(location.Arena);
         _address = _mapping.At(location.Offset, location.Length);
         ObjectDisposedException.ThrowIf(!_mapping.TryAddReference(), typeof(ObjectStoreClient));
-        if (Capacity >= PrefaultThreshold)
+        try
         {
-            arenas.PrefaultForWriting(location);
+            if (Capacity >= PrefaultThreshold)
+            {
+                arenas.PrefaultForWriting(location);
+            }
+        }
+        catch
+        {
+            _mapping.Release();
+            throw;
         }
     }
 

@@ -115,7 +115,14 @@ internal sealed class IpcChannel : IDisposable
                 {
                     if (finished.IsCompletedSuccessfully)
                     {
-                        abandon(finished.Result);
+                        try
+                        {
+                            abandon(finished.Result);
+                        }
+                        catch (Exception ex) when (ex is ObjectDisposedException or ObjectStoreException)
+                        {
+                            // The client closed meanwhile; the daemon gave back everything it held.
+                        }
                     }
                     else
                     {
@@ -152,15 +159,17 @@ internal sealed class IpcChannel : IDisposable
             }
             catch (Exception ex) when (ex is SocketException or IOException or WireFormatException || (ex is ObjectDisposedException && !_disposed))
             {
-                // The stream is out of step or gone: nothing after this can be trusted on this connection.
+                // The stream is out of step or gone: nothing after this can be trusted on this connection. Closing it
+                // makes the daemon give back everything this client held, which no later release could.
                 _broken = true;
+                _socket.Dispose();
                 throw new ObjectStoreException(ObjectStoreErrorCode.Unavailable, $"The connection to the object store failed: {ex.Message}", ex);
             }
         }
         finally
         {
             FlushReleases();
-            _turn.Release();
+            ReleaseTurn();
         }
     }
 
@@ -185,8 +194,36 @@ internal sealed class IpcChannel : IDisposable
             }
             finally
             {
+                ReleaseTurn();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Gives the turn back. A notice queued while the turn was held, after its holder flushed, would otherwise wait
+    /// for the next call, which an idle client never makes: whoever can take the turn again sends it now.
+    /// </summary>
+    private void ReleaseTurn()
+    {
+        _turn.Release();
+        while (HasPendingNotices() && _turn.Wait(0))
+        {
+            try
+            {
+                FlushReleases();
+            }
+            finally
+            {
                 _turn.Release();
             }
+        }
+    }
+
+    private bool HasPendingNotices()
+    {
+        lock (_pendingReleases)
+        {
+            return _pendingReleases.Count > 0 || _pendingDrops.Count > 0;
         }
     }
 
@@ -255,6 +292,7 @@ internal sealed class IpcChannel : IDisposable
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
             _broken = true;
+            _socket.Dispose();
         }
     }
 

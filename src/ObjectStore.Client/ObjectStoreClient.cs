@@ -214,7 +214,6 @@ public sealed class ObjectStoreClient : IAsyncDisposable, IDisposable
             return;
         }
 
-        _channel.Dispose();
         BlobWriter[] unsealed;
         lock (_gate)
         {
@@ -222,12 +221,13 @@ public sealed class ObjectStoreClient : IAsyncDisposable, IDisposable
             _writers.Clear();
         }
 
-        // The daemon may hand their memory to another client's object now: nothing may write there any more.
+        // Closed before the connection: once it closes, the daemon may hand their memory to another client's object.
         foreach (var writer in unsealed)
         {
             writer.Dispose();
         }
 
+        _channel.Dispose();
         _arenas.Dispose();
     }
 
