@@ -186,17 +186,7 @@ internal sealed class IpcChannel : IDisposable
             pending.Add(id);
         }
 
-        if (_turn.Wait(0))
-        {
-            try
-            {
-                FlushReleases();
-            }
-            finally
-            {
-                ReleaseTurn();
-            }
-        }
+        SendNoticesWhenFree();
     }
 
     /// <summary>
@@ -206,6 +196,12 @@ internal sealed class IpcChannel : IDisposable
     private void ReleaseTurn()
     {
         _turn.Release();
+        SendNoticesWhenFree();
+    }
+
+    /// <summary>Sends queued notices unless a call holds the turn, which sends them when it ends.</summary>
+    private void SendNoticesWhenFree()
+    {
         while (HasPendingNotices() && _turn.Wait(0))
         {
             try
