@@ -11,7 +11,7 @@ if (args is ["child", "get-latency", var socket, var name, var file])
 
 if (args is ["child", "echo-server", var path])
 {
-    return await SmallPairs.EchoServerAsync(path);
+    return SmallPairs.EchoServer(path);
 }
 
 string[] all = ["put", "get", "pairs", "arrow", "fetch"];

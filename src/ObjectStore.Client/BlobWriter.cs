@@ -31,6 +31,9 @@ public sealed unsafe class BlobWriter : IDisposable
     private readonly byte* _address;
     private int _state;
 
+    /// <summary>Stream writes copying into the memory now: a seal or dispose waits for them to finish.</summary>
+    private int _writesInFlight;
+
     internal BlobWriter(ObjectStoreClient client, ArenaMappings arenas, BlobLocation location)
     {
         _client = client;
@@ -111,6 +114,7 @@ public sealed unsafe class BlobWriter : IDisposable
         }
         while (Interlocked.CompareExchange(ref _state, previous == Sealed ? DisposedWhileSealing : Disposed, previous) != previous);
 
+        WaitForWrites();
         _mapping.Release();
         if (previous == Open)
         {
@@ -127,6 +131,7 @@ public sealed unsafe class BlobWriter : IDisposable
         switch (Interlocked.CompareExchange(ref _state, Sealed, Open))
         {
             case Open:
+                WaitForWrites();
                 return;
             case Sealed:
                 throw new InvalidOperationException(
@@ -157,6 +162,36 @@ public sealed unsafe class BlobWriter : IDisposable
         }
     }
 
+    /// <summary>
+    /// Admits one stream write, or refuses it once sealing or disposal has begun. A write admitted before is waited
+    /// for, so that none lands in memory that is sealed or given back.
+    /// </summary>
+    private void BeginWrite()
+    {
+        // Counted before the check, and the seal or dispose changes the state before it counts: each side sees the other.
+        Interlocked.Increment(ref _writesInFlight);
+        try
+        {
+            EnsureWritable();
+        }
+        catch
+        {
+            EndWrite();
+            throw;
+        }
+    }
+
+    private void EndWrite() => Interlocked.Decrement(ref _writesInFlight);
+
+    private void WaitForWrites()
+    {
+        var spin = new SpinWait();
+        while (Volatile.Read(ref _writesInFlight) != 0)
+        {
+            spin.SpinOnce();
+        }
+    }
+
     private byte* Pointer(long offset, long length)
     {
         EnsureWritable();
@@ -166,7 +201,7 @@ public sealed unsafe class BlobWriter : IDisposable
             : _address + offset;
     }
 
-    /// <summary>A write-only stream over the blob that asks the writer before each write.</summary>
+    /// <summary>A write-only stream over the blob whose every write the writer admits and waits for.</summary>
     private sealed class WriterStream(BlobWriter writer) : Stream
     {
         private readonly UnmanagedMemoryStream _memory = new(writer._address, writer.Capacity, writer.Capacity, FileAccess.Write);
@@ -200,14 +235,28 @@ public sealed unsafe class BlobWriter : IDisposable
 
         public override void Write(ReadOnlySpan<byte> buffer)
         {
-            writer.EnsureWritable();
-            _memory.Write(buffer);
+            writer.BeginWrite();
+            try
+            {
+                _memory.Write(buffer);
+            }
+            finally
+            {
+                writer.EndWrite();
+            }
         }
 
         public override void WriteByte(byte value)
         {
-            writer.EnsureWritable();
-            _memory.WriteByte(value);
+            writer.BeginWrite();
+            try
+            {
+                _memory.WriteByte(value);
+            }
+            finally
+            {
+                writer.EndWrite();
+            }
         }
 
         public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>

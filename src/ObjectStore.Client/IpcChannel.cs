@@ -7,17 +7,29 @@ namespace Fluid.Aspire.ObjectStore.Client;
 
 /// <summary>
 /// The client's end of the Unix socket: one request at a time, each answered before the next is sent. Releases
-/// need no answer; they are sent at once when the socket is free, or else right after the call that holds it.
+/// and drops need no answer: they ride with the next request, in the same send, or go on their own once the
+/// connection has been idle for <see cref="NoticeDelay"/>.
 /// </summary>
 internal sealed class IpcChannel : IDisposable
 {
+    /// <summary>
+    /// How long a notice waits for a request to ride with. A separate send would wake the daemon once more for each
+    /// release; on a busy connection the next request comes within microseconds, and an idle client's memory comes
+    /// back this much later.
+    /// </summary>
+    internal static readonly TimeSpan NoticeDelay = TimeSpan.FromMilliseconds(1);
+
     private readonly Socket _socket;
     private readonly FrameWriter _writer = new();
     private readonly FrameWriter _releaseWriter = new();
+    private readonly FrameWriter _dropWriter = new();
+    private readonly List<ArraySegment<byte>> _segments = [];
     private readonly FrameReader _reader;
     private readonly SemaphoreSlim _turn = new(1, 1);
     private readonly List<ObjectId> _pendingReleases = [];
     private readonly List<ObjectId> _pendingDrops = [];
+    private readonly Timer _noticeTimer;
+    private int _noticeTimerArmed;
     private volatile bool _broken;
     private volatile bool _disposed;
 
@@ -25,6 +37,7 @@ internal sealed class IpcChannel : IDisposable
     {
         _socket = socket;
         _reader = new FrameReader(maxFrameLength);
+        _noticeTimer = new Timer(_ => SendNoticesWhenIdle());
     }
 
     public delegate T Parser<out T>(ref WireReader reader);
@@ -152,7 +165,15 @@ internal sealed class IpcChannel : IDisposable
             {
                 // Once a request is on its way, its answer must be read whatever the caller wants: a request given up
                 // halfway would leave its answer to be read as the next request's.
-                await _socket.SendAsync(_writer.End(), SocketFlags.None, CancellationToken.None);
+                if (TakeNotices())
+                {
+                    _segments.Add(ToSegment(_writer.End()));
+                    await _socket.SendAsync(_segments, SocketFlags.None);
+                }
+                else
+                {
+                    await _socket.SendAsync(_writer.End(), SocketFlags.None, CancellationToken.None);
+                }
                 var body = await _reader.ReadAsync(_socket, CancellationToken.None)
                     ?? throw new ObjectStoreException(ObjectStoreErrorCode.Unavailable, "The object store daemon closed the connection.");
                 return Parse(body.Span, expected, parse);
@@ -168,7 +189,6 @@ internal sealed class IpcChannel : IDisposable
         }
         finally
         {
-            FlushReleases();
             ReleaseTurn();
         }
     }
@@ -186,32 +206,16 @@ internal sealed class IpcChannel : IDisposable
             pending.Add(id);
         }
 
-        SendNoticesWhenFree();
+        ArmNoticeTimer();
     }
 
-    /// <summary>
-    /// Gives the turn back. A notice queued while the turn was held, after its holder flushed, would otherwise wait
-    /// for the next call, which an idle client never makes: whoever can take the turn again sends it now.
-    /// </summary>
+    /// <summary>Gives the connection back; a notice queued while it was taken goes with the next call, or alone.</summary>
     private void ReleaseTurn()
     {
         _turn.Release();
-        SendNoticesWhenFree();
-    }
-
-    /// <summary>Sends queued notices unless a call holds the turn, which sends them when it ends.</summary>
-    private void SendNoticesWhenFree()
-    {
-        while (HasPendingNotices() && _turn.Wait(0))
+        if (HasPendingNotices())
         {
-            try
-            {
-                FlushReleases();
-            }
-            finally
-            {
-                _turn.Release();
-            }
+            ArmNoticeTimer();
         }
     }
 
@@ -223,9 +227,57 @@ internal sealed class IpcChannel : IDisposable
         }
     }
 
+    private void ArmNoticeTimer()
+    {
+        if (Interlocked.Exchange(ref _noticeTimerArmed, 1) == 0 && !_disposed)
+        {
+            try
+            {
+                _noticeTimer.Change(NoticeDelay, Timeout.InfiniteTimeSpan);
+            }
+            catch (ObjectDisposedException)
+            {
+                // The client closed meanwhile; the daemon gave back everything it held.
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sends the notices no request took along. If a call holds the connection, it has sent its request already;
+    /// it sets the timer again when it ends.
+    /// </summary>
+    private void SendNoticesWhenIdle()
+    {
+        // Disarmed before the turn is tried, so that a call ending meanwhile finds the timer free to set again.
+        Interlocked.Exchange(ref _noticeTimerArmed, 0);
+        if (!_turn.Wait(0))
+        {
+            return;
+        }
+
+        try
+        {
+            if (TakeNotices())
+            {
+                _socket.Send(_segments);
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Closing the connection makes the daemon give back everything this client held, which no later notice could.
+            _broken = true;
+            _socket.Dispose();
+        }
+        finally
+        {
+            ReleaseTurn();
+        }
+    }
+
     public void Dispose()
     {
         _disposed = true;
+        _noticeTimer.Dispose();
         _socket.Dispose();
     }
 
@@ -249,48 +301,43 @@ internal sealed class IpcChannel : IDisposable
     }
 
     /// <summary>
-    /// Sends queued releases and drops, which get no answer; the caller holds the turn. A closed connection needs
-    /// none: the daemon gave everything back when it closed.
+    /// Puts the queued releases and drops into <see cref="_segments"/>, as frames to go ahead of whatever is sent next;
+    /// the caller holds the turn. False when there are none, or the connection is closed: the daemon gave
+    /// everything back when it closed.
     /// </summary>
-    private void FlushReleases()
+    private bool TakeNotices()
     {
-        ObjectId[] releases;
-        ObjectId[] drops;
+        _segments.Clear();
         lock (_pendingReleases)
         {
-            if (_pendingReleases.Count == 0 && _pendingDrops.Count == 0)
+            if ((_pendingReleases.Count == 0 && _pendingDrops.Count == 0) || _broken || _disposed)
             {
-                return;
+                _pendingReleases.Clear();
+                _pendingDrops.Clear();
+                return false;
             }
 
-            releases = [.. _pendingReleases];
-            drops = [.. _pendingDrops];
-            _pendingReleases.Clear();
-            _pendingDrops.Clear();
+            AddNotice(MessageType.Release, _pendingReleases, _releaseWriter);
+            AddNotice(MessageType.DropBlobs, _pendingDrops, _dropWriter);
         }
 
-        if (_broken || _disposed)
-        {
-            return;
-        }
+        return true;
+    }
 
-        try
+    private void AddNotice(MessageType type, List<ObjectId> pending, FrameWriter writer)
+    {
+        if (pending.Count > 0)
         {
-            foreach (var (type, ids) in new[] { (MessageType.Release, releases), (MessageType.DropBlobs, drops) })
-            {
-                if (ids.Length > 0)
-                {
-                    new IdListMessage(type, ids).Write(_releaseWriter);
-                    _socket.Send(_releaseWriter.End().Span);
-                }
-            }
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-        {
-            _broken = true;
-            _socket.Dispose();
+            new IdListMessage(type, [.. pending]).Write(writer);
+            _segments.Add(ToSegment(writer.End()));
+            pending.Clear();
         }
     }
+
+    private static ArraySegment<byte> ToSegment(ReadOnlyMemory<byte> frame) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(frame, out var segment)
+            ? segment
+            : throw new InvalidOperationException("A frame writer's memory is always an array.");
 
     /// <summary>Reads the Welcome frame with recvmsg, which alone can pick up the descriptors riding on it.</summary>
     private static byte[] ReceiveWelcome(Socket socket, List<int> descriptors, TimeSpan timeout)

@@ -130,6 +130,51 @@ public sealed class SharedMemoryTests
     }
 
     [Fact]
+    public async Task A_stream_write_under_way_on_another_thread_finishes_before_the_seal_and_none_starts_after()
+    {
+        await using var daemon = await ObjectStoreDaemon.StartAsync(Cancellation, size: "256Mi");
+        await using var client = await daemon.ConnectAsync(Cancellation);
+        const int chunk = 64 * 1024 * 1024;
+        byte[][] fills = [Enumerable.Repeat((byte)1, chunk).ToArray(), Enumerable.Repeat((byte)2, chunk).ToArray()];
+
+        // One 64 MiB copy after another, so that the seal lands in the middle of one: without the seal waiting for
+        // it, the copy would reach the blob's last byte only after the seal returned.
+        for (var round = 0; round < 3; round++)
+        {
+            using var writer = await client.CreateBlobAsync(chunk, Cancellation);
+            using var stream = writer.AsStream();
+            var passes = 0;
+            var writing = Task.Factory.StartNew(() =>
+            {
+                for (; ; Interlocked.Increment(ref passes))
+                {
+                    stream.Position = 0;
+                    try
+                    {
+                        stream.Write(fills[passes % 2]);
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        return;
+                    }
+                }
+            }, Cancellation, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            while (Volatile.Read(ref passes) < 2)
+            {
+                await Task.Yield();
+            }
+
+            var id = await writer.SealAsync(cancellationToken: Cancellation);
+
+            using var handle = await client.GetAsync(id, cancellationToken: Cancellation);
+            var lastAtSeal = handle.Blobs[0].Span[^1];
+            await writing;
+            Assert.Equal(lastAtSeal, handle.Blobs[0].Span[^1]);
+            Assert.Equal(-1, handle.Blobs[0].Span.IndexOfAnyExcept(lastAtSeal));
+        }
+    }
+
+    [Fact]
     public async Task A_blob_is_written_in_place_through_a_writable_mapping_and_read_back_through_the_read_only_one()
     {
         await using var daemon = await ObjectStoreDaemon.StartAsync(Cancellation);

@@ -37,19 +37,40 @@ public sealed class FrameReader
     /// <exception cref="WireFormatException">The frame is empty, larger than <paramref name="maxFrameLength"/>, or cut off.</exception>
     public async ValueTask<ReadOnlyMemory<byte>?> ReadAsync(Socket socket, int maxFrameLength, CancellationToken cancellationToken)
     {
-        maxFrameLength = Math.Min(maxFrameLength, _maxFrameLength);
-        if (_start == _end && _buffer.Length > KeptLength)
-        {
-            // An idle connection that once sent a large frame should not keep its memory.
-            _buffer = new byte[InitialLength];
-            _start = _end = 0;
-        }
-
         if (!await FillAsync(socket, Wire.HeaderLength, allowEnd: true, cancellationToken))
         {
             return null;
         }
 
+        var total = FrameLength(maxFrameLength);
+        await FillAsync(socket, total, allowEnd: false, cancellationToken);
+        return Take(total);
+    }
+
+    /// <summary>
+    /// The next frame, read on the calling thread with blocking receives: for a thread that serves one socket, which
+    /// then wakes straight from the kernel instead of through the thread pool.
+    /// </summary>
+    /// <exception cref="WireFormatException">The frame is empty, larger than <paramref name="maxFrameLength"/>, or cut off.</exception>
+    public ReadOnlyMemory<byte>? Read(Socket socket, int maxFrameLength)
+    {
+        if (!Fill(socket, Wire.HeaderLength, allowEnd: true))
+        {
+            return null;
+        }
+
+        var total = FrameLength(maxFrameLength);
+        Fill(socket, total, allowEnd: false);
+        return Take(total);
+    }
+
+    /// <inheritdoc cref="Read(Socket, int)"/>
+    public ReadOnlyMemory<byte>? Read(Socket socket) => Read(socket, _maxFrameLength);
+
+    /// <summary>The whole length (header and body) of the frame whose header is buffered, checked against the limit.</summary>
+    private int FrameLength(int maxFrameLength)
+    {
+        maxFrameLength = Math.Min(maxFrameLength, _maxFrameLength);
         var length = BinaryPrimitives.ReadUInt64LittleEndian(_buffer.AsSpan(_start, Wire.HeaderLength));
         if (length == 0)
         {
@@ -62,9 +83,12 @@ public sealed class FrameReader
                 $"A frame of {length} bytes is larger than the limit of {maxFrameLength} bytes; payloads go through shared memory, not the socket.");
         }
 
-        var total = Wire.HeaderLength + (int)length;
-        await FillAsync(socket, total, allowEnd: false, cancellationToken);
-        var body = _buffer.AsMemory(_start + Wire.HeaderLength, (int)length);
+        return Wire.HeaderLength + (int)length;
+    }
+
+    private ReadOnlyMemory<byte> Take(int total)
+    {
+        var body = _buffer.AsMemory(_start + Wire.HeaderLength, total - Wire.HeaderLength);
         _start += total;
         return body;
     }
@@ -72,12 +96,49 @@ public sealed class FrameReader
     /// <summary>Ensures <paramref name="count"/> unread bytes are buffered; false on a clean end of stream.</summary>
     private async ValueTask<bool> FillAsync(Socket socket, int count, bool allowEnd, CancellationToken cancellationToken)
     {
-        if (_end - _start >= count)
+        while (NeedsMore(count))
         {
-            return true;
+            if (!Received(await socket.ReceiveAsync(FreeSpace(count), SocketFlags.None, cancellationToken), count, allowEnd))
+            {
+                return false;
+            }
         }
 
-        // Make room: move what is unread to the front.
+        return true;
+    }
+
+    /// <inheritdoc cref="FillAsync"/>
+    private bool Fill(Socket socket, int count, bool allowEnd)
+    {
+        while (NeedsMore(count))
+        {
+            if (!Received(socket.Receive(FreeSpace(count).Span, SocketFlags.None), count, allowEnd))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Whether fewer than <paramref name="count"/> unread bytes are buffered. At the start of a frame, an idle
+    /// connection that once sent a large frame gives its memory back.
+    /// </summary>
+    private bool NeedsMore(int count)
+    {
+        if (_start == _end && _buffer.Length > KeptLength)
+        {
+            _buffer = new byte[InitialLength];
+            _start = _end = 0;
+        }
+
+        return _end - _start < count;
+    }
+
+    /// <summary>Room for the next receive: what is unread moves to the front, and the buffer grows if it is full.</summary>
+    private Memory<byte> FreeSpace(int count)
+    {
         if (_start > 0)
         {
             Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
@@ -85,26 +146,27 @@ public sealed class FrameReader
             _start = 0;
         }
 
-        while (_end < count)
+        // Grow as the bytes arrive, not to the length the header claims: a peer that announces a large frame and
+        // sends nothing more must not make this side reserve the memory for it.
+        if (_end == _buffer.Length)
         {
-            // Grow as the bytes arrive, not to the length the header claims: a peer that announces a large frame
-            // and sends nothing more must not make this side reserve the memory for it.
-            if (_end == _buffer.Length)
-            {
-                Array.Resize(ref _buffer, (int)Math.Min(2L * _buffer.Length, count));
-            }
-
-            var received = await socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, cancellationToken);
-            if (received == 0)
-            {
-                return _end == 0 && allowEnd
-                    ? false
-                    : throw new WireFormatException($"The connection closed in the middle of a frame ({_end} of {count} bytes).");
-            }
-
-            _end += received;
+            Array.Resize(ref _buffer, (int)Math.Min(2L * _buffer.Length, count));
         }
 
+        return _buffer.AsMemory(_end);
+    }
+
+    /// <summary>Counts a receive in; false on a clean end of stream, which only a frame boundary allows.</summary>
+    private bool Received(int received, int count, bool allowEnd)
+    {
+        if (received == 0)
+        {
+            return _end == 0 && allowEnd
+                ? false
+                : throw new WireFormatException($"The connection closed in the middle of a frame ({_end} of {count} bytes).");
+        }
+
+        _end += received;
         return true;
     }
 }

@@ -566,12 +566,22 @@ internal sealed class EtcdCatalog : BackgroundService, IObjectCatalog, IHealthCh
         }
     }
 
+    /// <summary>
+    /// The error for a name found taken, naming its holder. The holder goes into the cache as well: a local put of
+    /// the same name right after must be refused though the watch has not delivered the name yet.
+    /// </summary>
     private async Task<ObjectStoreException> NameTakenAsync(IEnumerable<string> names, CancellationToken cancellationToken)
     {
         foreach (var name in names)
         {
-            if (await GetAsync<NameEntry>(_keys.ForName(name), cancellationToken) is { } holder)
+            var (holder, revision) = await GetWithRevisionAsync<NameEntry>(_keys.ForName(name), cancellationToken);
+            if (holder is not null)
             {
+                lock (_gate)
+                {
+                    WriteThrough(revision, () => AddName(name, holder.Id));
+                }
+
                 return new ObjectStoreException(ObjectStoreErrorCode.NameTaken,
                     $"The name '{name}' is taken cluster-wide by {holder.Id}; drop it first or choose another.");
             }
@@ -581,10 +591,15 @@ internal sealed class EtcdCatalog : BackgroundService, IObjectCatalog, IHealthCh
     }
 
     private async Task<T?> GetAsync<T>(string key, CancellationToken cancellationToken)
+        where T : class => (await GetWithRevisionAsync<T>(key, cancellationToken)).Value;
+
+    /// <summary>A key's value, and the store's revision it was read at.</summary>
+    private async Task<(T? Value, long Revision)> GetWithRevisionAsync<T>(string key, CancellationToken cancellationToken)
         where T : class
     {
         var range = await CallAsync(() => _etcd.KeyValue.RangeAsync(new RangeRequest { Key = EtcdKeys.ToBytes(key) }, cancellationToken: cancellationToken));
-        return range.Kvs.Count == 0 ? null : JsonSerializer.Deserialize<T>(range.Kvs[0].Value.Span, ClusterJson.Options);
+        var value = range.Kvs.Count == 0 ? null : JsonSerializer.Deserialize<T>(range.Kvs[0].Value.Span, ClusterJson.Options);
+        return (value, range.Header.Revision);
     }
 
     /// <summary>An etcd call whose transport failure becomes an Unavailable error for the client.</summary>

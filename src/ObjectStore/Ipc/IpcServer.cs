@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging;
 namespace Fluid.Aspire.ObjectStore.Ipc;
 
 /// <summary>
-/// Listens on the daemon's Unix domain socket (mode 0660) and serves each client on its own task, so that a slow
+/// Listens on the daemon's Unix domain socket (mode 0660) and serves each client on its own thread, so that a slow
 /// or broken client never holds up another.
 /// </summary>
 internal sealed class IpcServer(
@@ -61,8 +61,7 @@ internal sealed class IpcServer(
                 continue;
             }
 
-            var connection = new IpcConnection(client, store, settings.NodeName, settings.MaxFrameLength, logger);
-            _ = Task.Run(() => connection.RunAsync(stoppingToken), CancellationToken.None);
+            new IpcConnection(client, store, settings.NodeName, settings.MaxFrameLength, logger).Start(stoppingToken);
         }
     }
 }

@@ -33,14 +33,18 @@ internal sealed class BlobTable
         Tally(blob.State, blob.Length, 1);
     }
 
-    /// <summary>Takes the blob out; false if it was not in.</summary>
+    /// <summary>
+    /// Takes the blob out; false if it was not in. A blob fetched again after its copy went has the old one's id: a
+    /// late removal of the old one must leave the new one, and its counts, alone.
+    /// </summary>
     public bool Remove(Blob blob)
     {
-        if (!_byId.Remove(blob.Id))
+        if (!_byId.TryGetValue(blob.Id, out var present) || !ReferenceEquals(present, blob))
         {
             return false;
         }
 
+        _byId.Remove(blob.Id);
         blob.Table = null;
         Tally(blob.State, blob.Length, -1);
         return true;

@@ -43,6 +43,25 @@ public sealed class BlobTableTests
         Assert.Equal((1, 2, 0, 0), Census(table));
     }
 
+    [Fact]
+    public void Removing_a_blob_that_was_replaced_under_its_id_leaves_the_replacement_and_its_counts()
+    {
+        var table = new BlobTable();
+        var id = new ObjectId(7);
+        var first = new Blob(id, default(BlobSpace), 100, owner: null);
+        table.Add(first);
+        Assert.True(table.Remove(first));
+        var second = new Blob(id, default(BlobSpace), 300, owner: null);
+        table.Add(second);
+        second.State = BlobState.Sealed;
+
+        Assert.False(table.Remove(first));
+
+        Assert.True(table.TryGetValue(id, out var present));
+        Assert.Same(second, present);
+        Assert.Equal((0, 1, 0, 0), Census(table));
+    }
+
     private static (int Unsealed, int Sealed, int Spilling, int Spilled) Census(BlobTable table) =>
         (table.CountIn(BlobState.Unsealed), table.CountIn(BlobState.Sealed), table.CountIn(BlobState.Spilling), table.CountIn(BlobState.Spilled));
 }
