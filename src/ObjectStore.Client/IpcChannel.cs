@@ -7,8 +7,8 @@ namespace Fluid.Aspire.ObjectStore.Client;
 
 /// <summary>
 /// The client's end of the Unix socket: one request at a time, each answered before the next is sent. Releases
-/// and drops need no answer: they ride with the next request, in the same send, or go on their own once the
-/// connection has been idle for <see cref="NoticeDelay"/>.
+/// and drops need no answer: they ride with the next request, in the same send, or go on their own
+/// <see cref="NoticeDelay"/> after they were queued (or after the call then holding the connection ends).
 /// </summary>
 internal sealed class IpcChannel : IDisposable
 {
@@ -37,7 +37,11 @@ internal sealed class IpcChannel : IDisposable
     {
         _socket = socket;
         _reader = new FrameReader(maxFrameLength);
-        _noticeTimer = new Timer(_ => SendNoticesWhenIdle());
+        // The timer would otherwise keep the connecting caller's context (its Activity, its AsyncLocals) for life.
+        using (ExecutionContext.SuppressFlow())
+        {
+            _noticeTimer = new Timer(_ => SendNoticesWhenIdle());
+        }
     }
 
     public delegate T Parser<out T>(ref WireReader reader);

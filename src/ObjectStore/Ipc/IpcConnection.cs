@@ -31,8 +31,19 @@ internal sealed class IpcConnection(Socket socket, LocalStore store, string node
     private ClientSession? _session;
 
     /// <summary>Serves the client on a new thread until it disconnects or <paramref name="stopping"/> fires.</summary>
-    public void Start(CancellationToken stopping) =>
-        new Thread(() => Run(stopping)) { IsBackground = true, Name = "objectstore ipc" }.Start();
+    /// <exception cref="OutOfMemoryException">No thread could be created; the connection is closed.</exception>
+    public void Start(CancellationToken stopping)
+    {
+        try
+        {
+            new Thread(() => Run(stopping)) { IsBackground = true, Name = "objectstore ipc" }.Start();
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
 
     private void Run(CancellationToken stopping)
     {
@@ -40,7 +51,7 @@ internal sealed class IpcConnection(Socket socket, LocalStore store, string node
         using var stop = stopping.Register(() => Shut());
         try
         {
-            if (!Handshake())
+            if (!Handshake(stopping))
             {
                 return;
             }
@@ -70,11 +81,26 @@ internal sealed class IpcConnection(Socket socket, LocalStore store, string node
         }
         finally
         {
+            Close();
+        }
+    }
+
+    /// <summary>Gives back what the client held. Nothing may escape a connection's thread: it would end the daemon.</summary>
+    private void Close()
+    {
+        try
+        {
             if (_session is not null)
             {
                 store.CloseSession(_session);
             }
-
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Closing the session of {Client} failed; what it held may stay until the daemon restarts.", Describe());
+        }
+        finally
+        {
             socket.Dispose();
         }
     }
@@ -91,15 +117,28 @@ internal sealed class IpcConnection(Socket socket, LocalStore store, string node
         }
     }
 
-    private bool Handshake()
+    private bool Handshake(CancellationToken stopping)
     {
-        socket.ReceiveTimeout = (int)HandshakeTimeout.TotalMilliseconds;
-        if (_reader.Read(socket, Math.Min(Wire.MaxHelloLength, maxFrameLength)) is not { } body)
+        // One limit for the whole handshake, however slowly its bytes trickle in: a receive timeout would restart
+        // with each byte. Shutting the socket down ends a receive or a send that is still waiting.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        deadline.CancelAfter(HandshakeTimeout);
+        using var expire = deadline.Token.Register(Shut);
+        ReadOnlyMemory<byte>? first;
+        try
+        {
+            first = _reader.Read(socket, Math.Min(Wire.MaxHelloLength, maxFrameLength));
+        }
+        catch (WireFormatException) when (deadline.IsCancellationRequested && !stopping.IsCancellationRequested)
+        {
+            throw new WireFormatException($"No Hello arrived within {HandshakeTimeout.TotalSeconds:0} s of connecting.");
+        }
+
+        if (first is not { } body)
         {
             return false;
         }
 
-        socket.ReceiveTimeout = 0;
         var reader = new WireReader(body.Span);
         if ((MessageType)reader.ReadByte() != MessageType.Hello)
         {

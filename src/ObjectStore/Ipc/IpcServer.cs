@@ -61,7 +61,16 @@ internal sealed class IpcServer(
                 continue;
             }
 
-            new IpcConnection(client, store, settings.NodeName, settings.MaxFrameLength, logger).Start(stoppingToken);
+            try
+            {
+                new IpcConnection(client, store, settings.NodeName, settings.MaxFrameLength, logger).Start(stoppingToken);
+            }
+            catch (Exception ex) when (ex is OutOfMemoryException or ThreadStartException)
+            {
+                // At the system's limit of threads or processes: this client is turned away, the others go on.
+                logger.LogError("No thread for a new client ({Reason}); its connection was closed. Raise the limit of threads " +
+                    "(ulimit -u, the container's pids limit) or reduce the clients on this node.", ex.Message);
+            }
         }
     }
 }

@@ -81,7 +81,9 @@ public sealed class FrameReaderTests : IDisposable
     [InlineData(1UL << 63, "A frame of 9223372036854775808 bytes is larger than the limit", false)]
     [InlineData(ulong.MaxValue, "A frame of 18446744073709551615 bytes is larger than the limit", false)]
     [InlineData(0UL, "A frame of length 0 has no message type.", true)]
+    [InlineData(Wire.DefaultMaxFrameLength + 1UL, "A frame of 16777217 bytes is larger than the limit of 16777216 bytes", true)]
     [InlineData(1UL << 63, "A frame of 9223372036854775808 bytes is larger than the limit", true)]
+    [InlineData(ulong.MaxValue, "A frame of 18446744073709551615 bytes is larger than the limit", true)]
     public async Task A_header_of_length_0_or_beyond_the_limit_is_refused_at_once(ulong length, string message, bool blocking)
     {
         var header = new byte[Wire.HeaderLength];

@@ -42,6 +42,35 @@ public sealed class HostileClientTests(HostileDaemon fixture) : IClassFixture<Ho
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
     [Fact]
+    public async Task A_Hello_trickled_a_byte_a_second_is_cut_off_ten_seconds_after_connecting()
+    {
+        using var connection = await ConnectAsync();
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var frame = new byte[Wire.HeaderLength + 100];
+        BinaryPrimitives.WriteUInt64LittleEndian(frame, 100);
+
+        // Each byte would start a per-receive timeout afresh; only a deadline for the whole handshake ends this.
+        var closed = false;
+        for (var i = 0; i < 30 && !closed; i++)
+        {
+            try
+            {
+                await connection.SendAsync(frame.AsMemory(i, 1), Cancellation);
+                await Task.Delay(TimeSpan.FromSeconds(1), Cancellation);
+                closed = connection.Socket.Poll(0, System.Net.Sockets.SelectMode.SelectRead) && connection.Socket.Available == 0;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                closed = true;
+            }
+        }
+
+        Assert.True(closed, "the connection was still open after 30 s of a byte a second");
+        Assert.InRange(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, 9, 20);
+        await AssertServingAsync();
+    }
+
+    [Fact]
     public async Task Random_bytes_before_Hello_get_one_protocol_error_each()
     {
         var random = new Random(1);
