@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using Fluid.Aspire.ObjectStore.Client;
-using Fluid.Aspire.ObjectStore.Daemon;
 using Fluid.Aspire.ObjectStore.Objects;
 using Fluid.Aspire.TestSupport;
 
@@ -16,12 +15,7 @@ public sealed class DaemonStopTests
     {
         using var directory = new TemporaryDirectory();
         var socketPath = Path.Combine(directory.Path, "os.sock");
-        await using var app = DaemonHost.Build(new Dictionary<string, string?>
-        {
-            ["Fluid:ObjectStore:Size"] = "16Mi",
-            ["Fluid:ObjectStore:Socket"] = socketPath,
-            ["Fluid:Node:Name"] = "node-0",
-        });
+        await using var app = InProcessDaemon.Build(socketPath);
         await app.StartAsync(Cancellation);
         await using var idle = await ObjectStoreClient.ConnectAsync(socketPath, Cancellation);
         await idle.GetStatsAsync(Cancellation);

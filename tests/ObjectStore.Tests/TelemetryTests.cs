@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Fluid.Aspire.ObjectStore.Client;
-using Fluid.Aspire.ObjectStore.Daemon;
 using Fluid.Aspire.TestSupport;
 
 namespace Fluid.Aspire.ObjectStore.Tests;
@@ -42,12 +41,7 @@ public sealed class TelemetryTests
         };
         ActivitySource.AddActivityListener(traces);
         var socket = Path.Combine(directory.Path, "os.sock");
-        await using var app = DaemonHost.Build(new Dictionary<string, string?>
-        {
-            ["Fluid:ObjectStore:Size"] = "16Mi",
-            ["Fluid:ObjectStore:Socket"] = socket,
-            ["Fluid:Node:Name"] = "node-0",
-        });
+        await using var app = InProcessDaemon.Build(socket);
         await app.StartAsync(Cancellation);
 
         await using (var client = await ObjectStoreClient.ConnectAsync(socket, Cancellation))

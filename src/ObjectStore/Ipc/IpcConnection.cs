@@ -120,9 +120,8 @@ internal sealed class IpcConnection(Socket socket, LocalStore store, string node
     private bool Handshake(CancellationToken stopping)
     {
         // One limit for the whole handshake, however slowly its bytes trickle in: a receive timeout would restart
-        // with each byte. Shutting the socket down ends a receive or a send that is still waiting.
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        deadline.CancelAfter(HandshakeTimeout);
+        // with each byte. Shutting the socket down ends a receive or a send that is still waiting (as Run does on stop).
+        using var deadline = new CancellationTokenSource(HandshakeTimeout);
         using var expire = deadline.Token.Register(Shut);
         ReadOnlyMemory<byte>? first;
         try
