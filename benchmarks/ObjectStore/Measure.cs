@@ -34,14 +34,32 @@ internal static class Measure
     /// <summary>Operations per second over <paramref name="count"/> runs in a row.</summary>
     public static async Task<double> RateAsync(Func<Task> operation, int count)
     {
-        var seconds = await SecondsAsync(async () =>
+        return count / await SecondsAsync(() => RepeatAsync(operation, count));
+    }
+
+    /// <summary>
+    /// The rates of two operations measured in alternating blocks of a few milliseconds each, so that both see the
+    /// same moments of a machine whose speed changes from one second to the next.
+    /// </summary>
+    public static async Task<(double RateA, double RateB)> InterleavedRatesAsync(
+        Func<Task> a, int countA, Func<Task> b, int countB, int blocks)
+    {
+        double secondsA = 0, secondsB = 0;
+        for (var block = 0; block < blocks; block++)
         {
-            for (var i = 0; i < count; i++)
-            {
-                await operation();
-            }
-        });
-        return count / seconds;
+            secondsA += await SecondsAsync(() => RepeatAsync(a, countA / blocks));
+            secondsB += await SecondsAsync(() => RepeatAsync(b, countB / blocks));
+        }
+
+        return (countA / blocks * blocks / secondsA, countB / blocks * blocks / secondsB);
+    }
+
+    private static async Task RepeatAsync(Func<Task> operation, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            await operation();
+        }
     }
 
     /// <summary>

@@ -12,7 +12,11 @@ public sealed unsafe class ObjectHandle : IDisposable
 {
     private readonly IpcChannel _channel;
     private readonly MemoryMapping[] _mappings;
-    private readonly Dictionary<ObjectId, BlobView> _byId;
+    /// <summary>Beyond this many blobs, <see cref="Blob"/> looks them up in an index rather than one by one.</summary>
+    private const int LinearSearchLimit = 16;
+
+    private readonly BlobView[] _blobs;
+    private Dictionary<ObjectId, BlobView>? _byId;
     private int _disposed;
 
     internal ObjectHandle(IpcChannel channel, ArenaMappings arenas, ObjectMeta meta, IReadOnlyList<BlobLocation> locations, bool prefault)
@@ -41,8 +45,7 @@ public sealed unsafe class ObjectHandle : IDisposable
                 }
             }
 
-            Blobs = blobs;
-            _byId = blobs.ToDictionary(b => b.Id);
+            _blobs = blobs;
             _mappings = [.. mappings];
         }
         catch
@@ -59,11 +62,11 @@ public sealed unsafe class ObjectHandle : IDisposable
     public ObjectMeta Meta { get; }
 
     /// <summary>The blobs, in the order of <see cref="ObjectMeta.Blobs"/>.</summary>
-    public IReadOnlyList<BlobView> Blobs { get; }
+    public IReadOnlyList<BlobView> Blobs => _blobs;
 
     /// <summary>The bytes of a blob leaf of <see cref="Meta"/>.</summary>
     public BlobView Blob(ObjectMeta leaf) =>
-        leaf.IsBlob && _byId.TryGetValue(leaf.Id, out var blob)
+        leaf.IsBlob && Find(leaf.Id) is { } blob
             ? blob
             : throw new ArgumentException($"{leaf} is not a blob of {Meta}.", nameof(leaf));
 
@@ -82,6 +85,32 @@ public sealed unsafe class ObjectHandle : IDisposable
         {
             mapping.Release();
         }
+    }
+
+    private BlobView? Find(ObjectId id)
+    {
+        if (_blobs.Length <= LinearSearchLimit)
+        {
+            foreach (var blob in _blobs)
+            {
+                if (blob.Id == id)
+                {
+                    return blob;
+                }
+            }
+
+            return null;
+        }
+
+        // Made on the first lookup, as most handles are read whole and never looked up in; a race makes two equal ones.
+        var byId = Volatile.Read(ref _byId);
+        if (byId is null)
+        {
+            byId = _blobs.ToDictionary(b => b.Id);
+            Volatile.Write(ref _byId, byId);
+        }
+
+        return byId.GetValueOrDefault(id);
     }
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);

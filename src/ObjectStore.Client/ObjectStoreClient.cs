@@ -124,7 +124,7 @@ public sealed class ObjectStoreClient : IAsyncDisposable, IDisposable
             throw;
         }
 
-        ForgetWriters(meta);
+        ForgetWriters(sealing);
         KeepSpare(answer.Spare);
         return answer.Id;
     }
@@ -317,21 +317,32 @@ public sealed class ObjectStoreClient : IAsyncDisposable, IDisposable
         throw new ObjectDisposedException(nameof(ObjectStoreClient));
     }
 
+    /// <summary>The writers of this client among the blob leaves; each leaf once, so each writer once.</summary>
     private List<BlobWriter> WritersOf(ObjectMeta meta)
     {
+        var leaves = meta.Blobs();
+        var writers = new List<BlobWriter>(leaves.Count);
         lock (_gate)
         {
-            return meta.Blobs().Select(leaf => _writers.GetValueOrDefault(leaf.Id)).OfType<BlobWriter>().Distinct().ToList();
+            foreach (var leaf in leaves)
+            {
+                if (_writers.TryGetValue(leaf.Id, out var writer))
+                {
+                    writers.Add(writer);
+                }
+            }
         }
+
+        return writers;
     }
 
-    private void ForgetWriters(ObjectMeta meta)
+    private void ForgetWriters(List<BlobWriter> sealedWriters)
     {
         lock (_gate)
         {
-            foreach (var leaf in meta.Blobs())
+            foreach (var writer in sealedWriters)
             {
-                _writers.Remove(leaf.Id);
+                _writers.Remove(writer.Id);
             }
         }
     }

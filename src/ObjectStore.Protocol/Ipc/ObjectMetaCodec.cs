@@ -49,22 +49,13 @@ public static class ObjectMetaCodec
         }
 
         var id = new ObjectId(reader.ReadUInt64());
-        var typeName = reader.ReadString();
+        var typeName = reader.ReadSymbol();
         var nbytes = reader.ReadInt64();
         var instance = reader.ReadUInt16();
         var persisted = reader.ReadBool();
         var labels = ReadPairs(ref reader);
         var fields = ReadPairs(ref reader);
-        var count = reader.ReadCount(1 + MinNodeLength);
-        var members = new OrderedDictionary<string, ObjectMeta>(Math.Min(count, MaxPresizedCount), StringComparer.Ordinal);
-        for (var i = 0; i < count; i++)
-        {
-            var name = reader.ReadString();
-            if (!members.TryAdd(name, Read(ref reader, depth + 1)))
-            {
-                throw new WireFormatException($"The member '{name}' appears twice in the metadata of {typeName}.");
-            }
-        }
+        var members = ReadMembers(ref reader, typeName, depth);
 
         return new ObjectMeta
         {
@@ -89,13 +80,40 @@ public static class ObjectMetaCodec
         }
     }
 
-    private static OrderedDictionary<string, string> ReadPairs(ref WireReader reader)
+    /// <summary>Empty collections are the shared empty instances: most nodes have no labels, and blobs have no members.</summary>
+    private static IReadOnlyDictionary<string, ObjectMeta> ReadMembers(ref WireReader reader, string typeName, int depth)
+    {
+        var count = reader.ReadCount(1 + MinNodeLength);
+        if (count == 0)
+        {
+            return ObjectMeta.NoMembers;
+        }
+
+        var members = new OrderedDictionary<string, ObjectMeta>(Math.Min(count, MaxPresizedCount), StringComparer.Ordinal);
+        for (var i = 0; i < count; i++)
+        {
+            var name = reader.ReadSymbol();
+            if (!members.TryAdd(name, Read(ref reader, depth + 1)))
+            {
+                throw new WireFormatException($"The member '{name}' appears twice in the metadata of {typeName}.");
+            }
+        }
+
+        return members;
+    }
+
+    private static IReadOnlyDictionary<string, string> ReadPairs(ref WireReader reader)
     {
         var count = reader.ReadCount(2);
+        if (count == 0)
+        {
+            return ObjectMeta.NoStrings;
+        }
+
         var pairs = new OrderedDictionary<string, string>(Math.Min(count, MaxPresizedCount), StringComparer.Ordinal);
         for (var i = 0; i < count; i++)
         {
-            var key = reader.ReadString();
+            var key = reader.ReadSymbol();
             pairs[key] = reader.ReadString();
         }
 

@@ -70,20 +70,30 @@ public ref struct WireReader
         throw new WireFormatException("A count is longer than five bytes.");
     }
 
-    public string ReadString()
+    public string ReadString() => Decode(Take(ReadCount()));
+
+    public string? ReadNullableString() => ReadBool() ? ReadString() : null;
+
+    /// <summary>A string from a small vocabulary (a type name, a member name, a field key): the same instance each time.</summary>
+    public string ReadSymbol()
     {
         var length = ReadCount();
+        if (length > WireSymbols.MaxSymbolBytes)
+        {
+            return Decode(Take(length));
+        }
+
+        var bytes = Take(length);
+        Span<char> chars = stackalloc char[WireSymbols.MaxSymbolBytes];
         try
         {
-            return Wire.StrictUtf8.GetString(Take(length));
+            return WireSymbols.Get(chars[..Wire.StrictUtf8.GetChars(bytes, chars)]);
         }
         catch (DecoderFallbackException ex)
         {
-            throw new WireFormatException("A string field is not valid UTF-8.", ex);
+            throw InvalidUtf8(ex);
         }
     }
-
-    public string? ReadNullableString() => ReadBool() ? ReadString() : null;
 
     /// <summary>Fails when a frame carries bytes after its last field: a sign that the two sides disagree on the format.</summary>
     public readonly void ExpectEnd()
@@ -93,6 +103,20 @@ public ref struct WireReader
             throw new WireFormatException($"The frame has {Remaining} unexpected bytes after its last field.");
         }
     }
+
+    private static string Decode(ReadOnlySpan<byte> bytes)
+    {
+        try
+        {
+            return Wire.StrictUtf8.GetString(bytes);
+        }
+        catch (DecoderFallbackException ex)
+        {
+            throw InvalidUtf8(ex);
+        }
+    }
+
+    private static WireFormatException InvalidUtf8(DecoderFallbackException ex) => new("A string field is not valid UTF-8.", ex);
 
     private ReadOnlySpan<byte> Take(int count)
     {

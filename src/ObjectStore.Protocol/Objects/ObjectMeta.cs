@@ -14,8 +14,11 @@ public sealed class ObjectMeta
     /// <summary>How deep a metadata tree may nest; deeper trees are rejected, so that no input can exhaust the stack.</summary>
     public const int MaxDepth = 64;
 
-    private static readonly IReadOnlyDictionary<string, string> NoStrings = new Dictionary<string, string>();
-    private static readonly IReadOnlyDictionary<string, ObjectMeta> NoMembers = new Dictionary<string, ObjectMeta>();
+    /// <summary>Beyond this many blobs, repeats are looked for in a set rather than one by one.</summary>
+    private const int LinearSearchLimit = 16;
+
+    internal static readonly IReadOnlyDictionary<string, string> NoStrings = new Dictionary<string, string>();
+    internal static readonly IReadOnlyDictionary<string, ObjectMeta> NoMembers = new Dictionary<string, ObjectMeta>();
 
     public ObjectId Id { get; init; }
 
@@ -59,9 +62,14 @@ public sealed class ObjectMeta
     /// <summary>Every blob leaf, depth first, each blob once even when several members share it.</summary>
     public IReadOnlyList<ObjectMeta> Blobs()
     {
-        var blobs = new List<ObjectMeta>();
-        var seen = new HashSet<ObjectId>();
-        Collect(this, blobs, seen);
+        if (IsBlob)
+        {
+            return [this];
+        }
+
+        var blobs = new List<ObjectMeta>(Members.Count);
+        HashSet<ObjectId>? seen = null;
+        Collect(this, blobs, ref seen);
         return blobs;
     }
 
@@ -136,21 +144,40 @@ public sealed class ObjectMeta
         };
     }
 
-    private static void Collect(ObjectMeta meta, List<ObjectMeta> blobs, HashSet<ObjectId> seen)
+    /// <summary>A few blobs are checked for repeats one by one; a set is made only once there are many.</summary>
+    private static void Collect(ObjectMeta meta, List<ObjectMeta> blobs, ref HashSet<ObjectId>? seen)
     {
-        if (meta.IsBlob)
+        if (!meta.IsBlob)
         {
-            if (seen.Add(meta.Id))
+            foreach (var member in meta.Members.Values)
             {
-                blobs.Add(meta);
+                Collect(member, blobs, ref seen);
             }
 
             return;
         }
 
-        foreach (var member in meta.Members.Values)
+        if (seen is null && blobs.Count >= LinearSearchLimit)
         {
-            Collect(member, blobs, seen);
+            seen = [.. blobs.Select(b => b.Id)];
         }
+
+        if (seen?.Add(meta.Id) ?? !Contains(blobs, meta.Id))
+        {
+            blobs.Add(meta);
+        }
+    }
+
+    private static bool Contains(List<ObjectMeta> blobs, ObjectId id)
+    {
+        foreach (var blob in blobs)
+        {
+            if (blob.Id == id)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

@@ -401,7 +401,7 @@ internal sealed partial class LocalStore : IDisposable
         {
             if (_localNames.Remove(name, out var named))
             {
-                named.LocalNames.Remove(name);
+                named.RemoveLocalName(name);
                 return;
             }
 
@@ -447,7 +447,7 @@ internal sealed partial class LocalStore : IDisposable
                 _localNames.Remove(name);
             }
 
-            local.LocalNames.Clear();
+            local.ClearLocalNames();
         }
     }
 
@@ -574,19 +574,13 @@ internal sealed partial class LocalStore : IDisposable
         return session.Spare.Location;
     }
 
-    private Blob OwnedUnsealedBlob(ClientSession session, ObjectId id)
+    private static void EnsureOwned(ClientSession session, Blob blob)
     {
-        if (!_blobs.TryGetValue(id, out var blob))
+        if (blob.Owner != session)
         {
-            throw new ObjectStoreException(ObjectStoreErrorCode.ObjectNotFound,
-                $"No blob {id}: it was never created, or it was freed. Blobs are created with CreateBlobs.");
+            throw new ObjectStoreException(ObjectStoreErrorCode.BlobNotOwned,
+                $"Blob {blob.Id} is being written by another connection; only the connection that created a blob can seal or drop it.");
         }
-
-        return blob.State == BlobState.Unsealed && blob.Owner == session
-            ? blob
-            : throw new ObjectStoreException(ObjectStoreErrorCode.BlobNotOwned,
-                $"Blob {id} is {(blob.State == BlobState.Unsealed ? "being written by another connection" : "sealed")}; " +
-                "only the connection that created a blob can seal or drop it.");
     }
 
     /// <summary>A blob named by a leaf of new metadata: this connection's own unsealed blob, or any sealed one, shared.</summary>
@@ -600,7 +594,7 @@ internal sealed partial class LocalStore : IDisposable
 
         if (blob.State == BlobState.Unsealed)
         {
-            _ = OwnedUnsealedBlob(session, leaf.Id);
+            EnsureOwned(session, blob);
             return leaf.NBytes >= 0 && leaf.NBytes <= blob.Space.Capacity
                 ? blob
                 : throw Invalid($"The metadata gives blob {leaf.Id} {leaf.NBytes} bytes; it was created with room for {blob.Length}.");
@@ -684,7 +678,7 @@ internal sealed partial class LocalStore : IDisposable
     private void AddLocalName(StoredObject target, string name)
     {
         _localNames.Add(name, target);
-        target.LocalNames.Add(name);
+        target.AddLocalName(name);
     }
 
     private static void Hold(ClientSession session, StoredObject target)
@@ -762,7 +756,7 @@ internal sealed partial class LocalStore : IDisposable
             _localNames.Remove(name);
         }
 
-        target.LocalNames.Clear();
+        target.ClearLocalNames();
         if (target.Holds > 0)
         {
             _deletedButHeld[target.Id] = target;

@@ -12,8 +12,11 @@ internal sealed class StoredObject(ObjectMeta meta, Blob[] blobs, bool isReplica
     /// <summary>The blob leaves, in the order of <see cref="ObjectMeta.Blobs"/>.</summary>
     public Blob[] Blobs { get; } = blobs;
 
+    /// <summary>Made with the first name: most objects have none, and a store may hold millions.</summary>
+    private HashSet<string>? _localNames;
+
     /// <summary>Names known only to this instance; a persisted object's names live in etcd.</summary>
-    public HashSet<string> LocalNames { get; } = new(StringComparer.Ordinal);
+    public IReadOnlyCollection<string> LocalNames => (IReadOnlyCollection<string>?)_localNames ?? [];
 
     /// <summary>A copy fetched from the instance that created it.</summary>
     public bool IsReplica { get; } = isReplica;
@@ -25,6 +28,12 @@ internal sealed class StoredObject(ObjectMeta meta, Blob[] blobs, bool isReplica
 
     /// <summary>Deleted: no longer found by id or name, and freed once the last holder releases it.</summary>
     public bool IsDeleted { get; set; }
+
+    public void AddLocalName(string name) => (_localNames ??= new HashSet<string>(StringComparer.Ordinal)).Add(name);
+
+    public void RemoveLocalName(string name) => _localNames?.Remove(name);
+
+    public void ClearLocalNames() => _localNames = null;
 
     public bool IsSpilled => Array.Exists(Blobs, b => b.State == BlobState.Spilled);
 }

@@ -287,6 +287,69 @@ public sealed class WireCodecTests
     }
 
     [Fact]
+    public void Names_that_frames_repeat_read_as_one_string_each_and_values_as_their_own()
+    {
+        var first = ReadMeta(Tree());
+        var second = ReadMeta(Tree());
+
+        // A store of a million objects holds each type name, member name and field key once, not a million times.
+        Assert.Same(first.TypeName, second.TypeName);
+        Assert.Same(first.Members.Keys.First(), second.Members.Keys.First());
+        Assert.Same(first.Member("z").Member("data").TypeName, second.Member("a").TypeName);
+        Assert.Same(first.Fields.Keys.First(), second.Fields.Keys.First());
+        Assert.NotSame(first.Fields["schema"], second.Fields["schema"]);
+        Assert.NotSame(first.Labels["step"], second.Labels["step"]);
+    }
+
+    [Fact]
+    public void A_type_name_longer_than_a_symbol_and_one_in_another_script_read_back_exactly()
+    {
+        var longName = "fluid::" + new string('x', 200);
+        var meta = new ObjectMeta { TypeName = longName, Members = new Dictionary<string, ObjectMeta> { ["データ"] = ObjectMeta.Blob(SomeBlob, 1) } };
+
+        var read = ReadMeta(meta);
+
+        Assert.Equal(longName, read.TypeName);
+        Assert.Equal(["データ"], read.Members.Keys);
+    }
+
+    [Fact]
+    public void A_type_name_that_is_not_UTF_8_is_refused()
+    {
+        var writer = new FrameWriter();
+        writer.Begin(MessageType.ObjectData);
+        ObjectMetaCodec.Write(writer, new ObjectMeta { TypeName = "ab" });
+        var frame = writer.End().ToArray();
+        // The type name follows the message type and the 8-byte id: a count of 2, then its two bytes.
+        frame[Wire.HeaderLength + 1 + 8 + 1] = 0xff;
+
+        var error = Assert.Throws<WireFormatException>(() =>
+        {
+            var reader = new WireReader(frame.AsSpan(Wire.HeaderLength + 1));
+            ObjectMetaCodec.Read(ref reader);
+        });
+        Assert.Contains("UTF-8", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Blobs_of_a_tree_of_many_members_come_once_each_in_depth_first_order()
+    {
+        var blobs = Enumerable.Range(0, 40).Select(i => ObjectMeta.Blob(ObjectId.Create(1_000_000, 3, i, blob: true), i + 1)).ToArray();
+        var members = new OrderedDictionary<string, ObjectMeta>(StringComparer.Ordinal);
+        for (var i = 0; i < blobs.Length; i++)
+        {
+            members[$"m{i}"] = blobs[i];
+            // Every blob is named again by a later member, before and after the point where a set takes over.
+            members[$"again{i}"] = blobs[i / 2];
+        }
+
+        var meta = new ObjectMeta { TypeName = "fluid::Many", Members = members };
+
+        Assert.Equal(blobs.Select(b => b.Id), meta.Blobs().Select(b => b.Id));
+        Assert.Equal([SomeBlob], ObjectMeta.Blob(SomeBlob, 5).Blobs().Select(b => b.Id));
+    }
+
+    [Fact]
     public void Metadata_nested_MaxDepth_levels_below_its_root_is_written_and_read_one_level_more_is_refused()
     {
         var deepest = Chain(ObjectMeta.MaxDepth);
@@ -360,6 +423,12 @@ public sealed class WireCodecTests
     }
 
     /// <summary>A record of members in a chosen order: a tensor with two blobs, a blob shared twice, a nested part.</summary>
+    private static ObjectMeta ReadMeta(ObjectMeta meta) => RoundTrip(w =>
+    {
+        w.Begin(MessageType.ObjectData);
+        ObjectMetaCodec.Write(w, meta);
+    }, MessageType.ObjectData, ObjectMetaCodec.Read);
+
     private static ObjectMeta Tree() => new()
     {
         Id = SomeObject,
