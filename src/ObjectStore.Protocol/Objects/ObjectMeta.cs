@@ -17,8 +17,10 @@ public sealed class ObjectMeta
     /// <summary>Beyond this many blobs, repeats are looked for in a set rather than one by one.</summary>
     private const int LinearSearchLimit = 16;
 
-    internal static readonly IReadOnlyDictionary<string, string> NoStrings = new Dictionary<string, string>();
-    internal static readonly IReadOnlyDictionary<string, ObjectMeta> NoMembers = new Dictionary<string, ObjectMeta>();
+    /// <summary>Shared by every node without labels, fields or members; read-only even to a cast.</summary>
+    internal static readonly IReadOnlyDictionary<string, string> NoStrings = System.Collections.ObjectModel.ReadOnlyDictionary<string, string>.Empty;
+
+    internal static readonly IReadOnlyDictionary<string, ObjectMeta> NoMembers = System.Collections.ObjectModel.ReadOnlyDictionary<string, ObjectMeta>.Empty;
 
     public ObjectId Id { get; init; }
 

@@ -422,13 +422,13 @@ public sealed class WireCodecTests
         return message;
     }
 
-    /// <summary>A record of members in a chosen order: a tensor with two blobs, a blob shared twice, a nested part.</summary>
     private static ObjectMeta ReadMeta(ObjectMeta meta) => RoundTrip(w =>
     {
         w.Begin(MessageType.ObjectData);
         ObjectMetaCodec.Write(w, meta);
     }, MessageType.ObjectData, ObjectMetaCodec.Read);
 
+    /// <summary>A record of members in a chosen order: a tensor with two blobs, a blob shared twice, a nested part.</summary>
     private static ObjectMeta Tree() => new()
     {
         Id = SomeObject,
