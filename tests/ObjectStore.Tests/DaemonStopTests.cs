@@ -21,6 +21,12 @@ public sealed class DaemonStopTests
         await idle.GetStatsAsync(Cancellation);
         using var silent = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         await silent.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), Cancellation);
+        // Connections are accepted in the order they came: once a later one is served, the silent one has its thread,
+        // waiting for a Hello. (One still in the listen backlog would be reset when the listener closes, not shut.)
+        await using (var later = await ObjectStoreClient.ConnectAsync(socketPath, Cancellation))
+        {
+            await later.GetStatsAsync(Cancellation);
+        }
 
         await app.StopAsync(Cancellation);
 
