@@ -211,7 +211,7 @@ public sealed partial class LocalProcessExecutorTests
 
         var outcome = await EndOf(await harness.StartAsync(Launch("crash", "/bin/bash", "-c", "kill -SEGV $$")));
 
-        Assert.Equal(StepStatus.Failed, outcome.Status);
+        Assert.True(outcome.Status == StepStatus.Failed, $"{outcome.Status}: {outcome.Reason}");
         Assert.Equal(11, outcome.Signal);
         Assert.Equal(139, outcome.ExitCode);
         Assert.Equal("killed by SIGSEGV (exit status 139)", outcome.Reason);
