@@ -10,11 +10,11 @@ namespace Fluid.Aspire.ObjectStore.Client;
 /// </summary>
 public sealed unsafe class ObjectHandle : IDisposable
 {
-    private readonly IpcChannel _channel;
-    private readonly MemoryMapping[] _mappings;
     /// <summary>Beyond this many blobs, <see cref="Blob"/> looks them up in an index rather than one by one.</summary>
     private const int LinearSearchLimit = 16;
 
+    private readonly IpcChannel _channel;
+    private readonly MemoryMapping[] _mappings;
     private readonly BlobView[] _blobs;
     private Dictionary<ObjectId, BlobView>? _byId;
     private int _disposed;

@@ -74,7 +74,7 @@ public ref struct WireReader
 
     public string? ReadNullableString() => ReadBool() ? ReadString() : null;
 
-    /// <summary>A string from a small vocabulary (a type name, a member name, a field key): the same instance each time.</summary>
+    /// <summary>A string from a small vocabulary (a type name, a member name, a field or label key): the same instance each time.</summary>
     public string ReadSymbol()
     {
         var length = ReadCount();
