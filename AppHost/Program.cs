@@ -1,6 +1,7 @@
 using Fluid.Aspire.AppHost;
 using Fluid.Aspire.Hosting;
 using Fluid.Aspire.Hosting.Etcd;
+using Fluid.Aspire.Hosting.Kubernetes;
 using Fluid.Aspire.Hosting.Lifetime;
 
 var options = AppHostOptions.Read(args);
@@ -11,6 +12,10 @@ var builder = DistributedApplication.CreateBuilder(new DistributedApplicationOpt
     // Without the dashboard, the console is where resource output (the sample's result, any errors) can be seen.
     EnableResourceLogging = options.Once,
 });
+
+// What `aspire publish` writes (a Helm chart and manifests) and `aspire deploy` installs; see docs/kubernetes.md.
+builder.AddFluidKubernetesEnvironment("k8s")
+    .WithHelmChart(chart => chart.Name = chart.ReleaseName = "fluid");
 
 IResourceBuilder<FluidResource> fluid;
 try

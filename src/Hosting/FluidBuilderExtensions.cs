@@ -27,8 +27,7 @@ public static class FluidBuilderExtensions
                 ResourceType = "Fluid",
                 State = KnownResourceStates.NotStarted,
                 Properties = [],
-            })
-            .ExcludeFromManifest();
+            });
         etcd.WithParentRelationship(stack);
 
         fluid.Controller = builder.AddProject<ControllerProject>($"{name}-controller")

@@ -1,5 +1,6 @@
 using System.Reflection;
 using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
 
 namespace Fluid.Aspire.Hosting;
 
@@ -24,6 +25,13 @@ internal abstract class FluidProject(string component) : IProjectMetadata
                 $"The {component} project ('{path}') is not where Fluid.Aspire.Hosting was built from. Build the " +
                 "AppHost from the Fluid.Aspire source tree (dotnet build Fluid.Aspire.sln).");
     }
+}
+
+/// <summary>Tells the stack's own service projects from an application's.</summary>
+internal static class FluidProjects
+{
+    public static bool IsStackService(ProjectResource project) =>
+        project.Annotations.OfType<IProjectMetadata>().Any(metadata => metadata is FluidProject);
 }
 
 internal sealed class ControllerProject() : FluidProject("Controller");
