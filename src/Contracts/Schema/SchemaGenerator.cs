@@ -99,7 +99,7 @@ internal sealed class SchemaGenerator(XmlDocumentation documentation, bool descr
 
         if (member.GetCustomAttribute<RequiredAttribute>(inherit: true) is not null)
         {
-            Report($"{owner.Name}.{property.Name}.Required", path, RequiredAttribute.ApplyTo(node, property.Name));
+            Report($"{Declaring(member, owner)}.{property.Name}.Required", path, RequiredAttribute.ApplyTo(node, property.Name));
         }
         else if (child.Type == "object" && child.Required is { Count: > 0 } && _nullability.Create(member).ReadState == NullabilityState.NotNull)
         {
@@ -113,9 +113,12 @@ internal sealed class SchemaGenerator(XmlDocumentation documentation, bool descr
             var (target, type) = child.Type == "array" && property.PropertyType.GetGenericArguments() is [var item] && item == typeof(string)
                 ? ((V1JSONSchemaProps)child.Items, typeof(string))
                 : (child, property.PropertyType);
-            Report($"{owner.Name}.{property.Name}.{rule.GetType().Name.Replace("Attribute", "", StringComparison.Ordinal)}", path, rule.ApplyTo(target, type));
+            Report($"{Declaring(member, owner)}.{property.Name}.{rule.GetType().Name.Replace("Attribute", "", StringComparison.Ordinal)}", path, rule.ApplyTo(target, type));
         }
     }
+
+    /// <summary>The class that declares a property (an operation's base spec for <c>schedule</c>), so a rule has one name wherever it is met.</summary>
+    private static string Declaring(PropertyInfo member, Type owner) => (member.DeclaringType ?? owner).Name;
 
     private V1JSONSchemaProps ValueNode(Type declared, System.Text.Json.Serialization.JsonConverter? converter, string path)
     {

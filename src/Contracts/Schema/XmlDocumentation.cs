@@ -18,6 +18,9 @@ internal sealed partial class XmlDocumentation
         _summaries = summaries;
     }
 
+    /// <summary>No documentation: every summary is null.</summary>
+    public static XmlDocumentation None { get; } = new([]);
+
     /// <summary>The documentation of the Contracts assembly, or none when its file was not deployed.</summary>
     public static XmlDocumentation Contracts { get; } = Load(typeof(Resource).Assembly);
 
@@ -28,7 +31,7 @@ internal sealed partial class XmlDocumentation
         var file = assembly.Location.Length == 0 ? null : Path.ChangeExtension(assembly.Location, ".xml");
         if (file is null || !File.Exists(file))
         {
-            return new([]);
+            return None;
         }
 
         var summaries = new Dictionary<string, string>(StringComparer.Ordinal);

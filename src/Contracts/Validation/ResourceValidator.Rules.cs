@@ -72,7 +72,7 @@ public static partial class ResourceValidator
         @"^(local:///\S+|pvc://[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*(/\S*)?|(https?|hdfs|s3|oss)://[^/\s]+(/\S*)?|objectstore://([^/\s]\S*|/\S+))$";
 
     private static CodeRule Rule<T>(string name, Action<T, string, Context> check, Func<V1JSONSchemaProps, Type, SchemaForm> schema) =>
-        new($"{typeof(T).Name.TrimStart('I')}.{name}", typeof(T), (target, path, context) => check((T)target, path, context), schema);
+        new($"{(typeof(T).IsInterface ? typeof(T).Name[1..] : typeof(T).Name)}.{name}", typeof(T), (target, path, context) => check((T)target, path, context), schema);
 
     /// <summary>A custom kind's name format as a CEL rule at the root, which may read <c>metadata.name</c>.</summary>
     private static SchemaForm NameFormatSchema(V1JSONSchemaProps root, Type type) =>
