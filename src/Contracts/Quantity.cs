@@ -16,6 +16,12 @@ public readonly partial record struct Quantity(decimal Value)
     public const string Forms =
         "a number with an optional suffix Ki, Mi, Gi, Ti, Pi, Ei (powers of 1024) or n, u, m, k, M, G, T, P, E (powers of 1000), e.g. 2Gi, 512Mi, 1.5G or 500m";
 
+    /// <summary>
+    /// The syntax of a quantity that is not negative (no <c>-</c> sign), ECMA-262 and RE2 alike, for CRD schemas;
+    /// <see cref="TryParse(string?, out Quantity, out string)"/> reads the same syntax, signs allowed.
+    /// </summary>
+    public const string NonNegativePattern = @"^\+?([0-9]+(\.[0-9]*)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?$";
+
     /// <summary>Parses a quantity.</summary>
     /// <exception cref="FormatException">Not a quantity; the message names the accepted forms.</exception>
     public static Quantity Parse(string text) =>

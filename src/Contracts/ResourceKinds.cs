@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using Fluid.Aspire.Contracts.Datasets;
 using Fluid.Aspire.Contracts.Operations;
 using Fluid.Aspire.Contracts.Runtimes;
+using k8s.Models;
 
 namespace Fluid.Aspire.Contracts;
 
@@ -55,6 +56,19 @@ public sealed class ResourceKind
     /// <summary>True for data operations (a step of a flow), which <c>runAfter</c> may name.</summary>
     public bool IsOperation { get; }
 
+    /// <summary>Short names <c>kubectl</c> and <c>fluid</c> accept besides the singular and plural, e.g. <c>ds</c>.</summary>
+    public IReadOnlyList<string> ShortNames { get; init; } = [];
+
+    /// <summary>The groups the kind belongs to, so that <c>kubectl get fluid</c> lists them all.</summary>
+    public IReadOnlyList<string> Categories { get; init; } = [];
+
+    /// <summary>
+    /// The columns of a listing after NAME, in order, as a CRD declares them (<c>additionalPrinterColumns</c>):
+    /// kubectl and <c>fluid get</c> both show them, columns of priority above 0 only with <c>-o wide</c>. A column
+    /// without a description takes its field's in the CRD. Shared instances: copy one before changing it.
+    /// </summary>
+    public IReadOnlyList<V1CustomResourceColumnDefinition> PrinterColumns { get; init; } = [];
+
     /// <summary>True when this project defines the kind (and the Kubernetes publisher must emit a CRD for it).</summary>
     public bool IsCustom => Group == ResourceKinds.Group;
 
@@ -80,14 +94,64 @@ public static class ResourceKinds
     /// <summary>Kubernetes' core apiVersion, which <see cref="Event"/> uses.</summary>
     public const string CoreApiVersion = "v1";
 
-    /// <summary>Where data comes from and how it is cached.</summary>
-    public static ResourceKind Dataset { get; } = new(ApiVersion, nameof(Dataset), "datasets", typeof(Dataset), () => new Dataset(), NameFormat.DnsLabel, isOperation: false);
+    /// <summary>The category of every kind of this project: <c>kubectl get fluid</c>.</summary>
+    public const string Category = "fluid";
 
-    /// <summary>The object-store cache bound to the dataset of the same name.</summary>
-    public static ResourceKind ObjectStoreRuntime { get; } = new(ApiVersion, nameof(ObjectStoreRuntime), "objectstoreruntimes", typeof(ObjectStoreRuntime), () => new ObjectStoreRuntime(), NameFormat.DnsLabel, isOperation: false);
+    /// <summary>Where data comes from and how it is cached. Its columns are Fluid's.</summary>
+    public static ResourceKind Dataset { get; } = new(ApiVersion, nameof(Dataset), "datasets", typeof(Dataset), () => new Dataset(), NameFormat.DnsLabel, isOperation: false)
+    {
+        ShortNames = ["ds"],
+        Categories = [Category],
+        PrinterColumns =
+        [
+            Column.Text("Ufs Total Size", ".status.ufsTotal"),
+            Column.Text("Cached", ".status.cacheStates.cached"),
+            Column.Text("Cache Capacity", ".status.cacheStates.cacheCapacity"),
+            Column.Text("Cached Percentage", ".status.cacheStates.cachedPercentage"),
+            Column.Text("Phase", ".status.phase"),
+            Column.Integer("Total Files", ".status.fileNum", priority: 1),
+            Column.Text("Cache Hit Ratio", ".status.cacheStates.cacheHitRatio", priority: 1),
+            Column.Age,
+        ],
+    };
+
+    /// <summary>The object-store cache bound to the dataset of the same name: its workers desired, placed and ready.</summary>
+    public static ResourceKind ObjectStoreRuntime { get; } = new(ApiVersion, nameof(ObjectStoreRuntime), "objectstoreruntimes", typeof(ObjectStoreRuntime), () => new ObjectStoreRuntime(), NameFormat.DnsLabel, isOperation: false)
+    {
+        ShortNames = ["osr"],
+        Categories = [Category],
+        PrinterColumns =
+        [
+            Column.Integer("Desired", ".status.desiredWorkers"),
+            Column.Integer("Current", ".status.currentWorkers"),
+            Column.Integer("Ready", ".status.readyWorkers"),
+            Column.Text("Phase", ".status.phase"),
+            Column.Text("Worker Phase", ".status.workerPhase", priority: 1),
+            Column.Age,
+        ],
+    };
 
     /// <summary>A processing step run near its data.</summary>
-    public static ResourceKind DataProcess { get; } = new(ApiVersion, nameof(DataProcess), "dataprocesses", typeof(DataProcess), () => new DataProcess(), NameFormat.DnsLabel, isOperation: true);
+    public static ResourceKind DataProcess { get; } = new(ApiVersion, nameof(DataProcess), "dataprocesses", typeof(DataProcess), () => new DataProcess(), NameFormat.DnsLabel, isOperation: true)
+    {
+        ShortNames = ["dp"],
+        Categories = [Category],
+        PrinterColumns =
+        [
+            Column.Text("Dataset", ".spec.dataset.name"),
+            Column.Text("Phase", ".status.phase"),
+            Column.Text("Node", ".status.nodeName"),
+            Column.Text("Duration", ".status.duration"),
+            Column.Integer("Exit Code", ".status.exitCode"),
+            Column.Text("Run", ".metadata.labels." + FlowLabels.Run.Replace(".", "\\.", StringComparison.Ordinal)) with
+            {
+                Description = $"The run of a flow the step belongs to (its {FlowLabels.Run} label).",
+            },
+            Column.Text("Run After", ".spec.runAfter.name", priority: 1),
+            Column.Text("Policy", ".spec.policy", priority: 1),
+            Column.Age,
+        ],
+    };
 
     /// <summary>Something that happened to an object. Named like Kubernetes' (<c>&lt;object&gt;.&lt;hex&gt;</c>), so a subdomain.</summary>
     public static ResourceKind Event { get; } = new(CoreApiVersion, nameof(Event), "events", typeof(Event), () => new Event(), NameFormat.DnsSubdomain, isOperation: false);
@@ -126,6 +190,25 @@ public static class ResourceKinds
     /// <summary>The kind of the class <typeparamref name="T"/>.</summary>
     public static ResourceKind Of<T>()
         where T : Resource => Of(typeof(T));
+
+    /// <summary>Printer columns of the types kubectl knows: <c>string</c>, <c>integer</c>, <c>date</c>.</summary>
+    private static class Column
+    {
+        /// <summary>kubectl's AGE, since the object was created; kubectl adds it only to kinds that declare no columns.</summary>
+        public static V1CustomResourceColumnDefinition Age => new()
+        {
+            Name = "Age",
+            Type = "date",
+            JsonPath = ".metadata.creationTimestamp",
+            Description = "How long ago the object was created.",
+        };
+
+        public static V1CustomResourceColumnDefinition Text(string name, string jsonPath, int priority = 0) =>
+            new() { Name = name, Type = "string", JsonPath = jsonPath, Priority = priority == 0 ? null : priority };
+
+        public static V1CustomResourceColumnDefinition Integer(string name, string jsonPath, int priority = 0) =>
+            new() { Name = name, Type = "integer", JsonPath = jsonPath, Priority = priority == 0 ? null : priority };
+    }
 
     /// <summary>A new, empty object of the kind called <paramref name="kind"/>.</summary>
     /// <exception cref="KeyNotFoundException">No such kind.</exception>

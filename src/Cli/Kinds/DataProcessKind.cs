@@ -6,27 +6,8 @@ using Fluid.Aspire.Contracts.Operations;
 namespace Fluid.Aspire.Cli.Kinds;
 
 /// <summary>Steps: where and how they ran, and, in their description, why they ran where they did.</summary>
-internal sealed class DataProcessKind : StoredKind<DataProcess>
+internal sealed class DataProcessKind : CustomKind<DataProcess>
 {
-    public override string Singular => "dataprocess";
-
-    public override IReadOnlyList<string> Names { get; } = ["dataprocess", "dataprocesses", "dp"];
-
-    public override IReadOnlyList<Column> Columns { get; } =
-    [
-        new("NAME", (item, _) => item.Name),
-        Of("DATASET", p => p.Spec.Dataset?.Name),
-        Of("PHASE", p => Cell.State(p.Status.Phase?.ToString())),
-        Of("NODE", p => p.Status.NodeName),
-        Of("DURATION", p => Humanize.RunTime(p.Status.Duration)),
-        Of("EXIT CODE", p => Humanize.OrNone(p.Status.ExitCode)),
-        Of("RUN", p => p.Metadata.Labels.GetValueOrDefault(FlowLabels.Run)),
-        Of("RUN AFTER", p => p.Spec.RunAfter?.Name, wide: true),
-        Of("POLICY", p => p.Spec.EffectivePolicy().ToString(), wide: true),
-        Of("PROCESSOR", p => Processor(p.Spec.Processor), wide: true),
-        Age(),
-    ];
-
     protected override void Describe(Description description, DataProcess step, DateTimeOffset now)
     {
         var spec = step.Spec;

@@ -4,27 +4,9 @@ using Fluid.Aspire.Contracts.Datasets;
 
 namespace Fluid.Aspire.Cli.Kinds;
 
-/// <summary>Datasets, with Fluid's columns: sizes and phase as the controller reports them.</summary>
-internal sealed class DatasetKind : StoredKind<Dataset>
+/// <summary>Datasets: Fluid's columns (declared on <see cref="ResourceKinds.Dataset"/>), and their mounts, cache and holders in their description.</summary>
+internal sealed class DatasetKind : CustomKind<Dataset>
 {
-    public override string Singular => "dataset";
-
-    public override IReadOnlyList<string> Names { get; } = ["dataset", "datasets", "ds"];
-
-    public override IReadOnlyList<Column> Columns { get; } =
-    [
-        new("NAME", (item, _) => item.Name),
-        Of("UFS TOTAL SIZE", d => d.Status.UfsTotal),
-        Of("CACHED", d => d.Status.CacheStates?.Cached),
-        Of("CACHE CAPACITY", d => d.Status.CacheStates?.CacheCapacity),
-        Of("CACHED PERCENTAGE", d => d.Status.CacheStates?.CachedPercentage),
-        Of("PHASE", d => Cell.State(d.Status.Phase?.ToString())),
-        Of("TOTAL FILES", d => Humanize.OrNone(d.Status.FileNum), wide: true),
-        Of("CACHE HIT RATIO", d => d.Status.CacheStates?.CacheHitRatio, wide: true),
-        Of("MOUNTS", d => string.Join(",", d.Spec.Mounts.Select(m => m.MountPoint)), wide: true),
-        Age(),
-    ];
-
     protected override void Describe(Description description, Dataset dataset, DateTimeOffset now)
     {
         description.Section(0, "Spec");

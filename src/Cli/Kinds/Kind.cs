@@ -1,6 +1,10 @@
+using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Fluid.Aspire.Cli.Output;
 using Fluid.Aspire.Contracts;
+using Fluid.Aspire.Contracts.Schema;
+using k8s.Models;
 
 namespace Fluid.Aspire.Cli.Kinds;
 
@@ -52,11 +56,12 @@ internal abstract class Kind
 internal abstract class StoredKind<T> : Kind
     where T : Resource
 {
-    private readonly ResourceKind _kind = ResourceKinds.Of<T>();
+    /// <summary>The kind as the API registers it.</summary>
+    protected ResourceKind Registered { get; } = ResourceKinds.Of<T>();
 
-    public override string Plural => _kind.Plural;
+    public override string Plural => Registered.Plural;
 
-    public override string Qualified => _kind.Group.Length == 0 ? Singular : $"{Singular}.{_kind.Group}";
+    public override string Qualified => Registered.Group.Length == 0 ? Singular : $"{Singular}.{Registered.Group}";
 
     public override async Task<IReadOnlyList<Item>> ListAsync(
         Session session, string? @namespace, IReadOnlyDictionary<string, string>? labels, CancellationToken cancellationToken)
@@ -109,4 +114,41 @@ internal abstract class StoredKind<T> : Kind
 
     private static Item ToItem(T resource) =>
         new(resource.Metadata.Name, resource.Metadata.Namespace, resource, JsonNode.Parse(ResourceJson.Serialize(resource))!);
+}
+
+/// <summary>
+/// A kind of this project: its names and columns are the ones its CRD declares (<see cref="ResourceKind"/>), so that
+/// <c>fluid get</c> and <c>kubectl get</c> show the same table.
+/// </summary>
+internal abstract class CustomKind<T> : StoredKind<T>
+    where T : Resource
+{
+    /// <param name="aliases">Names fluid accepts beyond the CRD's, listed first (the first is the one help shows).</param>
+    protected CustomKind(params string[] aliases)
+    {
+        Names = [.. aliases.Concat([Registered.Singular, Registered.Plural]).Concat(Registered.ShortNames).Distinct()];
+        Columns = [new("NAME", (item, _) => item.Name), .. Registered.PrinterColumns.Select(ToColumn)];
+    }
+
+    public override string Singular => Registered.Singular;
+
+    public override IReadOnlyList<string> Names { get; }
+
+    public override IReadOnlyList<Column> Columns { get; }
+
+    /// <summary>A printer column: kubectl's upper-cased header, its value read from the JSON form, dates as ages and phases coloured.</summary>
+    private static Column ToColumn(V1CustomResourceColumnDefinition column) =>
+        new(column.Name.ToUpperInvariant(), (item, now) => Cell(column, PrinterColumnPath.Read(item.Json, column.JsonPath), now), Wide: column.Priority > 0);
+
+    private static Cell Cell(V1CustomResourceColumnDefinition column, JsonNode? value, DateTimeOffset now)
+    {
+        if (column.Type == "date")
+        {
+            return Humanize.Age(value is null ? null : DateTimeOffset.Parse(value.GetValue<string>(), CultureInfo.InvariantCulture), now);
+        }
+
+        var text = value?.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : value?.ToJsonString();
+        // A phase is a state word (Bound, Failed, Ready…), coloured by what it means.
+        return column.JsonPath.EndsWith("phase", StringComparison.OrdinalIgnoreCase) ? Output.Cell.State(text) : text;
+    }
 }

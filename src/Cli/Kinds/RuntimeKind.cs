@@ -5,25 +5,14 @@ using Fluid.Aspire.Contracts.Runtimes;
 
 namespace Fluid.Aspire.Cli.Kinds;
 
-/// <summary>Object-store runtimes: workers desired, placed and ready, and their memory.</summary>
-internal sealed class RuntimeKind : StoredKind<ObjectStoreRuntime>
+/// <summary>Object-store runtimes: workers desired, placed and ready (declared on <see cref="ResourceKinds.ObjectStoreRuntime"/>), and their memory in their description.</summary>
+internal sealed class RuntimeKind : CustomKind<ObjectStoreRuntime>
 {
-    public override string Singular => "objectstoreruntime";
-
-    public override IReadOnlyList<string> Names { get; } = ["runtime", "runtimes", "objectstoreruntime", "objectstoreruntimes"];
-
-    public override IReadOnlyList<Column> Columns { get; } =
-    [
-        new("NAME", (item, _) => item.Name),
-        Of("DESIRED", r => Number(r.Status.DesiredWorkers)),
-        Of("CURRENT", r => Number(r.Status.CurrentWorkers)),
-        Of("READY", r => Number(r.Status.ReadyWorkers)),
-        Of("PHASE", r => Cell.State(r.Status.Phase?.ToString())),
-        Of("MEMORY USED/CAPACITY", r => r.Status.Phase is null ? null : $"{Quantity.FormatBytes(r.Status.MemoryUsed)}/{Quantity.FormatBytes(r.Status.MemoryCapacity)}"),
-        Of("WORKER PHASE", r => Cell.State(r.Status.WorkerPhase?.ToString()), wide: true),
-        Of("NODES", r => string.Join(",", r.Status.Workers.Select(w => w.Node)), wide: true),
-        Age(),
-    ];
+    /// <summary>Also answers to the shorter names fluid has always accepted.</summary>
+    public RuntimeKind()
+        : base("runtime", "runtimes")
+    {
+    }
 
     protected override void Describe(Description description, ObjectStoreRuntime runtime, DateTimeOffset now)
     {

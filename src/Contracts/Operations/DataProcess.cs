@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+using Fluid.Aspire.Contracts.Serialization;
 using Fluid.Aspire.Contracts.Validation;
 
 namespace Fluid.Aspire.Contracts.Operations;
@@ -122,11 +124,13 @@ public sealed class MethodProcessor
 /// <summary>CPU and memory, as Kubernetes quantities.</summary>
 public sealed class ResourceRequirements
 {
-    /// <summary>CPU cores, e.g. <c>2</c> or <c>500m</c>.</summary>
+    /// <summary>CPU cores, e.g. <c>2</c> or <c>500m</c> (a bare number is accepted too, as in Kubernetes).</summary>
     [Quantity(Positive = true)]
+    [JsonConverter(typeof(NumberOrStringConverter))]
     public string? Cpu { get; set; }
 
-    /// <summary>Memory, e.g. <c>4Gi</c>.</summary>
+    /// <summary>Memory, e.g. <c>4Gi</c>, or bytes as a bare number.</summary>
     [Quantity(Positive = true)]
+    [JsonConverter(typeof(NumberOrStringConverter))]
     public string? Memory { get; set; }
 }

@@ -74,6 +74,7 @@ public sealed class TieredStoreLevel
 
     /// <summary>How much the tier may hold on each worker, a quantity such as <c>2Gi</c>.</summary>
     [Required(Example = "2Gi")]
+    [JsonConverter(typeof(NumberOrStringConverter))]
     [Quantity(Positive = true)]
     public string Quota { get; set; } = "";
 

@@ -23,11 +23,34 @@ public static partial class Formats
     /// <summary>The longest object-store object name (it becomes an etcd key).</summary>
     public const int ObjectNameMaxLength = 253;
 
+    // The patterns are ECMA-262 and RE2 alike (no look-around, [0-9] for digits), so that a CRD schema can carry them.
+
+    /// <summary>A DNS-1123 label, without its length limit.</summary>
+    public const string DnsLabelPattern = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
+
+    /// <summary>A DNS-1123 subdomain, without its length limit.</summary>
+    public const string DnsSubdomainPattern = @"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+
+    /// <summary>The name part of a qualified name (and a non-empty label value), without its length limit.</summary>
+    public const string QualifiedNamePattern = "^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$";
+
+    /// <summary>A whole qualified name, with the name part's length limit: an optional DNS subdomain and <c>/</c>, then the name.</summary>
+    public const string QualifiedNameWithPrefixPattern = @"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9]$";
+
+    /// <summary>The longest qualified name: a subdomain prefix, <c>/</c>, and a name.</summary>
+    public const int QualifiedNameWithPrefixMaxLength = DnsSubdomainMaxLength + 1 + QualifiedNameMaxLength;
+
+    /// <summary>A label value: empty, or like the name part of a qualified name.</summary>
+    public const string LabelValuePattern = "^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$";
+
+    /// <summary>What an object name may not contain: whitespace and control characters (the object-id look-alike needs code).</summary>
+    public const string ObjectNamePattern = @"^[^\s\x00-\x1f\x7f-\x9f]+$";
+
     /// <summary>What is wrong with <paramref name="text"/> as a DNS-1123 label, or null.</summary>
     public static string? DnsLabel(string text, string example = "my-data") =>
         text.Length > DnsLabelMaxLength
             ? $"'{text}' has {text.Length} characters, but a DNS-1123 label has at most {DnsLabelMaxLength}; e.g. '{example}'."
-            : DnsLabelPattern().IsMatch(text)
+            : DnsLabelRegex().IsMatch(text)
                 ? null
                 : $"'{text}' is not a DNS-1123 label: use lower-case letters, digits and '-', starting and ending with a letter or digit; e.g. '{example}'.";
 
@@ -35,7 +58,7 @@ public static partial class Formats
     public static string? DnsSubdomain(string text, string example = "my-data.v1") =>
         text.Length > DnsSubdomainMaxLength
             ? $"'{Shorten(text)}' has {text.Length} characters, but a DNS-1123 subdomain has at most {DnsSubdomainMaxLength}; e.g. '{example}'."
-            : DnsSubdomainPattern().IsMatch(text)
+            : DnsSubdomainRegex().IsMatch(text)
                 ? null
                 : $"'{text}' is not a DNS-1123 subdomain: use lower-case letters, digits, '-' and '.', each dot-separated part starting and ending with a letter or digit; e.g. '{example}'.";
 
@@ -51,7 +74,7 @@ public static partial class Formats
 
         return name.Length > QualifiedNameMaxLength
             ? $"'{text}' is not a qualified name: the part after the prefix has {name.Length} characters, at most {QualifiedNameMaxLength} are allowed; e.g. '{example}'."
-            : QualifiedNamePattern().IsMatch(name)
+            : QualifiedNameRegex().IsMatch(name)
                 ? null
                 : $"'{text}' is not a qualified name: use an optional DNS subdomain and '/', then letters, digits, '-', '_' and '.', starting and ending with a letter or digit; e.g. '{example}'.";
     }
@@ -60,7 +83,7 @@ public static partial class Formats
     public static string? LabelValue(string text, string example = "v1.2") =>
         text.Length > QualifiedNameMaxLength
             ? $"'{text}' has {text.Length} characters, but a label value has at most {QualifiedNameMaxLength}; e.g. '{example}'."
-            : text.Length == 0 || QualifiedNamePattern().IsMatch(text)
+            : text.Length == 0 || QualifiedNameRegex().IsMatch(text)
                 ? null
                 : $"'{text}' is not a label value: use letters, digits, '-', '_' and '.', starting and ending with a letter or digit (or leave it empty); e.g. '{example}'.";
 
@@ -91,14 +114,14 @@ public static partial class Formats
 
     private static string Shorten(string text) => text.Length <= 40 ? text : text[..37] + "...";
 
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", RegexOptions.CultureInvariant)]
-    private static partial Regex DnsLabelPattern();
+    [GeneratedRegex(DnsLabelPattern, RegexOptions.CultureInvariant)]
+    private static partial Regex DnsLabelRegex();
 
-    [GeneratedRegex(@"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", RegexOptions.CultureInvariant)]
-    private static partial Regex DnsSubdomainPattern();
+    [GeneratedRegex(DnsSubdomainPattern, RegexOptions.CultureInvariant)]
+    private static partial Regex DnsSubdomainRegex();
 
-    [GeneratedRegex("^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$", RegexOptions.CultureInvariant)]
-    private static partial Regex QualifiedNamePattern();
+    [GeneratedRegex(QualifiedNamePattern, RegexOptions.CultureInvariant)]
+    private static partial Regex QualifiedNameRegex();
 
     [GeneratedRegex("^o(?!0{16}$)[0-9a-fA-F]{16}$", RegexOptions.CultureInvariant)]
     private static partial Regex ObjectIdPattern();

@@ -2,31 +2,89 @@ using System.Globalization;
 using Fluid.Aspire.Contracts.Datasets;
 using Fluid.Aspire.Contracts.Operations;
 using Fluid.Aspire.Contracts.Runtimes;
+using k8s.Models;
 
 namespace Fluid.Aspire.Contracts.Validation;
 
-/// <summary>The rules that relate several fields, which attributes cannot say; each runs on every object of its type.</summary>
+/// <summary>
+/// The rules that relate several fields, which attributes cannot say; each runs on every object of its type, and
+/// says next to its check how a CRD says it (a CEL rule or schema keywords on its type's node), or why none can.
+/// </summary>
 public static partial class ResourceValidator
 {
-    private static readonly IReadOnlyList<(Type Type, Action<object, string, Context> Check)> CodeRules =
+    private const string PairsCost = "it compares items of unbounded lists or maps pairwise, beyond CEL's cost budget";
+
+    /// <summary>Every code rule, in the order they run.</summary>
+    internal static IReadOnlyList<CodeRule> CodeRules { get; } =
     [
-        Rule<Resource>(CheckIdentity),
-        Rule<DatasetSpec>(CheckMountPaths),
-        Rule<Mount>(CheckMountPoint),
-        Rule<Mount>(CheckEncryptOptions),
-        Rule<NodeSelectorRequirement>(CheckRequirementValues),
-        Rule<TieredStoreLevel>(CheckTieredStoreLevel),
-        Rule<OperationSpec>(CheckPolicy),
-        Rule<OperationSpec>(CheckRunAfter),
-        Rule<DataProcess>(CheckDatasetNamespace),
-        Rule<CommandProcessor>(CheckEnvironment),
+        Rule<Resource>("ApiVersionAndKind", CheckApiVersionAndKind,
+            (_, _) => new SchemaForm(Enforcement.Kubernetes, "the API server serves a custom kind only as its own group, version and kind")),
+        Rule<Resource>("NameFormat", CheckNameFormat, NameFormatSchema),
+        Rule<DatasetSpec>("MountPaths", CheckMountPaths, (_, _) => SchemaForm.LocalOnly(PairsCost)),
+        Rule<Mount>("MountPointShape", CheckMountPoint, (node, _) =>
+        {
+            SchemaForm.AddPattern(node.Properties[JsonNameOf(typeof(Mount), nameof(Mount.MountPoint))], MountPointPattern);
+            return SchemaForm.Keywords("pattern on mountPoint (URL hosts: approximated, exactly local-only)");
+        }),
+        Rule<Mount>("SecretNotOption", CheckEncryptOptions, (_, _) => SchemaForm.LocalOnly(PairsCost)),
+        Rule<NodeSelectorRequirement>("ValuesForOperator", CheckRequirementValues,
+            (_, _) => SchemaForm.LocalOnly("requirements sit in two unbounded lists, whose CEL cost estimate exceeds the budget")),
+        Rule<TieredStoreLevel>("DiskPath", CheckDiskPath, (node, _) => SchemaForm.Cel(node,
+            "!(self.mediumtype in ['SSD', 'HDD']) || (has(self.path) && self.path.trim() != '')",
+            "path is required for mediumtype SSD and HDD; e.g. /mnt/ssd/cache", ".path")),
+        Rule<TieredStoreLevel>("AbsoluteDirectories", CheckDirectories, (node, _) =>
+        {
+            SchemaForm.AddPattern(node.Properties[JsonNameOf(typeof(TieredStoreLevel), nameof(TieredStoreLevel.Path))], @"^((\s*/[^,]*)(,\s*/[^,]*)*)?$");
+            return SchemaForm.Keywords("pattern on path");
+        }),
+        Rule<TieredStoreLevel>("Watermarks", CheckWatermarks, (node, _) => SchemaForm.Cel(node,
+            "!has(self.low) || !has(self.high) || double(self.low) <= double(self.high)",
+            "low must not exceed high, since eviction runs from high down to low; e.g. low \"0.7\" with high \"0.95\"", ".low")),
+        Rule<OperationSpec>("ScheduleWithCron", CheckSchedule, (node, _) => SchemaForm.Cel(node,
+            "(has(self.policy) && self.policy == 'Cron') == (has(self.schedule) && self.schedule != '')",
+            "schedule is required when policy is Cron and only used with it; set policy: Cron with a schedule such as */10 * * * *, or remove schedule",
+            ".schedule")),
+        Rule<OperationSpec>("OnEventWithPolicy", CheckOnEvent, (node, _) => SchemaForm.Cel(node,
+            "(has(self.policy) && self.policy == 'OnEvent') == has(self.onEvent)",
+            "onEvent is required when policy is OnEvent and only used with it; set policy: OnEvent with onEvent such as {objectPut: x_train}, or remove onEvent",
+            ".onEvent")),
+        Rule<OperationReference>("OperationKind", CheckOperationKind, (node, _) =>
+        {
+            node.Properties[JsonNameOf(typeof(OperationReference), nameof(OperationReference.Kind))].EnumProperty =
+                [.. ResourceKinds.Operations.Select(kind => kind.Kind)];
+            return SchemaForm.Keywords("enum on kind (the operation kinds)");
+        }),
+        Rule<IOperation>("NotAfterItself", CheckNotAfterItself, (node, _) => SchemaForm.Cel(node,
+            "!has(self.spec.runAfter) || has(self.spec.runAfter.__namespace__) || self.spec.runAfter.kind != self.kind || self.spec.runAfter.name != self.metadata.name",
+            "runAfter names this operation itself, which cannot run after itself; name the step that must finish first, e.g. preprocess",
+            ".spec.runAfter.name")),
+        Rule<DataProcess>("DatasetNamespace", CheckDatasetNamespace,
+            (_, _) => SchemaForm.LocalOnly("CEL cannot read metadata.namespace")),
+        Rule<CommandProcessor>("EnvironmentNames", CheckEnvironment,
+            (_, _) => SchemaForm.LocalOnly("a structural schema cannot constrain map keys, and CEL over an unbounded map exceeds its cost budget")),
     ];
 
-    private static (Type, Action<object, string, Context>) Rule<T>(Action<T, string, Context> check) =>
-        (typeof(T), (target, path, context) => check((T)target, path, context));
+    /// <summary>
+    /// What local://, pvc://, s3:// and the others must look like after their scheme (see <see cref="CheckMountPoint"/>),
+    /// without spaces. It approximates a URL's host by "something before the first slash"; the check in code is exact.
+    /// </summary>
+    internal const string MountPointPattern =
+        @"^(local:///\S+|pvc://[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*(/\S*)?|(https?|hdfs|s3|oss)://[^/\s]+(/\S*)?|objectstore://([^/\s]\S*|/\S+))$";
 
-    /// <summary>apiVersion and kind match the class, and the name follows the kind's format.</summary>
-    private static void CheckIdentity(Resource resource, string path, Context context)
+    private static CodeRule Rule<T>(string name, Action<T, string, Context> check, Func<V1JSONSchemaProps, Type, SchemaForm> schema) =>
+        new($"{(typeof(T).IsInterface ? typeof(T).Name[1..] : typeof(T).Name)}.{name}", typeof(T), (target, path, context) => check((T)target, path, context), schema);
+
+    /// <summary>A custom kind's name format as a CEL rule at the root, which may read <c>metadata.name</c>.</summary>
+    private static SchemaForm NameFormatSchema(V1JSONSchemaProps root, Type type) =>
+        ResourceKinds.Of(type).NameFormat == NameFormat.DnsLabel
+            ? SchemaForm.Cel(root,
+                $"self.metadata.name.size() <= {Formats.DnsLabelMaxLength} && self.metadata.name.matches('{Formats.DnsLabelPattern}')",
+                // No fieldPath: it must name a field of the schema, and the schema leaves metadata's fields to Kubernetes.
+                $"metadata.name must be a DNS-1123 label: at most {Formats.DnsLabelMaxLength} characters of lower-case letters, digits and '-', starting and ending with a letter or digit; e.g. housing")
+            : new SchemaForm(Enforcement.Kubernetes, "the API server requires DNS-1123 subdomains of every object name");
+
+    /// <summary>apiVersion and kind match the class.</summary>
+    private static void CheckApiVersionAndKind(Resource resource, string path, Context context)
     {
         var kind = ResourceKinds.Of(resource.GetType());
         if (resource.ApiVersion != kind.ApiVersion)
@@ -38,7 +96,12 @@ public static partial class ResourceValidator
         {
             context.Add(FieldPath.Child(path, "kind"), $"is '{resource.Kind}', but this object is a {kind.Kind}; set kind: {kind.Kind}.");
         }
+    }
 
+    /// <summary>The name follows the kind's format.</summary>
+    private static void CheckNameFormat(Resource resource, string path, Context context)
+    {
+        var kind = ResourceKinds.Of(resource.GetType());
         var name = resource.Metadata.Name;
         if (name.Length > 0 &&
             (kind.NameFormat == NameFormat.DnsLabel ? Formats.DnsLabel(name, "housing") : Formats.DnsSubdomain(name, "housing.17a2b3c4d5e6f")) is { } problem)
@@ -169,8 +232,8 @@ public static partial class ResourceValidator
         }
     }
 
-    /// <summary>Disk tiers need a directory; watermarks must not cross.</summary>
-    private static void CheckTieredStoreLevel(TieredStoreLevel level, string path, Context context)
+    /// <summary>Disk tiers need a directory.</summary>
+    private static void CheckDiskPath(TieredStoreLevel level, string path, Context context)
     {
         if (level.MediumType is MediumType.Ssd or MediumType.Hdd)
         {
@@ -180,7 +243,11 @@ public static partial class ResourceValidator
                 context.Add(FieldPath.Child(path, "path"), $"is required for mediumtype {medium}; e.g. /mnt/{medium.ToLowerInvariant()}/cache.");
             }
         }
+    }
 
+    /// <summary>A tier's directories are absolute.</summary>
+    private static void CheckDirectories(TieredStoreLevel level, string path, Context context)
+    {
         if (!string.IsNullOrEmpty(level.Path))
         {
             foreach (var directory in level.Path.Split(','))
@@ -191,7 +258,11 @@ public static partial class ResourceValidator
                 }
             }
         }
+    }
 
+    /// <summary>Watermarks must not cross.</summary>
+    private static void CheckWatermarks(TieredStoreLevel level, string path, Context context)
+    {
         if (level.LowRatio() is { } low && level.HighRatio() is { } high && low > high)
         {
             context.Add(FieldPath.Child(path, "low"),
@@ -199,8 +270,8 @@ public static partial class ResourceValidator
         }
     }
 
-    /// <summary>schedule goes with Cron and onEvent with OnEvent, each required by its policy and meaningless without it.</summary>
-    private static void CheckPolicy(OperationSpec spec, string path, Context context)
+    /// <summary>schedule goes with Cron, required by it and meaningless without it.</summary>
+    private static void CheckSchedule(OperationSpec spec, string path, Context context)
     {
         var policy = spec.EffectivePolicy();
         var policyName = Serialization.EnumNames.Of(policy);
@@ -213,7 +284,13 @@ public static partial class ResourceValidator
         {
             context.Add(FieldPath.Child(path, "schedule"), $"is only used with policy Cron, but the policy is {policyName}; set policy: Cron, or remove schedule.");
         }
+    }
 
+    /// <summary>onEvent goes with OnEvent, required by it and meaningless without it.</summary>
+    private static void CheckOnEvent(OperationSpec spec, string path, Context context)
+    {
+        var policy = spec.EffectivePolicy();
+        var policyName = Serialization.EnumNames.Of(policy);
         if (policy == OperationPolicy.OnEvent && spec.OnEvent is null)
         {
             context.Add(FieldPath.Child(path, "onEvent"), "is required when policy is OnEvent; e.g. {\"objectPut\": \"x_train\"}.");
@@ -224,25 +301,24 @@ public static partial class ResourceValidator
         }
     }
 
-    /// <summary>runAfter names a known operation kind, and not the operation itself.</summary>
-    private static void CheckRunAfter(OperationSpec spec, string path, Context context)
+    /// <summary>An operation reference names a known operation kind.</summary>
+    private static void CheckOperationKind(OperationReference reference, string path, Context context)
     {
-        if (spec.RunAfter is not { } after)
+        if (reference.Kind.Length > 0 && ResourceKinds.FindByKind(reference.Kind) is not { IsOperation: true })
         {
-            return;
+            context.Add(FieldPath.Child(path, "kind"),
+                $"'{reference.Kind}' is not an operation kind; use one of {string.Join(", ", ResourceKinds.Operations.Select(k => k.Kind))}.");
         }
+    }
 
-        var afterPath = FieldPath.Child(path, "runAfter");
-        if (after.Kind.Length > 0 && ResourceKinds.FindByKind(after.Kind) is not { IsOperation: true })
+    /// <summary>runAfter does not name the operation itself.</summary>
+    private static void CheckNotAfterItself(IOperation operation, string path, Context context)
+    {
+        var meta = operation.Metadata;
+        if (operation.Spec.RunAfter is { } after && after.Kind == operation.Kind && after.Name == meta.Name && (after.Namespace ?? meta.Namespace) == meta.Namespace)
         {
-            context.Add(FieldPath.Child(afterPath, "kind"),
-                $"'{after.Kind}' is not an operation kind; use one of {string.Join(", ", ResourceKinds.Operations.Select(k => k.Kind))}.");
-        }
-
-        var root = context.Root;
-        if (after.Kind == root.Kind && after.Name == root.Metadata.Name && (after.Namespace ?? root.Metadata.Namespace) == root.Metadata.Namespace)
-        {
-            context.Add(FieldPath.Child(afterPath, "name"), $"'{after.Name}' is this operation itself, which cannot run after itself; name the step that must finish first, e.g. preprocess.");
+            context.Add(FieldPath.Child(path, "spec.runAfter.name"),
+                $"'{after.Name}' is this operation itself, which cannot run after itself; name the step that must finish first, e.g. preprocess.");
         }
     }
 
@@ -257,6 +333,7 @@ public static partial class ResourceValidator
         }
     }
 
+    /// <summary>Environment variables have names a process environment accepts.</summary>
     private static void CheckEnvironment(CommandProcessor command, string path, Context context)
     {
         foreach (var name in command.Env.Keys)
@@ -268,3 +345,10 @@ public static partial class ResourceValidator
         }
     }
 }
+
+/// <summary>A rule written as code: its name (<c>Type.Rule</c>), the type it runs on, its check, and its CRD form.</summary>
+/// <param name="Name">E.g. <c>Mount.MountPointShape</c>.</param>
+/// <param name="Type">The type of the objects it checks; the CRD form goes on this type's schema nodes.</param>
+/// <param name="Check">Reports errors of an object at a path.</param>
+/// <param name="Schema">Says the rule on a schema node of <paramref name="Type"/> (the node, the object's .NET type).</param>
+internal sealed record CodeRule(string Name, Type Type, Action<object, string, ResourceValidator.Context> Check, Func<V1JSONSchemaProps, Type, SchemaForm> Schema);

@@ -20,7 +20,7 @@ public static partial class ResourceValidator
     public static IReadOnlyList<FieldError> Validate(Resource resource)
     {
         ArgumentNullException.ThrowIfNull(resource);
-        var context = new Context(resource);
+        var context = new Context();
         Walk(resource, "", context);
         return context.Errors;
     }
@@ -35,6 +35,9 @@ public static partial class ResourceValidator
             throw new ResourceInvalidException(resource, errors);
         }
     }
+
+    /// <summary>The JSON name of <paramref name="type"/>'s property called <paramref name="clrName"/> in .NET.</summary>
+    internal static string JsonNameOf(Type type, string clrName) => Shape.Of(type).ByClrName[clrName].JsonName;
 
     /// <summary>The JSON name and value of the property called <paramref name="clrName"/> in .NET.</summary>
     internal static (string JsonName, object? Value) ReadProperty(object target, string clrName)
@@ -73,11 +76,11 @@ public static partial class ResourceValidator
             CheckOneOf(target, shape, oneOf, path, context);
         }
 
-        foreach (var (type, check) in CodeRules)
+        foreach (var rule in CodeRules)
         {
-            if (type.IsInstanceOfType(target))
+            if (rule.Type.IsInstanceOfType(target))
             {
-                check(target, path, context);
+                rule.Check(target, path, context);
             }
         }
     }
@@ -145,11 +148,9 @@ public static partial class ResourceValidator
         context.Add(path, $"set exactly one of {names} ({found}){example}.");
     }
 
-    /// <summary>The errors found so far, and the resource being validated (for rules that look across the object).</summary>
-    private sealed class Context(Resource root)
+    /// <summary>The errors found so far.</summary>
+    internal sealed class Context
     {
-        public Resource Root { get; } = root;
-
         public List<FieldError> Errors { get; } = [];
 
         public void Add(string path, string message) => Errors.Add(new FieldError(path, message));

@@ -3,12 +3,14 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using Cronos;
+using k8s.Models;
 
 namespace Fluid.Aspire.Contracts.Validation;
 
 /// <summary>
-/// A declarative rule on a property, checked by <see cref="ResourceValidator"/> and meant to be emitted as the
-/// matching OpenAPI constraint (minLength, pattern, minimum…) when the kinds become CRDs.
+/// A declarative rule on a property: <see cref="Check"/> is what <see cref="ResourceValidator"/> runs, and
+/// <see cref="ApplyTo"/> is the same rule in a CRD schema (OpenAPI keywords, or a CEL rule), so that the one table of
+/// attributes drives both.
 /// </summary>
 /// <remarks>
 /// A rule only checks a value that is present; that a value must be present is <see cref="RequiredAttribute"/>'s
@@ -22,6 +24,12 @@ public abstract class FieldRuleAttribute : Attribute
 
     /// <summary>What is wrong with <paramref name="value"/> (a present value), or null when it is fine.</summary>
     public abstract string? Check(object value);
+
+    /// <summary>
+    /// Says this rule in the CRD schema <paramref name="node"/> of the property it is on (for a list of strings, of its
+    /// items), whose .NET type is <paramref name="type"/>, and tells where a cluster checks it.
+    /// </summary>
+    public abstract SchemaForm ApplyTo(V1JSONSchemaProps node, Type type);
 
     /// <summary>Reports problems of a present value at <paramref name="path"/>; lists of strings are checked item by item.</summary>
     internal virtual void Apply(object value, string path, List<FieldError> errors)
@@ -68,6 +76,37 @@ public sealed class RequiredAttribute : Attribute
         _ => false,
     };
 
+    /// <summary>
+    /// Says the rule in the schema of the object <paramref name="parent"/>: <paramref name="jsonName"/> is listed in
+    /// <c>required</c>, and, since an empty value counts as missing, its node gets minLength, minItems or minProperties 1.
+    /// </summary>
+    public static SchemaForm ApplyTo(V1JSONSchemaProps parent, string jsonName)
+    {
+        ArgumentNullException.ThrowIfNull(parent);
+        parent.Required ??= [];
+        parent.Required.Add(jsonName);
+        var node = parent.Properties[jsonName];
+        if (node.Type == "string" && node.EnumProperty is null)
+        {
+            node.MinLength = 1;
+            return SchemaForm.Keywords("required, minLength 1");
+        }
+
+        if (node.Type == "array")
+        {
+            node.MinItems = 1;
+            return SchemaForm.Keywords("required, minItems 1");
+        }
+
+        if (node.Type == "object" && node.AdditionalProperties is not null)
+        {
+            node.MinProperties = 1;
+            return SchemaForm.Keywords("required, minProperties 1");
+        }
+
+        return SchemaForm.Keywords("required");
+    }
+
     /// <summary>The message for a missing value of <paramref name="type"/>.</summary>
     internal string Message(Type type)
     {
@@ -86,6 +125,14 @@ public sealed class DnsLabelAttribute : FieldRuleAttribute
 {
     /// <inheritdoc />
     public override string? Check(object value) => Formats.DnsLabel((string)value, Example ?? "my-data");
+
+    /// <inheritdoc />
+    public override SchemaForm ApplyTo(V1JSONSchemaProps node, Type type)
+    {
+        SchemaForm.LimitLength(node, Formats.DnsLabelMaxLength);
+        SchemaForm.AddPattern(node, Formats.DnsLabelPattern);
+        return SchemaForm.Keywords($"maxLength {Formats.DnsLabelMaxLength}, pattern");
+    }
 }
 
 /// <summary>A DNS-1123 subdomain: at most 253 characters, dot-separated DNS-1123 labels.</summary>
@@ -93,6 +140,14 @@ public sealed class DnsSubdomainAttribute : FieldRuleAttribute
 {
     /// <inheritdoc />
     public override string? Check(object value) => Formats.DnsSubdomain((string)value, Example ?? "my-data.v1");
+
+    /// <inheritdoc />
+    public override SchemaForm ApplyTo(V1JSONSchemaProps node, Type type)
+    {
+        SchemaForm.LimitLength(node, Formats.DnsSubdomainMaxLength);
+        SchemaForm.AddPattern(node, Formats.DnsSubdomainPattern);
+        return SchemaForm.Keywords($"maxLength {Formats.DnsSubdomainMaxLength}, pattern");
+    }
 }
 
 /// <summary>A qualified name, as label and annotation keys: an optional DNS subdomain and <c>/</c>, then at most 63 characters.</summary>
@@ -100,6 +155,15 @@ public sealed class QualifiedNameAttribute : FieldRuleAttribute
 {
     /// <inheritdoc />
     public override string? Check(object value) => Formats.QualifiedName((string)value, Example ?? "example.com/my-key");
+
+    /// <inheritdoc />
+    public override SchemaForm ApplyTo(V1JSONSchemaProps node, Type type)
+    {
+        SchemaForm.LimitLength(node, Formats.QualifiedNameWithPrefixMaxLength);
+        SchemaForm.AddPattern(node, Formats.QualifiedNameWithPrefixPattern);
+        return SchemaForm.Keywords(
+            $"maxLength {Formats.QualifiedNameWithPrefixMaxLength}, pattern (a prefix over {Formats.DnsSubdomainMaxLength} characters: local-only)");
+    }
 }
 
 /// <summary>A map of labels: keys are qualified names, values are label values.</summary>
@@ -107,6 +171,17 @@ public sealed class LabelsAttribute : FieldRuleAttribute
 {
     /// <inheritdoc />
     public override string? Check(object value) => null;
+
+    /// <inheritdoc />
+    public override SchemaForm ApplyTo(V1JSONSchemaProps node, Type type)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var values = (V1JSONSchemaProps)node.AdditionalProperties;
+        SchemaForm.LimitLength(values, Formats.QualifiedNameMaxLength);
+        SchemaForm.AddPattern(values, Formats.LabelValuePattern);
+        return SchemaForm.Keywords(
+            $"values: maxLength {Formats.QualifiedNameMaxLength}, pattern; keys: local-only (a structural schema cannot constrain map keys, and CEL over an unbounded map exceeds its cost budget)");
+    }
 
     internal override void Apply(object value, string path, List<FieldError> errors)
     {
@@ -131,6 +206,10 @@ public sealed class AnnotationsAttribute : FieldRuleAttribute
             ? $"the annotations take {bytes} bytes, more than the {Formats.AnnotationsMaxBytes} allowed; keep large data in an object or a ConfigMap and annotate a reference to it."
             : null;
     }
+
+    /// <inheritdoc />
+    public override SchemaForm ApplyTo(V1JSONSchemaProps node, Type type) =>
+        SchemaForm.LocalOnly("no schema keyword constrains map keys or a map's total size");
 
     internal override void Apply(object value, string path, List<FieldError> errors)
     {
@@ -163,6 +242,23 @@ public sealed class QuantityAttribute : FieldRuleAttribute
         return quantity.Value < 0 || (Positive && quantity.Value == 0)
             ? $"'{value}' must be {(Positive ? "greater than zero" : "zero or more")}; {ForExample("2Gi")}."
             : null;
+    }
+
+    /// <summary>
+    /// Kubernetes' form of a quantity: an integer or a string, the string in the syntax <see cref="Contracts.Quantity"/>
+    /// reads, without a sign since it may not be negative.
+    /// </summary>
+    public override SchemaForm ApplyTo(V1JSONSchemaProps node, Type type)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        node.Type = null;
+        node.XKubernetesIntOrString = true;
+        SchemaForm.AddPattern(node, Contracts.Quantity.NonNegativePattern);
+        node.Minimum = 0;
+        node.ExclusiveMinimum = Positive ? true : null;
+        return SchemaForm.Keywords(Positive
+            ? "x-kubernetes-int-or-string, pattern, exclusiveMinimum 0 (a zero written as a string, such as 0Gi: local-only)"
+            : "x-kubernetes-int-or-string, pattern, minimum 0");
     }
 }
 
@@ -214,6 +310,32 @@ public sealed class RangeAttribute : FieldRuleAttribute
             ? string.Create(CultureInfo.InvariantCulture, $"must be at least {Minimum} (got {got}); {ForExample(Minimum.ToString(CultureInfo.InvariantCulture))}.")
             : string.Create(CultureInfo.InvariantCulture, $"must be between {Minimum} and {Maximum} (got {got}); {ForExample(Maximum.ToString(CultureInfo.InvariantCulture))}.");
     }
+
+    /// <summary>
+    /// minimum and maximum on a number; on a string holding a number (which a structural schema cannot type as
+    /// number-or-string), a CEL rule that reads it as a double.
+    /// </summary>
+    public override SchemaForm ApplyTo(V1JSONSchemaProps node, Type type)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var bounded = !double.IsPositiveInfinity(Maximum);
+        if (node.Type == "string")
+        {
+            var rule = bounded
+                ? string.Create(CultureInfo.InvariantCulture, $"double(self) >= {Minimum:0.0###} && double(self) <= {Maximum:0.0###}")
+                : string.Create(CultureInfo.InvariantCulture, $"double(self) >= {Minimum:0.0###}");
+            var message = bounded
+                ? string.Create(CultureInfo.InvariantCulture, $"must be a number between {Minimum} and {Maximum}, written as a string; e.g. \"{Example ?? Maximum.ToString(CultureInfo.InvariantCulture)}\"")
+                : string.Create(CultureInfo.InvariantCulture, $"must be a number of at least {Minimum}, written as a string; e.g. \"{Example ?? Minimum.ToString(CultureInfo.InvariantCulture)}\"");
+            return SchemaForm.Cel(node, rule, message);
+        }
+
+        node.Minimum = Minimum;
+        node.Maximum = bounded ? Maximum : null;
+        return SchemaForm.Keywords(bounded
+            ? string.Create(CultureInfo.InvariantCulture, $"minimum {Minimum}, maximum {Maximum}")
+            : string.Create(CultureInfo.InvariantCulture, $"minimum {Minimum}"));
+    }
 }
 
 /// <summary>A string matching a regular expression; <see cref="Description"/> names the rule in messages.</summary>
@@ -238,6 +360,13 @@ public sealed class PatternAttribute : FieldRuleAttribute
     /// <inheritdoc />
     public override string? Check(object value) =>
         _regex.IsMatch((string)value) ? null : $"'{value}' is not {Description}; {ForExample("see the field's description")}.";
+
+    /// <inheritdoc />
+    public override SchemaForm ApplyTo(V1JSONSchemaProps node, Type type)
+    {
+        SchemaForm.AddPattern(node, Pattern);
+        return SchemaForm.Keywords("pattern");
+    }
 }
 
 /// <summary>A URI whose scheme is one of <see cref="Schemes"/>; each scheme's own rules are checked by <see cref="ResourceValidator"/>.</summary>
@@ -260,6 +389,13 @@ public sealed class SchemeAttribute : FieldRuleAttribute
             ? null
             : $"'{text}' does not start with a supported scheme; use one of {string.Join(", ", Schemes.Select(s => s + "://"))}; {ForExample("s3://bucket/path")}.";
     }
+
+    /// <inheritdoc />
+    public override SchemaForm ApplyTo(V1JSONSchemaProps node, Type type)
+    {
+        SchemaForm.AddPattern(node, $"^({string.Join('|', Schemes.Select(Regex.Escape))})://");
+        return SchemaForm.Keywords("pattern");
+    }
 }
 
 /// <summary>An absolute path: it starts with <c>/</c>.</summary>
@@ -268,6 +404,13 @@ public sealed class AbsolutePathAttribute : FieldRuleAttribute
     /// <inheritdoc />
     public override string? Check(object value) =>
         ((string)value).StartsWith('/') ? null : $"'{value}' is not an absolute path; start it with '/', {ForExample("/data")}.";
+
+    /// <inheritdoc />
+    public override SchemaForm ApplyTo(V1JSONSchemaProps node, Type type)
+    {
+        SchemaForm.AddPattern(node, "^/");
+        return SchemaForm.Keywords("pattern");
+    }
 }
 
 /// <summary>A relative path that stays inside its root: no leading <c>/</c> and no <c>..</c> part.</summary>
@@ -280,6 +423,17 @@ public sealed class RelativePathAttribute : FieldRuleAttribute
         return text.StartsWith('/') || text.Split('/').Contains("..")
             ? $"'{text}' must be a relative path that stays inside the dataset (no leading '/', no '..'); {ForExample("raw/2025")}."
             : null;
+    }
+
+    /// <summary>
+    /// Without look-ahead (RE2 has none) "no part is <c>..</c>" is spelled out: each part is <c>.</c>, or starts
+    /// with <c>..</c> and goes on, or is any other text without a slash; only the first part may not be empty.
+    /// </summary>
+    public override SchemaForm ApplyTo(V1JSONSchemaProps node, Type type)
+    {
+        const string Part = @"(\.|\.\.[^/]+|\.?[^/.][^/]*)";
+        SchemaForm.AddPattern(node, $"^{Part}(/{Part}?)*$");
+        return SchemaForm.Keywords("pattern");
     }
 }
 
@@ -302,6 +456,10 @@ public sealed class CronAttribute : FieldRuleAttribute
                 $"or a macro such as @hourly; {ForExample("*/10 * * * *")}.";
         }
     }
+
+    /// <inheritdoc />
+    public override SchemaForm ApplyTo(V1JSONSchemaProps node, Type type) =>
+        SchemaForm.LocalOnly("neither OpenAPI nor CEL can parse a cron expression");
 }
 
 /// <summary>An object-store object name: 1 to 253 characters, no spaces, not shaped like an object id.</summary>
@@ -309,6 +467,17 @@ public sealed class ObjectNameAttribute : FieldRuleAttribute
 {
     /// <inheritdoc />
     public override string? Check(object value) => Formats.ObjectName((string)value);
+
+    /// <inheritdoc />
+    public override SchemaForm ApplyTo(V1JSONSchemaProps node, Type type)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        node.MinLength = 1;
+        SchemaForm.LimitLength(node, Formats.ObjectNameMaxLength);
+        SchemaForm.AddPattern(node, Formats.ObjectNamePattern);
+        return SchemaForm.Keywords(
+            $"minLength 1, maxLength {Formats.ObjectNameMaxLength}, pattern (not shaped like an object id: local-only, it needs a look-ahead RE2 lacks)");
+    }
 }
 
 /// <summary>
@@ -328,6 +497,33 @@ public sealed class UniqueAttribute : FieldRuleAttribute
 
     /// <inheritdoc />
     public override string? Check(object value) => null;
+
+    /// <summary>
+    /// A Kubernetes list-map when every item must have the key (the API server wants list-map keys required); a
+    /// list keyed by an enum then holds at most one item per member. An optional key stays local: comparing every
+    /// pair of an unbounded list exceeds CEL's cost budget.
+    /// </summary>
+    public override SchemaForm ApplyTo(V1JSONSchemaProps node, Type type)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        ArgumentNullException.ThrowIfNull(type);
+        var itemType = type.GetGenericArguments()[0];
+        var key = ResourceValidator.JsonNameOf(itemType, Key);
+        var items = (V1JSONSchemaProps)node.Items;
+        if (items.Required?.Contains(key) != true)
+        {
+            return SchemaForm.LocalOnly($"{key} is optional, so the list cannot be a list-map, and comparing every pair of an unbounded list exceeds CEL's cost budget");
+        }
+
+        node.XKubernetesListType = "map";
+        node.XKubernetesListMapKeys = [key];
+        if (items.Properties[key].EnumProperty is { } members)
+        {
+            node.MaxItems = members.Count;
+        }
+
+        return new SchemaForm(Enforcement.SchemaExtension, $"x-kubernetes-list-type: map, x-kubernetes-list-map-keys: [{key}]");
+    }
 
     internal override void Apply(object value, string path, List<FieldError> errors)
     {
@@ -374,4 +570,17 @@ public sealed class OneOfAttribute : Attribute
 
     /// <summary>A good value, quoted in the error message.</summary>
     public string? Example { get; set; }
+
+    /// <summary>
+    /// A CEL rule on the object's schema <paramref name="node"/>, whose alternatives are called
+    /// <paramref name="jsonNames"/> in JSON: exactly one is present.
+    /// </summary>
+    public SchemaForm ApplyTo(V1JSONSchemaProps node, IReadOnlyList<string> jsonNames)
+    {
+        ArgumentNullException.ThrowIfNull(jsonNames);
+        var example = Example is null ? "" : $"; e.g. {Example}";
+        return SchemaForm.Cel(node,
+            $"[{string.Join(", ", jsonNames.Select(name => $"has(self.{name})"))}].exists_one(set, set)",
+            $"set exactly one of {string.Join(", ", jsonNames)}{example}");
+    }
 }
