@@ -78,7 +78,7 @@ public sealed class FluidDataset
         await Client.Store.CreateAsync(runtime, cancellationToken);
         if (wait)
         {
-            await WaitUntilBoundAsync(timeout ?? TimeSpan.FromMinutes(10), cancellationToken);
+            await WaitUntilBoundAsync(timeout, cancellationToken);
         }
 
         return this;
@@ -115,16 +115,22 @@ public sealed class FluidDataset
         }
     }
 
-    private async Task WaitUntilBoundAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Returns once the dataset is Bound, or throws <see cref="TimeoutException"/> with the runtime's reason after
+    /// <paramref name="timeout"/> (10 min): what <see cref="BindRuntimeAsync"/> does with <c>wait</c>, for a runtime
+    /// bound without it.
+    /// </summary>
+    public async Task WaitUntilBoundAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        var deadline = DateTime.UtcNow + timeout;
+        var limit = timeout ?? TimeSpan.FromMinutes(10);
+        var deadline = DateTime.UtcNow + limit;
         while ((await RefreshAsync(cancellationToken)).Phase != DatasetPhase.Bound)
         {
             if (DateTime.UtcNow > deadline)
             {
                 var runtime = await Client.Store.GetAsync<ObjectStoreRuntime>(Name, Namespace, cancellationToken);
                 var why = runtime?.Status.Conditions.FirstOrDefault()?.Message ?? "the controller has not reported on the runtime (is it running?)";
-                throw new TimeoutException($"Dataset {Namespace}/{Name} was not Bound within {timeout.TotalSeconds:0} s: {why}");
+                throw new TimeoutException($"Dataset {Namespace}/{Name} was not Bound within {limit.TotalSeconds:0} s: {why}");
             }
 
             await Task.Delay(PollInterval, cancellationToken);

@@ -46,7 +46,8 @@ public sealed class StackFixture : IAsyncLifetime
 
         // Events are written just after the status they report; describe is tested once the last one is there.
         await Eventually.ReturnsAsync(() => Client.Store.ListAsync<Event>(cancellationToken: cancellationToken),
-            events => events.Items.Any(e => e.InvolvedObject.Name == "r1-step1" && e.Reason == "Completed")
+            events => events.Items.Any(e => e.InvolvedObject.Name == "housing" && e.Reason == "Bound")
+                && events.Items.Any(e => e.InvolvedObject.Name == "r1-step1" && e.Reason == "Completed")
                 && events.Items.Any(e => e.InvolvedObject.Name == "bad-step0" && e.Reason == "Failed"),
             Patience, "the steps' last events", cancellationToken);
     }

@@ -65,7 +65,7 @@ public sealed class CleanUpTests
             Cancellation);
         var waiting = await client.Store.GetAsync<Dataset>("held", cancellationToken: Cancellation);
         Assert.NotNull(waiting?.Metadata.DeletionTimestamp);
-        Assert.Contains((await client.Store.ListAsync<Event>(cancellationToken: Cancellation)).Items, e => e.InvolvedObject.Name == "held-step0");
+        await Eventually.EventsAsync(client.Store, "held-step0", events => events.Any(e => e.Reason == "Completed"), "the step's Completed event", Cancellation);
 
         held!.Metadata.Finalizers.Clear();
         await client.Store.UpdateAsync(held, Cancellation);

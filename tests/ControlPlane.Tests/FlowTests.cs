@@ -41,10 +41,9 @@ public sealed class FlowTests
         Assert.Contains(second.Status.Scheduling.Scores[0].Reasons, r => r.Contains("previous step", StringComparison.Ordinal));
         Assert.Equal(0, second.Status.ExitCode);
         Assert.NotNull(second.Status.LastSuccessfulTime);
-        var events = (await client.Store.ListAsync<Event>(cancellationToken: Cancellation)).Items
-            .Where(e => e.InvolvedObject.Name == "r1-step1").Select(e => e.Reason).ToArray();
-        Assert.Contains("Scheduled", events);
-        Assert.Contains("Completed", events);
+        // Completed is recorded just after the status it reports: waited for, not read once.
+        await Eventually.EventsAsync(client.Store, "r1-step1", events => events.Any(e => e.Reason == "Scheduled") && events.Any(e => e.Reason == "Completed"),
+            "Scheduled and Completed", Cancellation);
     }
 
     [Fact]
@@ -79,13 +78,18 @@ public sealed class FlowTests
         await using var client = Flows.Client(cluster);
         var dataset = await client.CreateDatasetAsync("too-big", cancellationToken: Cancellation);
 
-        var error = await Assert.ThrowsAsync<TimeoutException>(() => dataset.BindRuntimeAsync(replicas: 1, cacheCapacityGiB: 4,
-            timeout: TimeSpan.FromSeconds(8), cancellationToken: Cancellation));
+        await dataset.BindRuntimeAsync(replicas: 1, cacheCapacityGiB: 4, wait: false, cancellationToken: Cancellation);
 
-        Assert.Contains("less than the quota of 4 GiB", error.Message.Replace("4GiB", "4 GiB", StringComparison.Ordinal), StringComparison.Ordinal);
-        var runtime = await client.Store.GetAsync<ObjectStoreRuntime>("too-big", cancellationToken: Cancellation);
-        Assert.Equal(RuntimePhase.NotReady, runtime!.Status.Phase);
-        Assert.Equal(DatasetPhase.NotBound, (await dataset.RefreshAsync(Cancellation)).Phase);
+        var runtime = await Eventually.ResourceAsync<ObjectStoreRuntime>(client.Store, "too-big", SawEveryObjectStore,
+            "its workers placed or refused, with the node's object store seen", Cancellation);
+        Assert.Equal(RuntimePhase.NotReady, runtime.Status.Phase);
+        Assert.Contains("less than the quota of 4GiB", ReadyMessage(runtime), StringComparison.Ordinal);
+        var notBound = await Eventually.ResourceAsync<Dataset>(client.Store, "too-big", d => d.Status.Conditions.Find("Bound")?.Reason == "RuntimeNotReady",
+            "its Bound condition following the runtime", Cancellation);
+        Assert.Equal(DatasetPhase.NotBound, notBound.Status.Phase);
+        // The runtime has reported, so the SDK's wait gives up with its reason, whatever the time it took to report.
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => dataset.WaitUntilBoundAsync(TimeSpan.FromSeconds(1), Cancellation));
+        Assert.Contains("less than the quota of 4GiB", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -110,11 +114,15 @@ public sealed class FlowTests
 
         await dataset.BindRuntimeAsync(RuntimeKind.ObjectStore, replicas: 2, cacheCapacityGiB: 0.03125, wait: false, cancellationToken: Cancellation);
 
-        var runtime = await Eventually.ReturnsAsync(() => client.Store.GetAsync<ObjectStoreRuntime>("in-zone-b", cancellationToken: Cancellation),
-            r => r!.Status.CurrentWorkers == 1, StepTimeout, "one worker placed", Cancellation);
-        Assert.Equal(["node-1"], runtime!.Status.Workers.Select(w => w.Node));
-        Assert.Contains("node-0 does not match the dataset's nodeAffinity", runtime.Status.Conditions.Find("Ready")!.Message, StringComparison.Ordinal);
-        Assert.Equal(DatasetPhase.NotBound, (await dataset.RefreshAsync(Cancellation)).Phase);
+        var runtime = await Eventually.ResourceAsync<ObjectStoreRuntime>(client.Store, "in-zone-b", r => r.Status.CurrentWorkers == 1 && SawEveryObjectStore(r),
+            "one worker placed, with both nodes' object stores seen", Cancellation);
+        Assert.Equal(["node-1"], runtime.Status.Workers.Select(w => w.Node));
+        Assert.Contains("node-0 does not match the dataset's nodeAffinity", ReadyMessage(runtime), StringComparison.Ordinal);
+        // The dataset's own reconcile writes its phase once it has seen the runtime: waited for on the dataset.
+        var notBound = await Eventually.ResourceAsync<Dataset>(client.Store, "in-zone-b",
+            d => d.Status.Conditions.Find("Bound")?.Message?.Contains("1 of 2 worker(s) placed", StringComparison.Ordinal) == true,
+            "its Bound condition following the runtime's one worker", Cancellation);
+        Assert.Equal(DatasetPhase.NotBound, notBound.Status.Phase);
     }
 
     [Fact]
@@ -137,4 +145,13 @@ public sealed class FlowTests
         Assert.Throws<ArgumentException>(() => Processor.FromMethod(context => Task.CompletedTask));
         await Assert.ThrowsAsync<Contracts.Store.ResourceNotFoundException>(() => client.GetDatasetAsync("missing", Cancellation));
     }
+
+    private static string ReadyMessage(ObjectStoreRuntime runtime) => runtime.Status.Conditions.Find("Ready")?.Message ?? "";
+
+    /// <summary>
+    /// Whether the runtime's status reflects every node's object store. The controller follows nodes and object
+    /// stores with two watches: until it has seen a node's object store, the runtime reports the node for that.
+    /// </summary>
+    private static bool SawEveryObjectStore(ObjectStoreRuntime runtime) =>
+        ReadyMessage(runtime) is { Length: > 0 } message && !message.Contains("runs no object store", StringComparison.Ordinal);
 }

@@ -66,9 +66,9 @@ public sealed class ReferenceTests
             Assert.Null(failed.Status.Conditions.Find("Waiting"));
 
             // While it waited, its Waiting condition said what for and until when; the event records it.
-            var waited = (await client.Store.ListAsync<Event>(cancellationToken: Cancellation)).Items
-                .Where(e => e.InvolvedObject.Name == name && e.Reason == reason && e.Type == EventType.Normal).ToArray();
-            Assert.NotEmpty(waited);
+            bool WaitedFor(Event e) => e.Reason == reason && e.Type == EventType.Normal;
+            var waited = (await Eventually.EventsAsync(client.Store, name, events => events.Any(WaitedFor), $"a {reason} event", Cancellation))
+                .Where(WaitedFor).ToArray();
             Assert.All(waited, e => Assert.Contains(missing, e.Message, StringComparison.Ordinal));
             Assert.All(waited, e => Assert.Contains("Fails at", e.Message, StringComparison.Ordinal));
         }
@@ -89,8 +89,10 @@ public sealed class ReferenceTests
 
         Assert.Equal("gone-step1", failure.Step.Name);
         Assert.Contains("runs after step gone-step0, which was deleted", failure.Message, StringComparison.Ordinal);
-        Assert.Equal(OperationPhase.Pending,
-            (await client.Store.GetAsync<DataProcess>("gone-step1", cancellationToken: Cancellation))!.Status.Phase);
+        // Its phase is the controller's to write, in its own time: waited for until reported, then it must not have run.
+        var stranded = await Eventually.ResourceAsync<DataProcess>(client.Store, "gone-step1", p => p.Status.Phase is not null,
+            "its phase reported", Cancellation);
+        Assert.Equal(OperationPhase.Pending, stranded.Status.Phase);
     }
 
     private static DataProcess Step(string name, string dataset, string? after) => new()

@@ -37,8 +37,9 @@ public sealed class TriggerTests
         await store.PutAsync("v2"u8.ToArray(), new PutOptions { Name = "model", Persist = true }, Cancellation);
 
         await Eventually.ReturnsAsync(() => File.ReadAllLines(trace).Length, n => n == 2, Patience, "a second run after the second put", Cancellation);
-        var step = await client.Store.GetAsync<DataProcess>("on-new-model", cancellationToken: Cancellation);
-        Assert.Equal("object 'model' was put", step!.Status.Infos["trigger"]);
+        var step = await Eventually.ResourceAsync<DataProcess>(client.Store, "on-new-model",
+            p => p.Status.Phase == OperationPhase.Complete && p.Status.Infos.GetValueOrDefault("attempt") == "2", "its second run complete", Cancellation);
+        Assert.Equal("object 'model' was put", step.Status.Infos["trigger"]);
     }
 
     [Fact]
@@ -93,7 +94,9 @@ public sealed class TriggerTests
         var waiting = await CreateOnEventStepAsync(client, "on-bound", "warming", Flows.Step("warmed", trace),
             new OnEventTrigger { DatasetPhase = new DatasetPhaseTrigger { Name = "warming", Phase = DatasetPhase.Bound } });
         Assert.Contains("dataset warming becomes Bound", waiting, StringComparison.Ordinal);
-        Assert.Equal(DatasetPhase.NotBound, (await dataset.RefreshAsync(Cancellation)).Phase);
+        var unbound = await Eventually.ResourceAsync<Dataset>(client.Store, "warming", d => d.Status.Conditions.Find("Bound") is not null,
+            "its Bound condition reported", Cancellation);
+        Assert.Equal(DatasetPhase.NotBound, unbound.Status.Phase);
         Assert.False(File.Exists(trace));
 
         await dataset.BindRuntimeAsync(RuntimeKind.ObjectStore, replicas: 1, cacheCapacityGiB: 0.03125, timeout: Patience, cancellationToken: Cancellation);

@@ -88,7 +88,7 @@ public sealed class ReattachTests
 
         await first.DisposeAsync();
         Assert.True(Proc.Kill(wrapper, 9));
-        await Eventually.ReturnsAsync(() => Proc.All().Any(p => p.Pid == wrapper && p.State != 'Z'), alive => !alive, TimeSpan.FromSeconds(2), "the wrapper gone", Cancellation);
+        await Eventually.ReturnsAsync(() => Proc.All().Any(p => p.Pid == wrapper && p.State != 'Z'), alive => !alive, Eventually.Patience, "the wrapper gone", Cancellation);
         var reattached = await harness.NewExecutor().TryReattachAsync(launch, Cancellation);
 
         Assert.NotNull(reattached);
@@ -96,7 +96,7 @@ public sealed class ReattachTests
         Assert.Equal(StepStatus.Lost, outcome.Status);
         Assert.StartsWith($"lost: its wrapper (pid {wrapper}) is gone and recorded no exit status", outcome.Reason, StringComparison.Ordinal);
         Assert.Contains("were killed, so that a rerun does not run beside them", outcome.Reason, StringComparison.Ordinal);
-        await Eventually.ReturnsAsync(() => Proc.Survivors(pid, wrapper), survivors => survivors.Length == 0, TimeSpan.FromSeconds(2), "no survivors", Cancellation);
+        await Eventually.ReturnsAsync(() => Proc.Survivors(pid, wrapper), survivors => survivors.Length == 0, Eventually.Patience, "no survivors", Cancellation);
     }
 
     [Fact]

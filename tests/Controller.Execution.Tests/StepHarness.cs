@@ -78,7 +78,7 @@ internal sealed class StepHarness : IAsyncDisposable
     public static Task WaitForLogAsync(string logPath, string text) => Eventually.ReturnsAsync(
         () => File.Exists(logPath) ? File.ReadAllText(logPath) : "",
         log => log.Contains(text, StringComparison.Ordinal),
-        TimeSpan.FromSeconds(4),
+        Eventually.Patience,
         $"'{text}' in {logPath}",
         Cancellation);
 

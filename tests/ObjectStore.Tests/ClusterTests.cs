@@ -63,7 +63,7 @@ public sealed class ClusterTests
         Assert.Equal(id, copy.Id);
         Assert.True(copy.Blobs[0].Span.SequenceEqual(bytes));
         Assert.Equal(8 * MiB, (await consumer.GetStatsAsync(Cancellation)).FetchedBytes);
-        Assert.Contains("over bulk", other.Process.Output, StringComparison.Ordinal);
+        await WaitForLogAsync(other, "over bulk");
         using var connection = new EtcdConnection(etcd.ConnectionString());
         Assert.Single(await ListAsync(connection, $"/fluid/objectstore/replicas/{id}/"));
         using var again = await consumer.GetAsync("shared", cancellationToken: Cancellation);
@@ -83,7 +83,7 @@ public sealed class ClusterTests
         using var copy = await consumer.GetAsync(id, new GetOptions { Fetch = true }, Cancellation);
 
         Assert.True(copy.Blobs[0].Span.SequenceEqual(bytes));
-        Assert.Contains("over grpc", other.Process.Output, StringComparison.Ordinal);
+        await WaitForLogAsync(other, "over grpc");
     }
 
     [Fact]
@@ -186,6 +186,12 @@ public sealed class ClusterTests
             result => result is ObjectHandle, Patience, "the object fetched from its re-registered owner", Cancellation) as ObjectHandle;
         Assert.Equal("survives"u8.ToArray(), fetched!.Blobs[0].Span.ToArray());
     }
+
+    /// <summary>
+    /// The daemon logs from a queue of its own, and its output reaches the test through a pipe: a line it logged
+    /// before answering may arrive after the answer.
+    /// </summary>
+    private static Task WaitForLogAsync(ObjectStoreDaemon daemon, string text) => daemon.Process.WaitForOutputAsync(text, Patience, Cancellation);
 
     private static async Task<object?> Record<T>(Func<Task<T>> action)
     {

@@ -87,8 +87,13 @@ trap 'forward TERM' TERM
 trap 'forward INT' INT
 trap 'forward HUP' HUP
 
+# stderr goes before the handshake: once the executor has its line it gives the go and closes its end of the
+# pipe, and bash reports a step killed by a signal ("Segmentation fault") on stderr at its next command. Were that
+# still the pipe, the report would kill this wrapper with SIGPIPE before it wrote EXIT_FILE, and a step that
+# merely crashed would be reported lost.
+exec 0</dev/null 2>/dev/null
 printf 'started %s\n' "$step" >&6
-exec 6>&- 0</dev/null 2>/dev/null
+exec 6>&-
 
 # A trapped signal interrupts wait while the step still runs: wait again until the step itself ended.
 while :; do
