@@ -8,6 +8,8 @@ namespace Fluid.Aspire.Hosting.Kubernetes.Rbac;
 /// <summary>Turns a component's permission list into its ServiceAccount, roles and bindings.</summary>
 internal static class RbacObjects
 {
+    private const string ApiVersion = "rbac.authorization.k8s.io/v1";
+
     /// <summary>
     /// Gives <paramref name="workload"/> a ServiceAccount and, for each scope its permissions use, a role and a binding;
     /// a component without permissions gets neither, and its pods mount no API token.
@@ -30,42 +32,30 @@ internal static class RbacObjects
         workload.PodTemplate.Spec.ServiceAccountName = name;
         workload.PodTemplate.Spec.AutomountServiceAccountToken = true;
 
-        var subject = new Rbacv1Subject
+        // Each object gets its own metadata and subject, so that a customization of one leaves the others alone.
+        V1ObjectMeta Metadata() => WorkloadBuilder.Metadata(name, partOf);
+        Rbacv1Subject Subject() => new()
         {
             Kind = "ServiceAccount",
             Name = name,
-            // A ClusterRoleBinding must name the account's namespace: the release's in the chart, kustomize's in the manifests.
+            // A binding must name the account's namespace: the release's in the chart, kustomize's in the manifests.
             NamespaceProperty = values.Derived(".Release.Namespace", "default"),
         };
 
-        var clusterRules = Rules(permissions, PermissionScope.Cluster);
-        if (clusterRules.Count > 0)
+        if (Rules(permissions, PermissionScope.Cluster) is { Count: > 0 } clusterRules)
         {
-            workload.AdditionalObjects.Add(new V1ClusterRole { ApiVersion = "rbac.authorization.k8s.io/v1", Kind = "ClusterRole", Metadata = WorkloadBuilder.Metadata(name, partOf), Rules = clusterRules });
-            workload.AdditionalObjects.Add(new V1ClusterRoleBinding
-            {
-                ApiVersion = "rbac.authorization.k8s.io/v1",
-                Kind = "ClusterRoleBinding",
-                Metadata = WorkloadBuilder.Metadata(name, partOf),
-                RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "ClusterRole", Name = name },
-                Subjects = [subject],
-            });
+            workload.AdditionalObjects.Add(new V1ClusterRole { ApiVersion = ApiVersion, Kind = "ClusterRole", Metadata = Metadata(), Rules = clusterRules });
+            workload.AdditionalObjects.Add(new V1ClusterRoleBinding { ApiVersion = ApiVersion, Kind = "ClusterRoleBinding", Metadata = Metadata(), RoleRef = RoleRef("ClusterRole", name), Subjects = [Subject()] });
         }
 
-        var namespaceRules = Rules(permissions, PermissionScope.Namespace);
-        if (namespaceRules.Count > 0)
+        if (Rules(permissions, PermissionScope.Namespace) is { Count: > 0 } namespaceRules)
         {
-            workload.AdditionalObjects.Add(new V1Role { ApiVersion = "rbac.authorization.k8s.io/v1", Kind = "Role", Metadata = WorkloadBuilder.Metadata(name, partOf), Rules = namespaceRules });
-            workload.AdditionalObjects.Add(new V1RoleBinding
-            {
-                ApiVersion = "rbac.authorization.k8s.io/v1",
-                Kind = "RoleBinding",
-                Metadata = WorkloadBuilder.Metadata(name, partOf),
-                RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "Role", Name = name },
-                Subjects = [subject],
-            });
+            workload.AdditionalObjects.Add(new V1Role { ApiVersion = ApiVersion, Kind = "Role", Metadata = Metadata(), Rules = namespaceRules });
+            workload.AdditionalObjects.Add(new V1RoleBinding { ApiVersion = ApiVersion, Kind = "RoleBinding", Metadata = Metadata(), RoleRef = RoleRef("Role", name), Subjects = [Subject()] });
         }
     }
+
+    private static V1RoleRef RoleRef(string kind, string name) => new() { ApiGroup = "rbac.authorization.k8s.io", Kind = kind, Name = name };
 
     /// <summary>One rule per API group and verb set, resources sorted, so that the output is stable and reads well.</summary>
     private static List<V1PolicyRule> Rules(IReadOnlyList<PermissionRule> permissions, PermissionScope scope) =>
