@@ -24,7 +24,7 @@ public static partial class ResourceValidator
         Rule<Mount>("MountPointShape", CheckMountPoint, (node, _) =>
         {
             SchemaForm.AddPattern(node.Properties[JsonNameOf(typeof(Mount), nameof(Mount.MountPoint))], MountPointPattern);
-            return SchemaForm.Keywords("pattern on mountPoint (URL hosts: approximated, exactly local-only)");
+            return SchemaForm.Keywords("pattern on mountPoint (a URL's host is approximated; the exact check is local-only)");
         }),
         Rule<Mount>("SecretNotOption", CheckEncryptOptions, (_, _) => SchemaForm.LocalOnly(PairsCost)),
         Rule<NodeSelectorRequirement>("ValuesForOperator", CheckRequirementValues,
