@@ -69,6 +69,17 @@ public sealed class ResourceKindsTests
     }
 
     [Fact]
+    public void Custom_kinds_have_the_fluid_category_and_no_two_kinds_answer_to_one_name()
+    {
+        var names = ResourceKinds.All.SelectMany(k => k.ShortNames.Append(k.Plural).Append(k.Singular)).ToList();
+
+        Assert.All(ResourceKinds.All.Where(k => k.IsCustom), k => Assert.Equal([ResourceKinds.Category], k.Categories));
+        Assert.Equal(names.Count, names.Distinct().Count());
+        Assert.Equal(["ds", "osr", "dp"], ResourceKinds.All.Where(k => k.IsCustom).Select(k => k.ShortNames.Single()));
+        Assert.Empty(ResourceKinds.Event.PrinterColumns);
+    }
+
+    [Fact]
     public void Names_of_every_kind_are_labels_but_events_are_subdomains()
     {
         Assert.Equal(NameFormat.DnsSubdomain, ResourceKinds.Event.NameFormat);

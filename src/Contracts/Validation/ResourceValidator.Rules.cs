@@ -23,8 +23,8 @@ public static partial class ResourceValidator
         Rule<DatasetSpec>("MountPaths", CheckMountPaths, (_, _) => SchemaForm.LocalOnly(PairsCost)),
         Rule<Mount>("MountPointShape", CheckMountPoint, (node, _) =>
         {
-            SchemaForm.AddPattern(node.Properties[JsonNameOf(typeof(Mount), nameof(Mount.MountPoint))], MountPointPattern);
-            return SchemaForm.Keywords("pattern on mountPoint (URL hosts: approximated, exactly local-only)");
+            SchemaKeywords.AddPattern(node.Properties[JsonNameOf(typeof(Mount), nameof(Mount.MountPoint))], MountPointPattern);
+            return SchemaForm.Keywords("pattern on mountPoint (a URL's host is approximated; the exact check is local-only)");
         }),
         Rule<Mount>("SecretNotOption", CheckEncryptOptions, (_, _) => SchemaForm.LocalOnly(PairsCost)),
         Rule<NodeSelectorRequirement>("ValuesForOperator", CheckRequirementValues,
@@ -34,7 +34,7 @@ public static partial class ResourceValidator
             "path is required for mediumtype SSD and HDD; e.g. /mnt/ssd/cache", ".path")),
         Rule<TieredStoreLevel>("AbsoluteDirectories", CheckDirectories, (node, _) =>
         {
-            SchemaForm.AddPattern(node.Properties[JsonNameOf(typeof(TieredStoreLevel), nameof(TieredStoreLevel.Path))], @"^((\s*/[^,]*)(,\s*/[^,]*)*)?$");
+            SchemaKeywords.AddPattern(node.Properties[JsonNameOf(typeof(TieredStoreLevel), nameof(TieredStoreLevel.Path))], @"^((\s*/[^,]*)(,\s*/[^,]*)*)?$");
             return SchemaForm.Keywords("pattern on path");
         }),
         Rule<TieredStoreLevel>("Watermarks", CheckWatermarks, (node, _) => SchemaForm.Cel(node,

@@ -129,8 +129,8 @@ public sealed class DnsLabelAttribute : FieldRuleAttribute
     /// <inheritdoc />
     public override SchemaForm ApplyTo(V1JSONSchemaProps node, Type type)
     {
-        SchemaForm.LimitLength(node, Formats.DnsLabelMaxLength);
-        SchemaForm.AddPattern(node, Formats.DnsLabelPattern);
+        SchemaKeywords.LimitLength(node, Formats.DnsLabelMaxLength);
+        SchemaKeywords.AddPattern(node, Formats.DnsLabelPattern);
         return SchemaForm.Keywords($"maxLength {Formats.DnsLabelMaxLength}, pattern");
     }
 }
@@ -144,8 +144,8 @@ public sealed class DnsSubdomainAttribute : FieldRuleAttribute
     /// <inheritdoc />
     public override SchemaForm ApplyTo(V1JSONSchemaProps node, Type type)
     {
-        SchemaForm.LimitLength(node, Formats.DnsSubdomainMaxLength);
-        SchemaForm.AddPattern(node, Formats.DnsSubdomainPattern);
+        SchemaKeywords.LimitLength(node, Formats.DnsSubdomainMaxLength);
+        SchemaKeywords.AddPattern(node, Formats.DnsSubdomainPattern);
         return SchemaForm.Keywords($"maxLength {Formats.DnsSubdomainMaxLength}, pattern");
     }
 }
@@ -159,8 +159,8 @@ public sealed class QualifiedNameAttribute : FieldRuleAttribute
     /// <inheritdoc />
     public override SchemaForm ApplyTo(V1JSONSchemaProps node, Type type)
     {
-        SchemaForm.LimitLength(node, Formats.QualifiedNameWithPrefixMaxLength);
-        SchemaForm.AddPattern(node, Formats.QualifiedNameWithPrefixPattern);
+        SchemaKeywords.LimitLength(node, Formats.QualifiedNameWithPrefixMaxLength);
+        SchemaKeywords.AddPattern(node, Formats.QualifiedNameWithPrefixPattern);
         return SchemaForm.Keywords(
             $"maxLength {Formats.QualifiedNameWithPrefixMaxLength}, pattern (a prefix over {Formats.DnsSubdomainMaxLength} characters: local-only)");
     }
@@ -177,8 +177,8 @@ public sealed class LabelsAttribute : FieldRuleAttribute
     {
         ArgumentNullException.ThrowIfNull(node);
         var values = (V1JSONSchemaProps)node.AdditionalProperties;
-        SchemaForm.LimitLength(values, Formats.QualifiedNameMaxLength);
-        SchemaForm.AddPattern(values, Formats.LabelValuePattern);
+        SchemaKeywords.LimitLength(values, Formats.QualifiedNameMaxLength);
+        SchemaKeywords.AddPattern(values, Formats.LabelValuePattern);
         return SchemaForm.Keywords(
             $"values: maxLength {Formats.QualifiedNameMaxLength}, pattern; keys: local-only (a structural schema cannot constrain map keys, and CEL over an unbounded map exceeds its cost budget)");
     }
@@ -253,7 +253,7 @@ public sealed class QuantityAttribute : FieldRuleAttribute
         ArgumentNullException.ThrowIfNull(node);
         node.Type = null;
         node.XKubernetesIntOrString = true;
-        SchemaForm.AddPattern(node, Contracts.Quantity.NonNegativePattern);
+        SchemaKeywords.AddPattern(node, Contracts.Quantity.NonNegativePattern);
         node.Minimum = 0;
         node.ExclusiveMinimum = Positive ? true : null;
         return SchemaForm.Keywords(Positive
@@ -364,7 +364,7 @@ public sealed class PatternAttribute : FieldRuleAttribute
     /// <inheritdoc />
     public override SchemaForm ApplyTo(V1JSONSchemaProps node, Type type)
     {
-        SchemaForm.AddPattern(node, Pattern);
+        SchemaKeywords.AddPattern(node, Pattern);
         return SchemaForm.Keywords("pattern");
     }
 }
@@ -393,7 +393,7 @@ public sealed class SchemeAttribute : FieldRuleAttribute
     /// <inheritdoc />
     public override SchemaForm ApplyTo(V1JSONSchemaProps node, Type type)
     {
-        SchemaForm.AddPattern(node, $"^({string.Join('|', Schemes.Select(Regex.Escape))})://");
+        SchemaKeywords.AddPattern(node, $"^({string.Join('|', Schemes.Select(Regex.Escape))})://");
         return SchemaForm.Keywords("pattern");
     }
 }
@@ -408,7 +408,7 @@ public sealed class AbsolutePathAttribute : FieldRuleAttribute
     /// <inheritdoc />
     public override SchemaForm ApplyTo(V1JSONSchemaProps node, Type type)
     {
-        SchemaForm.AddPattern(node, "^/");
+        SchemaKeywords.AddPattern(node, "^/");
         return SchemaForm.Keywords("pattern");
     }
 }
@@ -432,7 +432,7 @@ public sealed class RelativePathAttribute : FieldRuleAttribute
     public override SchemaForm ApplyTo(V1JSONSchemaProps node, Type type)
     {
         const string Part = @"(\.|\.\.[^/]+|\.?[^/.][^/]*)";
-        SchemaForm.AddPattern(node, $"^{Part}(/{Part}?)*$");
+        SchemaKeywords.AddPattern(node, $"^{Part}(/{Part}?)*$");
         return SchemaForm.Keywords("pattern");
     }
 }
@@ -473,8 +473,8 @@ public sealed class ObjectNameAttribute : FieldRuleAttribute
     {
         ArgumentNullException.ThrowIfNull(node);
         node.MinLength = 1;
-        SchemaForm.LimitLength(node, Formats.ObjectNameMaxLength);
-        SchemaForm.AddPattern(node, Formats.ObjectNamePattern);
+        SchemaKeywords.LimitLength(node, Formats.ObjectNameMaxLength);
+        SchemaKeywords.AddPattern(node, Formats.ObjectNamePattern);
         return SchemaForm.Keywords(
             $"minLength 1, maxLength {Formats.ObjectNameMaxLength}, pattern (not shaped like an object id: local-only, it needs a look-ahead RE2 lacks)");
     }
@@ -580,7 +580,7 @@ public sealed class OneOfAttribute : Attribute
         ArgumentNullException.ThrowIfNull(jsonNames);
         var example = Example is null ? "" : $"; e.g. {Example}";
         return SchemaForm.Cel(node,
-            $"[{string.Join(", ", jsonNames.Select(name => $"has(self.{name})"))}].exists_one(set, set)",
+            $"[{string.Join(", ", jsonNames.Select(name => $"has(self.{name})"))}].exists_one(present, present)",
             $"set exactly one of {string.Join(", ", jsonNames)}{example}");
     }
 }

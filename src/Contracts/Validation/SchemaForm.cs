@@ -44,7 +44,11 @@ public sealed record SchemaForm(Enforcement Enforcement, string How)
         node.XKubernetesValidations.Add(new V1ValidationRule { Rule = rule, Message = message, FieldPath = fieldPath });
         return new(Enforcement.Cel, $"CEL: {rule}");
     }
+}
 
+/// <summary>Adds OpenAPI keywords to a schema node without undoing what other rules put there.</summary>
+public static class SchemaKeywords
+{
     /// <summary>
     /// Adds <paramref name="pattern"/> to <paramref name="node"/>: as its <c>pattern</c>, or, when it has one already,
     /// in an <c>allOf</c> so that both hold (a structural schema allows value checks there).
