@@ -3,6 +3,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.Pipelines;
 using k8s;
 using k8s.Exceptions;
+using k8s.KubeConfigModels;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -18,26 +19,34 @@ internal static class HelmDeployer
     /// <summary>The configuration key that names the helm binary when it is not on PATH.</summary>
     public const string HelmSetting = "Fluid:Kubernetes:Helm";
 
+    /// <summary>The configuration key that names a values file applied over the chart's own, e.g. with the secrets.</summary>
+    public const string ValuesSetting = "Fluid:Kubernetes:Values";
+
     /// <summary>How long the cluster may take to answer before deploying gives up.</summary>
     public static readonly TimeSpan ReachTimeout = TimeSpan.FromSeconds(15);
 
-    public static async Task DeployAsync(KubernetesEnvironmentResource environment, string outputDirectory, PipelineStepContext context)
+    public static async Task DeployAsync(FluidKubernetesEnvironmentResource environment, string outputDirectory, PipelineStepContext context)
     {
         var configuration = context.Services.GetRequiredService<IConfiguration>();
-        var target = ClusterTarget.Resolve(Environment.GetEnvironmentVariable("KUBECONFIG"), configuration[KubernetesEnvironmentResource.ContextSetting]);
+        var target = ClusterTarget.Resolve(Environment.GetEnvironmentVariable("KUBECONFIG"), configuration[FluidKubernetesEnvironmentResource.ContextSetting]);
         await target.EnsureReachableAsync(ReachTimeout, context.CancellationToken).ConfigureAwait(false);
 
         var chart = environment.HelmChart;
         var helm = Executable(configuration[HelmSetting]);
         var chartDirectory = Path.Combine(outputDirectory, "chart");
+        // Helm reads KUBECONFIG itself, merging a list of files as kubectl does.
         List<string> arguments =
         [
             "upgrade", "--install", chart.ReleaseName, chartDirectory,
             "--namespace", chart.Namespace, "--create-namespace",
             "--wait", "--timeout", "10m",
-            "--kubeconfig", target.KubeconfigPath,
-            "-f", Path.Combine(chartDirectory, "values.yaml"),
         ];
+        if (configuration[ValuesSetting] is { Length: > 0 } valuesFile)
+        {
+            arguments.AddRange(["-f", File.Exists(valuesFile) ? Path.GetFullPath(valuesFile)
+                : throw new DistributedApplicationException($"{ValuesSetting} is '{valuesFile}', but there is no file there; write your values (secrets included) into it, or unset the setting.")]);
+        }
+
         if (target.Context is { } kubeContext)
         {
             arguments.AddRange(["--kube-context", kubeContext]);
@@ -93,41 +102,47 @@ internal static class HelmDeployer
     }
 }
 
-/// <summary>The cluster a deploy goes to: a kubeconfig file and, optionally, one of its contexts.</summary>
-internal sealed record ClusterTarget(string KubeconfigPath, string? Context)
+/// <summary>The cluster a deploy goes to: the kubeconfig files (merged as kubectl merges them) and, optionally, one of their contexts.</summary>
+internal sealed record ClusterTarget(IReadOnlyList<string> KubeconfigFiles, string? Context)
 {
     /// <summary>
-    /// The first file of <paramref name="kubeconfigVariable"/> (a <c>KUBECONFIG</c>-style list), else
-    /// <c>~/.kube/config</c>, as kubectl and Helm read it.
+    /// The files of <paramref name="kubeconfigVariable"/> (a <c>KUBECONFIG</c>-style list), else <c>~/.kube/config</c>,
+    /// as kubectl and Helm read them.
     /// </summary>
     public static ClusterTarget Resolve(string? kubeconfigVariable, string? context)
     {
-        var path = (kubeconfigVariable ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()
-            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".kube", "config");
-        return new ClusterTarget(Path.GetFullPath(path), string.IsNullOrWhiteSpace(context) ? null : context);
+        var files = (kubeconfigVariable ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).Select(Path.GetFullPath).ToList();
+        if (files.Count == 0)
+        {
+            files.Add(Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".kube", "config"));
+        }
+
+        return new ClusterTarget(files, string.IsNullOrWhiteSpace(context) ? null : context);
     }
 
-    private string Describe => $"{(Context is null ? "the current context" : $"context '{Context}'")} of kubeconfig '{KubeconfigPath}'";
+    private string Describe =>
+        $"{(Context is null ? "the current context" : $"context '{Context}'")} of kubeconfig '{string.Join(Path.PathSeparator, KubeconfigFiles)}'";
 
     /// <summary>Asks the cluster for its version, so that a deploy fails in seconds, naming what it tried, when nothing answers.</summary>
     /// <exception cref="DistributedApplicationException">The kubeconfig cannot be read, names no such context, or its server does not answer in time.</exception>
     public async Task EnsureReachableAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        if (!File.Exists(KubeconfigPath))
+        var existing = KubeconfigFiles.Where(File.Exists).Select(f => new FileInfo(f)).ToArray();
+        if (existing.Length == 0)
         {
             throw new DistributedApplicationException(
-                $"There is no kubeconfig at '{KubeconfigPath}'. Point KUBECONFIG at your cluster's kubeconfig file, or create one with your cluster's tool (e.g. 'kind export kubeconfig', 'az aks get-credentials').");
+                $"There is no kubeconfig at '{string.Join(Path.PathSeparator, KubeconfigFiles)}'. Point KUBECONFIG at your cluster's kubeconfig file, or create one with your cluster's tool (e.g. 'kind export kubeconfig', 'az aks get-credentials').");
         }
 
         KubernetesClientConfiguration configuration;
         try
         {
-            configuration = KubernetesClientConfiguration.BuildConfigFromConfigFile(KubeconfigPath, currentContext: Context);
+            configuration = KubernetesClientConfiguration.BuildConfigFromConfigObject(Merge(existing), currentContext: Context);
         }
         catch (KubeConfigException ex)
         {
             throw new DistributedApplicationException(
-                $"Cannot use {Describe}: {ex.Message} Set {KubernetesEnvironmentResource.ContextSetting} (environment variable Fluid__Kubernetes__Context) to one of its contexts ('kubectl config get-contexts' lists them).", ex);
+                $"Cannot use {Describe}: {ex.Message} Set {FluidKubernetesEnvironmentResource.ContextSetting} (environment variable Fluid__Kubernetes__Context) to one of its contexts ('kubectl config get-contexts' lists them).", ex);
         }
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -143,7 +158,19 @@ internal sealed record ClusterTarget(string KubeconfigPath, string? Context)
             var reason = ex is OperationCanceledException ? $"no answer within {timeout.TotalSeconds:0} s" : ex.Message;
             throw new DistributedApplicationException(
                 $"Cannot reach the Kubernetes API at {configuration.Host} ({Describe}): {reason}. Check that the cluster is running and that this is " +
-                $"the cluster you mean ('kubectl --kubeconfig {KubeconfigPath} cluster-info'), or choose another context with {KubernetesEnvironmentResource.ContextSetting}.", ex);
+                $"the cluster you mean ('kubectl cluster-info'), or choose another context with {FluidKubernetesEnvironmentResource.ContextSetting}.", ex);
         }
+    }
+
+    /// <summary>Merges kubeconfig files as kubectl does: the first file that names a cluster, user, context or current context wins.</summary>
+    private static K8SConfiguration Merge(IReadOnlyList<FileInfo> files)
+    {
+        var configurations = files.Select(file => KubernetesClientConfiguration.LoadKubeConfig(file)).ToList();
+        var merged = configurations[0];
+        merged.Clusters = [.. configurations.SelectMany(c => c.Clusters ?? []).DistinctBy(c => c.Name)];
+        merged.Users = [.. configurations.SelectMany(c => c.Users ?? []).DistinctBy(u => u.Name)];
+        merged.Contexts = [.. configurations.SelectMany(c => c.Contexts ?? []).DistinctBy(c => c.Name)];
+        merged.CurrentContext = configurations.Select(c => c.CurrentContext).FirstOrDefault(c => !string.IsNullOrEmpty(c));
+        return merged;
     }
 }

@@ -18,11 +18,11 @@ public static class KubernetesEnvironmentExtensions
     /// <c>DIR/manifests</c> (step <c>publish-{name}</c>), and <c>aspire deploy</c> installs the chart with Helm (step
     /// <c>deploy-{name}</c>). Aspire's counterpart is <c>AddKubernetesEnvironment</c>.
     /// </summary>
-    public static IResourceBuilder<KubernetesEnvironmentResource> AddFluidKubernetesEnvironment(
+    public static IResourceBuilder<FluidKubernetesEnvironmentResource> AddFluidKubernetesEnvironment(
         this IDistributedApplicationBuilder builder, [ResourceName] string name)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var environment = new KubernetesEnvironmentResource(name);
+        var environment = new FluidKubernetesEnvironmentResource(name);
         var resource = builder.AddResource(environment).ExcludeFromManifest();
         if (!builder.ExecutionContext.IsPublishMode)
         {
@@ -54,8 +54,8 @@ public static class KubernetesEnvironmentExtensions
     }
 
     /// <summary>Names the chart and where <c>aspire deploy</c> installs it; Aspire's counterpart is <c>WithHelm</c>.</summary>
-    public static IResourceBuilder<KubernetesEnvironmentResource> WithHelmChart(
-        this IResourceBuilder<KubernetesEnvironmentResource> builder, Action<HelmChartSettings> configure)
+    public static IResourceBuilder<FluidKubernetesEnvironmentResource> WithHelmChart(
+        this IResourceBuilder<FluidKubernetesEnvironmentResource> builder, Action<HelmChartSettings> configure)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configure);
@@ -78,7 +78,7 @@ public static class KubernetesEnvironmentExtensions
         return builder.WithAnnotation(new KubernetesWorkloadAnnotation(configure));
     }
 
-    private static async Task PublishAsync(KubernetesEnvironmentResource environment, PipelineStepContext context)
+    private static async Task PublishAsync(FluidKubernetesEnvironmentResource environment, PipelineStepContext context)
     {
         var directory = OutputDirectory(context);
         var task = await context.ReportingStep.CreateTaskAsync($"Writing the chart and manifests of '{environment.Name}' to {directory}", context.CancellationToken).ConfigureAwait(false);

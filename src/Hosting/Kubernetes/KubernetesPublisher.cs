@@ -1,9 +1,7 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
-using k8s;
 using k8s.Models;
 using Fluid.Aspire.Contracts.Schema;
-using Fluid.Aspire.Hosting.Etcd;
 using Fluid.Aspire.Hosting.Kubernetes.Helm;
 using Fluid.Aspire.Hosting.Kubernetes.Mapping;
 
@@ -15,7 +13,7 @@ namespace Fluid.Aspire.Hosting.Kubernetes;
 /// twice, once with chart placeholders and once with the defaults, so that the chart and the manifests cannot drift.
 /// </summary>
 internal sealed class KubernetesPublisher(
-    KubernetesEnvironmentResource environment, DistributedApplicationModel model, DistributedApplicationExecutionContext executionContext)
+    FluidKubernetesEnvironmentResource environment, DistributedApplicationModel model, DistributedApplicationExecutionContext executionContext)
 {
     /// <summary>Every workload of the environment, customized, and the CRDs its stacks need.</summary>
     public async Task<KubernetesOutput> BuildAsync(ChartValues values, CancellationToken cancellationToken)
@@ -30,7 +28,7 @@ internal sealed class KubernetesPublisher(
             {
                 foreach (var workload in FluidStackMapping.Map(fluid, builder))
                 {
-                    Customize(workload, fluid, ComponentOf(fluid, workload));
+                    Customize(workload, [fluid, .. ComponentsOf(fluid, workload)]);
                     workloads.Add(workload);
                 }
 
@@ -38,7 +36,7 @@ internal sealed class KubernetesPublisher(
             }
 
             var mapped = await ComputeMapping.MapAsync((IResourceWithEnvironment)resource, builder, references, executionContext, cancellationToken).ConfigureAwait(false);
-            Customize(mapped, resource);
+            Customize(mapped, [resource]);
             workloads.Add(mapped);
         }
 
@@ -84,20 +82,41 @@ internal sealed class KubernetesPublisher(
         }
     }
 
-    /// <summary>The stack's own component a workload comes from, whose customizations apply to it besides the stack's.</summary>
-    private static IResource? ComponentOf(FluidResource fluid, KubernetesWorkload workload) =>
-        workload.Name == fluid.Etcd.Name ? fluid.Etcd
-        : workload.Name == fluid.Controller.Name ? fluid.Controller
-        : null;
+    /// <summary>
+    /// The stack's own resources a workload comes from, whose customizations apply to it after the stack's: etcd, the
+    /// controller, or every simulated node's daemon of the DaemonSet's kind.
+    /// </summary>
+    private static IEnumerable<IResource> ComponentsOf(FluidResource fluid, KubernetesWorkload workload) =>
+        workload.Name == fluid.Etcd.Name ? [fluid.Etcd]
+        : workload.Name == fluid.Controller.Name ? [fluid.Controller]
+        : workload.Name == StackComponent.ObjectStore.NameIn(fluid) ? fluid.Nodes.Select(n => n.ObjectStore)
+        : workload.Name == StackComponent.CacheAgent.NameIn(fluid) ? fluid.Nodes.Select(n => n.CacheAgent)
+        : [];
 
-    private static void Customize(KubernetesWorkload workload, params IResource?[] sources)
+    private static void Customize(KubernetesWorkload workload, IEnumerable<IResource> sources)
     {
-        foreach (var source in sources)
+        foreach (var annotation in sources.SelectMany(source => source.Annotations.OfType<KubernetesWorkloadAnnotation>()))
         {
-            foreach (var annotation in source?.Annotations.OfType<KubernetesWorkloadAnnotation>() ?? [])
-            {
-                annotation.Customize(workload);
-            }
+            annotation.Customize(workload);
+        }
+
+        CheckValueBlocks(workload);
+    }
+
+    /// <summary>
+    /// A node selector or toleration list that is a chart value must stay whole: an entry a callback added beside it
+    /// would stand next to Helm's <c>toYaml</c> output and break the chart.
+    /// </summary>
+    private static void CheckValueBlocks(KubernetesWorkload workload)
+    {
+        var pod = workload.PodTemplate.Spec;
+        var mixed = (pod.NodeSelector?.Count > 1 && pod.NodeSelector.Keys.Any(ChartValues.IsBlock) ? "nodeSelector" : null)
+            ?? (pod.Tolerations?.Count > 1 && pod.Tolerations.Any(t => ChartValues.IsBlock(t.Key)) ? "tolerations" : null);
+        if (mixed is not null)
+        {
+            throw new DistributedApplicationException(
+                $"The {mixed} of '{workload.Name}' is a chart value (parameters.{Mapping.WorkloadBuilder.ValuesKey(workload.Name)}.{mixed}), and a customization " +
+                $"added entries beside it. Set them in values.yaml, or replace the whole {mixed} in the callback (which makes it fixed).");
         }
     }
 }

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 using Fluid.Aspire.TestSupport;
 
 namespace Fluid.Aspire.Hosting.Tests.Kubernetes;
@@ -11,8 +13,10 @@ public sealed class DeployTests
     {
         using var directory = new TemporaryDirectory();
         var kubeconfig = directory.CreateFile("kubeconfig");
-        // A port on loopback that nothing listens on: bound and released, as the other tests find free ports.
-        var port = FreePort.Next();
+        // A port on loopback that refuses connections: bound for the whole test, so nothing else can take it, and never listened on.
+        using var closed = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        closed.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var port = ((IPEndPoint)closed.LocalEndPoint!).Port;
         File.WriteAllText(kubeconfig,
             $"""
             apiVersion: v1
@@ -33,13 +37,16 @@ public sealed class DeployTests
               user: {"{"}token: not-a-secret{"}"}
             """);
 
-        var clock = Stopwatch.StartNew();
-        await using var deploy = await PublishedApp.PublishAsync(Path.Combine(directory.Path, "out"), nodes: 1, step: "deploy",
+        await using var deploy = PublishedApp.StartPipeline(Path.Combine(directory.Path, "out"), nodes: 1, step: "deploy",
             new Dictionary<string, string?> { ["KUBECONFIG"] = kubeconfig, ["Fluid__Kubernetes__Context"] = "nowhere" });
+        // Timed from the pipeline's start, so that a slow start of the AppHost on a busy machine does not count.
+        await deploy.WaitForOutputAsync("Initializing deployment", TimeSpan.FromMinutes(2), TestContext.Current.CancellationToken);
+        var clock = Stopwatch.StartNew();
+        await deploy.WaitForExitAsync(TimeSpan.FromMinutes(2), TestContext.Current.CancellationToken);
         clock.Stop();
 
         Assert.True(deploy.ExitCode != 0, $"Deploying to a closed port succeeded:\n{deploy.Output}");
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"Deploying took {clock.Elapsed.TotalSeconds:0.0} s to fail.");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"The deploy step took {clock.Elapsed.TotalSeconds:0.0} s to fail.");
         Assert.Contains($"context 'nowhere' of kubeconfig '{kubeconfig}'", deploy.Output, StringComparison.Ordinal);
         Assert.Contains($"https://127.0.0.1:{port}", deploy.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("not-a-secret", deploy.Output, StringComparison.Ordinal);
@@ -60,8 +67,9 @@ public sealed class DeployTests
             users: [{name: u, user: {token: t}}]
             """);
 
-        await using var deploy = await PublishedApp.PublishAsync(Path.Combine(directory.Path, "out"), nodes: 1, step: "deploy",
+        await using var deploy = PublishedApp.StartPipeline(Path.Combine(directory.Path, "out"), nodes: 1, step: "deploy",
             new Dictionary<string, string?> { ["KUBECONFIG"] = kubeconfig, ["Fluid__Kubernetes__Context"] = "missing" });
+        await deploy.WaitForExitAsync(TimeSpan.FromMinutes(2), TestContext.Current.CancellationToken);
 
         Assert.True(deploy.ExitCode != 0, deploy.Output);
         Assert.Contains("context 'missing'", deploy.Output, StringComparison.Ordinal);

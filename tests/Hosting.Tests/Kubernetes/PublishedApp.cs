@@ -31,9 +31,16 @@ public sealed class PublishedApp : IAsyncLifetime
     }
 
     /// <summary>Runs the AppHost's publish step into <paramref name="output"/> and fails with its output unless it succeeds.</summary>
-    public static async Task<ChildProcess> PublishAsync(string output, int nodes, string step = "publish", IDictionary<string, string?>? environment = null)
+    public static async Task PublishAsync(string output, int nodes)
     {
-        var process = ChildProcess.StartDotnet(
+        await using var process = StartPipeline(output, nodes, "publish");
+        await process.WaitForExitAsync(TimeSpan.FromMinutes(2), TestContext.Current.CancellationToken);
+        Assert.True(process.ExitCode == 0, $"Publishing exited with {process.ExitCode}:\n{process.Output}");
+    }
+
+    /// <summary>Starts the AppHost's pipeline at <paramref name="step"/>, as <c>aspire publish</c> and <c>aspire deploy</c> do.</summary>
+    public static ChildProcess StartPipeline(string output, int nodes, string step, IDictionary<string, string?>? environment = null) =>
+        ChildProcess.StartDotnet(
             RepositoryPaths.Output("AppHost", "Fluid.Aspire.AppHost"),
             ["--operation", "publish", "--step", step, "--output-path", output, $"--Fluid:Nodes={nodes}"],
             new Dictionary<string, string?>(environment ?? new Dictionary<string, string?>())
@@ -41,14 +48,6 @@ public sealed class PublishedApp : IAsyncLifetime
                 // A parameter without a value would otherwise wait for input.
                 ["ASPIRE_INTERACTIVITY_ENABLED"] = "false",
             });
-        await process.WaitForExitAsync(TimeSpan.FromMinutes(2), TestContext.Current.CancellationToken);
-        if (step == "publish")
-        {
-            Assert.True(process.ExitCode == 0, $"Publishing exited with {process.ExitCode}:\n{process.Output}");
-        }
-
-        return process;
-    }
 
     /// <summary>Every file under <paramref name="root"/>, by its path relative to it with '/' separators, in order.</summary>
     public static SortedDictionary<string, string> Files(string root) =>

@@ -74,7 +74,7 @@ public sealed class UnmappableResourceTests
     {
         await using var app = builder.Build();
         var model = app.Services.GetRequiredService<DistributedApplicationModel>();
-        var environment = model.Resources.OfType<KubernetesEnvironmentResource>().Single();
+        var environment = model.Resources.OfType<FluidKubernetesEnvironmentResource>().Single();
         var publisher = new KubernetesPublisher(environment, model, app.Services.GetRequiredService<DistributedApplicationExecutionContext>());
         return await publisher.BuildAsync(ChartValues.ForManifests(), TestContext.Current.CancellationToken);
     }

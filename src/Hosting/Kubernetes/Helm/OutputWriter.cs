@@ -11,6 +11,8 @@ namespace Fluid.Aspire.Hosting.Kubernetes.Helm;
 /// </summary>
 internal static class OutputWriter
 {
+    private static readonly string[] OwnDirectories = ["chart", "manifests"];
+
     private static readonly ISerializer Yaml = new SerializerBuilder().WithQuotingNecessaryStrings().Build();
 
     public static async Task WriteAsync(KubernetesPublisher publisher, HelmChartSettings chart, string outputDirectory, CancellationToken cancellationToken)
@@ -19,24 +21,28 @@ internal static class OutputWriter
         var templated = await publisher.BuildAsync(chartValues, cancellationToken).ConfigureAwait(false);
         var defaults = await publisher.BuildAsync(ChartValues.ForManifests(), cancellationToken).ConfigureAwait(false);
 
-        var chartDirectory = Path.Combine(outputDirectory, "chart");
-        var manifestsDirectory = Path.Combine(outputDirectory, "manifests");
+        // Everything is rendered before anything is written, so that a failure leaves the last good output in place.
+        var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        AddChart(files, chart, templated, chartValues);
+        AddManifests(files, chart, defaults);
+
         // What an earlier publish wrote for a resource that is gone would otherwise be installed with the rest.
-        foreach (var directory in new[] { chartDirectory, manifestsDirectory })
+        foreach (var directory in OwnDirectories.Select(d => Path.Combine(outputDirectory, d)).Where(Directory.Exists))
         {
-            if (Directory.Exists(directory))
-            {
-                Directory.Delete(directory, recursive: true);
-            }
+            Directory.Delete(directory, recursive: true);
         }
 
-        WriteChart(chartDirectory, chart, templated, chartValues);
-        WriteManifests(manifestsDirectory, chart, defaults);
+        foreach (var (file, text) in files)
+        {
+            var path = Path.Combine(outputDirectory, file);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await File.WriteAllTextAsync(path, text.ReplaceLineEndings("\n"), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), cancellationToken).ConfigureAwait(false);
+        }
     }
 
-    private static void WriteChart(string directory, HelmChartSettings chart, KubernetesOutput output, ChartValues values)
+    private static void AddChart(SortedDictionary<string, string> files, HelmChartSettings chart, KubernetesOutput output, ChartValues values)
     {
-        Write(Path.Combine(directory, "Chart.yaml"), Yaml.Serialize(new Dictionary<string, object>
+        files["chart/Chart.yaml"] = Yaml.Serialize(new Dictionary<string, object>
         {
             ["apiVersion"] = "v2",
             ["name"] = chart.Name,
@@ -44,11 +50,11 @@ internal static class OutputWriter
             ["type"] = "application",
             ["version"] = chart.Version,
             ["appVersion"] = chart.AppVersion,
-        }));
+        });
 
         foreach (var (file, text) in Templates(output, values.Render))
         {
-            Write(Path.Combine(directory, "templates", file), text);
+            files[$"chart/templates/{file}"] = text;
         }
 
         if (values.Templates.Count > 0)
@@ -59,14 +65,12 @@ internal static class OutputWriter
                 helpers.Append("{{- define \"").Append(name).Append("\" -}}\n").Append(body.Trim()).Append("\n{{- end -}}\n");
             }
 
-            Write(Path.Combine(directory, "templates", "_helpers.tpl"), helpers.ToString());
+            files["chart/templates/_helpers.tpl"] = helpers.ToString();
         }
-
-        values.EnsureAllRendered();
 
         foreach (var (file, text) in CustomResourceDefinitions(output))
         {
-            Write(Path.Combine(directory, "crds", file), text);
+            files[$"chart/crds/{file}"] = text;
         }
 
         // Aspire's sections, always present, so that an override file has a known shape.
@@ -76,34 +80,29 @@ internal static class OutputWriter
             ["config"] = values.Tree.GetValueOrDefault("config") ?? new Dictionary<string, object>(),
             ["secrets"] = values.Tree.GetValueOrDefault("secrets") ?? new Dictionary<string, object>(),
         };
-        Write(Path.Combine(directory, "values.yaml"),
+        files["chart/values.yaml"] =
             "# Settings of the published app model. parameters: images, replicas, sizes and scheduling per resource;\n" +
-            "# config: each resource's plain environment; secrets: its secret environment, never given a value here.\n" +
-            Yaml.Serialize(tree));
+            "# config: each resource's plain environment; secrets: its secret environment, never given a value here:\n" +
+            "# the chart does not render until each is set (helm install -f my-secrets.yaml, or --set secrets.<resource>.<NAME>=…).\n" +
+            Yaml.Serialize(tree);
     }
 
-    private static void WriteManifests(string directory, HelmChartSettings chart, KubernetesOutput output)
+    private static void AddManifests(SortedDictionary<string, string> files, HelmChartSettings chart, KubernetesOutput output)
     {
-        var files = new List<string>();
-        foreach (var (file, text) in CustomResourceDefinitions(output))
+        var resources = new List<string>();
+        foreach (var (file, text) in CustomResourceDefinitions(output).Select(f => ($"crds/{f.File}", f.Text)).Concat(Templates(output, yaml => yaml)))
         {
-            files.Add($"crds/{file}");
-            Write(Path.Combine(directory, "crds", file), text);
+            resources.Add(file);
+            files[$"manifests/{file}"] = text;
         }
 
-        foreach (var (file, text) in Templates(output, yaml => yaml))
-        {
-            files.Add(file);
-            Write(Path.Combine(directory, file), text);
-        }
-
-        Write(Path.Combine(directory, "kustomization.yaml"), Yaml.Serialize(new Dictionary<string, object>
+        files["manifests/kustomization.yaml"] = Yaml.Serialize(new Dictionary<string, object>
         {
             ["apiVersion"] = "kustomize.config.k8s.io/v1beta1",
             ["kind"] = "Kustomization",
             ["namespace"] = chart.Namespace,
-            ["resources"] = files,
-        }));
+            ["resources"] = resources,
+        });
     }
 
     /// <summary>One file per workload and kind, <c>{workload}/{kind}.yaml</c>, several objects of a kind in one file.</summary>
@@ -120,11 +119,5 @@ internal static class OutputWriter
     {
         var yaml = KubernetesYaml.Serialize(value);
         return yaml.EndsWith('\n') ? yaml : yaml + "\n";
-    }
-
-    private static void Write(string path, string text)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, text.ReplaceLineEndings("\n"), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
     }
 }

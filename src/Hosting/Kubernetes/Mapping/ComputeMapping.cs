@@ -14,52 +14,80 @@ namespace Fluid.Aspire.Hosting.Kubernetes.Mapping;
 /// rewritten for the cluster (<see cref="ClusterReferences"/>). Plain settings go into a ConfigMap from the values'
 /// <c>config</c> section, secret ones into a Secret from <c>secrets</c>, whose values are never written.
 /// </remarks>
-internal static class ComputeMapping
+internal static partial class ComputeMapping
 {
     public static async Task<KubernetesWorkload> MapAsync(
-        IResourceWithEnvironment project, WorkloadBuilder builder, ClusterReferences references, DistributedApplicationExecutionContext executionContext, CancellationToken cancellationToken)
+        IResourceWithEnvironment resource, WorkloadBuilder builder, ClusterReferences references, DistributedApplicationExecutionContext executionContext, CancellationToken cancellationToken)
     {
-        var name = project.Name;
-        var key = WorkloadBuilder.ValuesKey(name);
-        var values = builder.Values;
-        var (repository, tag) = ImageOf(project);
+        var name = resource.Name;
+        var (repository, tag) = ImageOf(resource);
         var container = WorkloadBuilder.Container(name, builder.Image(name, repository, tag));
         var pod = WorkloadBuilder.Pod(container);
         WorkloadBuilder.AddScratch(pod, container, "tmp", "/tmp");
-        pod.NodeSelector = values.Map($"parameters.{key}.nodeSelector", new Dictionary<string, string>());
-        pod.Tolerations = values.Tolerations($"parameters.{key}.tolerations");
+        builder.Schedule(name, pod);
 
-        var arguments = await ArgumentsAsync(project, references, executionContext, cancellationToken).ConfigureAwait(false);
+        // A program that uses a stack talks to the object store of its node through the shared socket directory.
+        foreach (var fluid in resource.Annotations.OfType<ResourceRelationshipAnnotation>().Select(r => r.Resource).OfType<FluidResource>().Distinct())
+        {
+            FluidStackMapping.MountSockets(builder, fluid, pod, container);
+        }
+
+        var arguments = await ArgumentsAsync(resource, references, executionContext, cancellationToken).ConfigureAwait(false);
         if (arguments.Count > 0)
         {
             container.Args = arguments;
         }
 
-        var endpoints = project.Annotations.OfType<EndpointAnnotation>().ToList();
-        IList<V1ServicePort> servicePorts = [];
-        foreach (var endpoint in endpoints)
+        var ports = Ports(resource);
+        var workload = new KubernetesWorkload(name, ports.Count > 0 ? Deployment(name, builder, pod) : Job(name, builder, pod));
+        if (ports.Count > 0)
         {
-            var port = endpoint.TargetPort ?? (project is ProjectResource ? WorkloadBuilder.HttpPort
-                : throw ClusterReferences.Unmappable(project, $"its endpoint '{endpoint.Name}'", "it has no target port, so no container port can be declared",
-                    $"give it one: WithEndpoint(\"{endpoint.Name}\", e => e.TargetPort = 8080)"));
-            container.Ports = [.. container.Ports ?? [], new V1ContainerPort { Name = endpoint.Name, ContainerPort = port, Protocol = "TCP" }];
-            servicePorts.Add(WorkloadBuilder.Port(endpoint.Name, endpoint.Port ?? port));
+            container.Ports = [.. ports.Select(p => new V1ContainerPort { Name = p.Name, ContainerPort = p.TargetPort, Protocol = "TCP" })];
+            workload.Service = WorkloadBuilder.Service(name, name, [.. ports.Select(p => WorkloadBuilder.Port(p.Name, p.Port))]);
+            if (resource is ProjectResource)
+            {
+                WorkloadBuilder.AddEnvironment(container, "ASPNETCORE_URLS",
+                    string.Join(';', ports.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Scheme}://+:{p.TargetPort}"))));
+            }
         }
 
-        if (endpoints.Count > 0 && project is ProjectResource)
-        {
-            var urls = string.Join(';', endpoints.Select(e => string.Create(CultureInfo.InvariantCulture, $"{e.UriScheme}://+:{e.TargetPort ?? WorkloadBuilder.HttpPort}")));
-            WorkloadBuilder.AddEnvironment(container, "ASPNETCORE_URLS", urls);
-        }
-
-        var workload = new KubernetesWorkload(name, endpoints.Count > 0 ? Deployment(name, builder, pod) : Job(name, pod));
-        if (servicePorts.Count > 0)
-        {
-            workload.Service = WorkloadBuilder.Service(name, name, [.. servicePorts]);
-        }
-
-        await AddEnvironmentAsync(workload, project, builder, references, executionContext, cancellationToken).ConfigureAwait(false);
+        await AddEnvironmentAsync(workload, resource, builder, references, executionContext, cancellationToken).ConfigureAwait(false);
         return workload;
+    }
+
+    /// <summary>
+    /// The endpoints as container and Service ports. A project's endpoint without a target port listens on the next
+    /// free port from 8080; a container's must say its port, since only the image knows it.
+    /// </summary>
+    private static List<(string Name, string Scheme, int Port, int TargetPort)> Ports(IResource resource)
+    {
+        var ports = new List<(string Name, string Scheme, int Port, int TargetPort)>();
+        var next = WorkloadBuilder.HttpPort;
+        foreach (var endpoint in resource.Annotations.OfType<EndpointAnnotation>())
+        {
+            if (!PortName().IsMatch(endpoint.Name) || endpoint.Name.Length > 15)
+            {
+                throw ClusterReferences.Unmappable(resource, $"its endpoint '{endpoint.Name}'",
+                    "Kubernetes names ports with at most 15 lower-case letters, digits and '-'", "rename the endpoint, e.g. \"http\" or \"grpc\"");
+            }
+
+            var target = endpoint.TargetPort ?? (resource is ProjectResource ? next = NextFree(next, ports)
+                : throw ClusterReferences.Unmappable(resource, $"its endpoint '{endpoint.Name}'", "it has no target port, so no container port can be declared",
+                    $"give it one: WithEndpoint(\"{endpoint.Name}\", e => e.TargetPort = 8080)"));
+            ports.Add((endpoint.Name, endpoint.UriScheme, endpoint.Port ?? target, target));
+        }
+
+        return ports;
+
+        static int NextFree(int from, List<(string Name, string Scheme, int Port, int TargetPort)> taken)
+        {
+            while (taken.Any(p => p.TargetPort == from))
+            {
+                from++;
+            }
+
+            return from;
+        }
     }
 
     /// <summary>
@@ -97,24 +125,32 @@ internal static class ComputeMapping
         Metadata = WorkloadBuilder.Metadata(name, name),
         Spec = new V1DeploymentSpec
         {
-            Replicas = builder.Values.Int($"parameters.{WorkloadBuilder.ValuesKey(name)}.replicas", 1),
+            Replicas = builder.Values.Int(WorkloadBuilder.Parameter(name, "replicas"), 1),
             Selector = WorkloadBuilder.Selector(name, name),
             Template = WorkloadBuilder.Template(name, name, pod),
         },
     };
 
-    private static V1Job Job(string name, V1PodSpec pod)
+    private static V1Job Job(string name, WorkloadBuilder builder, V1PodSpec pod)
     {
-        // A failed pipeline is looked at, not retried blindly: its steps may have written results already.
         pod.RestartPolicy = "Never";
+        var metadata = WorkloadBuilder.Metadata(name, name);
+        // A Job's pod template cannot change once created, so each install or upgrade runs a new one, as a Helm hook
+        // that replaces the Job of the previous release (kubectl users delete the old Job before applying).
+        metadata.Annotations = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["helm.sh/hook"] = "post-install,post-upgrade",
+            ["helm.sh/hook-delete-policy"] = "before-hook-creation",
+        };
         return new V1Job
         {
             ApiVersion = "batch/v1",
             Kind = "Job",
-            Metadata = WorkloadBuilder.Metadata(name, name),
+            Metadata = metadata,
             Spec = new V1JobSpec
             {
-                BackoffLimit = 0,
+                // A program that starts before the stack is ready fails its first tries; a failed run is kept for its logs.
+                BackoffLimit = builder.Values.Int(WorkloadBuilder.Parameter(name, "backoffLimit"), 3),
                 Template = WorkloadBuilder.Template(name, name, pod),
             },
         };
@@ -157,13 +193,14 @@ internal static class ComputeMapping
         foreach (var (variable, value) in variables.OrderBy(v => v.Key, StringComparer.Ordinal))
         {
             var resolved = await references.ResolveAsync(value, project, $"the environment variable {variable}", cancellationToken).ConfigureAwait(false);
+            // A value with a secret part is a secret as a whole, given at install time; the chart refuses to render without it.
             if (resolved.IsSecret)
             {
-                secrets[variable] = builder.Values.String($"secrets.{key}.{variable}", "");
+                secrets[variable] = builder.Values.Required(["secrets", key, variable], "");
             }
             else
             {
-                config[variable] = builder.Values.String($"config.{key}.{variable}", resolved.Text);
+                config[variable] = builder.Values.String(["config", key, variable], resolved.Text);
             }
         }
 
@@ -198,4 +235,8 @@ internal static class ComputeMapping
             workload.Container.EnvFrom = envFrom;
         }
     }
+
+    // Kubernetes' IANA_SVC_NAME: lower-case letters, digits and inner '-', with at least one letter.
+    [System.Text.RegularExpressions.GeneratedRegex("^(?=.*[a-z])[a-z0-9]([a-z0-9-]*[a-z0-9])?$")]
+    private static partial System.Text.RegularExpressions.Regex PortName();
 }

@@ -23,11 +23,7 @@ internal static class EtcdMapping
     {
         var values = builder.Values;
         var name = etcd.Name;
-        var key = $"parameters.{WorkloadBuilder.ValuesKey(name)}";
         var peerService = $"{name}-peer";
-
-        var replicas = values.Declare($"{key}.replicas", 1);
-        var defaultReplicas = 1;
         var container = WorkloadBuilder.Container("etcd", builder.Image(name, "quay.io/coreos/etcd", "v3.5.17"));
         container.Command = ["/usr/local/bin/etcd"];
         container.Ports =
@@ -54,11 +50,14 @@ internal static class EtcdMapping
             WorkloadBuilder.AddEnvironment(container, variable, value);
         }
 
+        // Computed for the replica count at install time: etcd members join a new cluster only, so the count stays.
+        const int DefaultReplicas = 1;
+        var replicas = WorkloadBuilder.Parameter(name, "replicas");
         WorkloadBuilder.AddEnvironment(container, "ETCD_INITIAL_CLUSTER",
-            values.Derived($"include \"{InitialClusterTemplate(name)}\" .", InitialCluster(name, peerService, defaultReplicas)));
+            values.Derived($"include \"{InitialClusterTemplate(name)}\" .", InitialCluster(name, peerService, DefaultReplicas)));
         values.DefineTemplate(InitialClusterTemplate(name),
             $$$"""
-            {{- range $i := until (int {{{replicas}}}) -}}
+            {{- range $i := until (int {{{ValuesTree.Reference(replicas)}}}) -}}
             {{- if $i }},{{ end }}{{{name}}}-{{ $i }}=http://{{{name}}}-{{ $i }}.{{{peerService}}}:{{{PeerPort}}}
             {{- end -}}
             """);
@@ -67,15 +66,10 @@ internal static class EtcdMapping
         container.ReadinessProbe = WorkloadBuilder.HttpProbe("/health", "client", periodSeconds: 5, failureThreshold: 3);
         container.LivenessProbe = WorkloadBuilder.HttpProbe("/health?serializable=true", "client", periodSeconds: 10, failureThreshold: 6);
         container.VolumeMounts = [new V1VolumeMount { Name = "data", MountPath = DataPath }];
-        container.Resources = new V1ResourceRequirements
-        {
-            Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("100m"), ["memory"] = new("256Mi") },
-            Limits = new Dictionary<string, ResourceQuantity> { ["memory"] = new("1Gi") },
-        };
+        container.Resources = builder.Resources(name, "100m", "256Mi", "1Gi");
 
         var pod = WorkloadBuilder.Pod(container);
-        pod.NodeSelector = values.Map($"{key}.nodeSelector", new Dictionary<string, string>());
-        pod.Tolerations = values.Tolerations($"{key}.tolerations");
+        builder.Schedule(name, pod);
 
         var claim = new V1PersistentVolumeClaim
         {
@@ -83,10 +77,10 @@ internal static class EtcdMapping
             Spec = new V1PersistentVolumeClaimSpec
             {
                 AccessModes = ["ReadWriteOnce"],
-                StorageClassName = values.Optional($"{key}.storageClass", ""),
+                StorageClassName = values.Optional(WorkloadBuilder.Parameter(name, "storageClass"), ""),
                 Resources = new V1VolumeResourceRequirements
                 {
-                    Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = values.Quantity($"{key}.storageSize", "1Gi") },
+                    Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = values.Quantity(WorkloadBuilder.Parameter(name, "storageSize"), "1Gi") },
                 },
             },
         };
@@ -98,7 +92,7 @@ internal static class EtcdMapping
             Spec = new V1StatefulSetSpec
             {
                 ServiceName = peerService,
-                Replicas = values.DerivedInt($"{replicas} | int", defaultReplicas),
+                Replicas = values.Int(replicas, DefaultReplicas),
                 // Members must start together to form a cluster; ordered start would wait for a quorum that cannot come.
                 PodManagementPolicy = "Parallel",
                 Selector = WorkloadBuilder.Selector(name, partOf),

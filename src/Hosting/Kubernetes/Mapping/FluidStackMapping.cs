@@ -13,19 +13,11 @@ internal static class FluidStackMapping
     /// <summary>Where the node daemons' Unix sockets are, on the node and in every pod that mounts them.</summary>
     public const string SocketDirectory = "/var/run/fluid";
 
+    /// <summary>The object store's socket in that directory, which its clients find through <c>FLUID_OBJECTSTORE_SOCKET</c>.</summary>
+    public const string ObjectStoreSocket = SocketDirectory + "/objectstore.sock";
+
     public const int RpcPort = 9600;
     public const int BulkPort = 9601;
-
-    /// <summary>The image repositories of the stack's services; their project files set the same ContainerRepository.</summary>
-    public static IReadOnlyDictionary<string, string> Repositories { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
-    {
-        ["Controller"] = "fluid-aspire/controller",
-        ["ObjectStore"] = "fluid-aspire/objectstore",
-        ["CacheAgent"] = "fluid-aspire/cacheagent",
-    };
-
-    /// <summary>The tag of the stack's images: the version they were built as, as their project files say.</summary>
-    public static string ImageTag { get; } = typeof(FluidStackMapping).Assembly.GetName().Version!.ToString(3);
 
     /// <summary>How the stack's own services reach etcd on a cluster.</summary>
     public static string ServiceConnectionString(FluidResource fluid) =>
@@ -43,19 +35,34 @@ internal static class FluidStackMapping
         yield return MapCacheAgent(fluid, builder);
     }
 
+    /// <summary>
+    /// The node's socket directory, shared with the step pods and the pipeline programs on the node; a program finds
+    /// the store's socket there through <c>FLUID_OBJECTSTORE_SOCKET</c>.
+    /// </summary>
+    public static void MountSockets(WorkloadBuilder builder, FluidResource fluid, V1PodSpec pod, V1Container container)
+    {
+        // One setting for the whole stack: the daemons and every pod that talks to them must agree on it.
+        var hostPath = builder.Values.String(WorkloadBuilder.Parameter(fluid.Name, "socketDirectory"), SocketDirectory);
+        if (pod.Volumes?.Any(v => v.Name == "sockets") != true)
+        {
+            pod.Volumes = [.. pod.Volumes ?? [], new V1Volume { Name = "sockets", HostPath = new V1HostPathVolumeSource { Path = hostPath, Type = "DirectoryOrCreate" } }];
+        }
+
+        container.VolumeMounts = [.. container.VolumeMounts ?? [], new V1VolumeMount { Name = "sockets", MountPath = SocketDirectory }];
+        WorkloadBuilder.AddEnvironment(container, "FLUID_OBJECTSTORE_SOCKET", ObjectStoreSocket);
+    }
+
     private static KubernetesWorkload MapController(FluidResource fluid, WorkloadBuilder builder)
     {
         var name = fluid.Controller.Name;
-        var key = $"parameters.{WorkloadBuilder.ValuesKey(name)}";
-        var container = Service(fluid, builder, name, "Controller");
+        var container = Container(fluid, builder, StackComponent.Controller);
         WorkloadBuilder.AddEnvironment(container, "Fluid__Executor__LogsDirectory", "/var/lib/fluid/steps");
-        container.Resources = Resources("100m", "256Mi", "1Gi");
+        container.Resources = builder.Resources(name, "100m", "256Mi", "1Gi");
 
         var pod = WorkloadBuilder.Pod(container);
         WorkloadBuilder.AddScratch(pod, container, "tmp", "/tmp");
         WorkloadBuilder.AddScratch(pod, container, "steps", "/var/lib/fluid/steps");
-        pod.NodeSelector = builder.Values.Map($"{key}.nodeSelector", new Dictionary<string, string>());
-        pod.Tolerations = builder.Values.Tolerations($"{key}.tolerations");
+        builder.Schedule(name, pod);
 
         var deployment = new V1Deployment
         {
@@ -65,7 +72,7 @@ internal static class FluidStackMapping
             Spec = new V1DeploymentSpec
             {
                 // Leader election keeps one replica active; the other takes over within a lease.
-                Replicas = builder.Values.Int($"{key}.replicas", 2),
+                Replicas = builder.Values.Int(WorkloadBuilder.Parameter(name, "replicas"), 2),
                 Selector = WorkloadBuilder.Selector(name, fluid.Name),
                 Template = WorkloadBuilder.Template(name, fluid.Name, pod),
             },
@@ -80,20 +87,21 @@ internal static class FluidStackMapping
 
     private static KubernetesWorkload MapObjectStore(FluidResource fluid, WorkloadBuilder builder)
     {
-        var name = $"{fluid.Name}-objectstore";
-        var key = $"parameters.{WorkloadBuilder.ValuesKey(name)}";
+        var component = StackComponent.ObjectStore;
+        var name = component.NameIn(fluid);
         var values = builder.Values;
-        var container = Service(fluid, builder, name, "ObjectStore");
+        var container = Container(fluid, builder, component);
         container.Args = ["start"];
 
         var memoryMiB = (int)(Fluid.Aspire.ObjectStore.Objects.ByteSize.Parse(fluid.ObjectStoreMemory) / (1024 * 1024));
-        var memory = values.Declare($"{key}.memoryMiB", memoryMiB);
-        var overhead = values.Declare($"{key}.overheadMiB", 512);
+        var memory = values.Declare(WorkloadBuilder.Parameter(name, "memoryMiB"), memoryMiB);
+        var overhead = values.Declare(WorkloadBuilder.Parameter(name, "overheadMiB"), 512);
+        var reserve = values.Declare(WorkloadBuilder.Parameter(name, "reserveMemory"), fluid.ReserveObjectStoreMemory);
         WorkloadBuilder.AddEnvironment(container, "Fluid__ObjectStore__Size",
-            values.Derived($"printf \"%dMi\" (int {memory})", string.Create(CultureInfo.InvariantCulture, $"{memoryMiB}Mi")));
+            values.Derived($"printf \"%dMi\" (int {memory})", Mebibytes(memoryMiB)));
         WorkloadBuilder.AddEnvironment(container, "Fluid__ObjectStore__ReserveMemory",
-            values.Derived($"{values.Declare($"{key}.reserveMemory", fluid.ReserveObjectStoreMemory)} | toString", fluid.ReserveObjectStoreMemory ? "true" : "false"));
-        WorkloadBuilder.AddEnvironment(container, "Fluid__ObjectStore__Socket", $"{SocketDirectory}/objectstore.sock");
+            values.Derived($"{reserve} | toString", fluid.ReserveObjectStoreMemory ? "true" : "false"));
+        WorkloadBuilder.AddEnvironment(container, "Fluid__ObjectStore__Socket", ObjectStoreSocket);
         WorkloadBuilder.AddEnvironment(container, "Fluid__ObjectStore__BindAddress", "0.0.0.0");
         WorkloadBuilder.AddFieldEnvironment(container, "POD_IP", "status.podIP");
         WorkloadBuilder.AddEnvironment(container, "Fluid__ObjectStore__AdvertiseAddress", "$(POD_IP)");
@@ -108,36 +116,34 @@ internal static class FluidStackMapping
 
         // The arena is shared memory the daemon faults in: the kernel charges it to this container, so the limit
         // is the arena plus the process's own memory, and the request the same, so that the node is not overcommitted.
-        var total = values.DerivedQuantity($"printf \"%dMi\" (add (int {memory}) (int {overhead}))", string.Create(CultureInfo.InvariantCulture, $"{memoryMiB + 512}Mi"));
+        var total = values.DerivedQuantity($"printf \"%dMi\" (add (int {memory}) (int {overhead}))", Mebibytes(memoryMiB + 512));
         container.Resources = new V1ResourceRequirements
         {
             Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("100m"), ["memory"] = total },
             Limits = new Dictionary<string, ResourceQuantity> { ["memory"] = total },
         };
 
-        var pod = NodeDaemonPod(builder, container, key);
-        MountSockets(builder, pod, container, fluid.Name);
+        var pod = NodeDaemonPod(fluid, builder, container, name);
         return new KubernetesWorkload(name, DaemonSet(name, fluid.Name, pod));
     }
 
     private static KubernetesWorkload MapCacheAgent(FluidResource fluid, WorkloadBuilder builder)
     {
-        var name = $"{fluid.Name}-cacheagent";
-        var container = Service(fluid, builder, name, "CacheAgent");
-        container.Resources = Resources("50m", "128Mi", "512Mi");
-        var pod = NodeDaemonPod(builder, container, $"parameters.{WorkloadBuilder.ValuesKey(name)}");
-        MountSockets(builder, pod, container, fluid.Name);
+        var name = StackComponent.CacheAgent.NameIn(fluid);
+        var container = Container(fluid, builder, StackComponent.CacheAgent);
+        container.Resources = builder.Resources(name, "50m", "128Mi", "512Mi");
+        var pod = NodeDaemonPod(fluid, builder, container, name);
         return new KubernetesWorkload(name, DaemonSet(name, fluid.Name, pod));
     }
 
-    /// <summary>A service of the stack: its image, its HTTP port and probes, and where etcd is.</summary>
-    private static V1Container Service(FluidResource fluid, WorkloadBuilder builder, string name, string component)
+    /// <summary>A service of the stack: its image, its HTTP port and probes, where etcd is, and for a daemon its node.</summary>
+    private static V1Container Container(FluidResource fluid, WorkloadBuilder builder, StackComponent component)
     {
-        var container = WorkloadBuilder.Container(component.ToLowerInvariant(), builder.Image(name, Repositories[component], ImageTag));
+        var container = WorkloadBuilder.Container(component.Suffix, builder.Image(component.NameIn(fluid), component.Repository, StackComponent.ImageTag));
         WorkloadBuilder.ServeHttp(container);
         WorkloadBuilder.AddServiceProbes(container);
         WorkloadBuilder.AddEnvironment(container, "ConnectionStrings__fluid", ServiceConnectionString(fluid));
-        if (component != "Controller")
+        if (component.RunsOnEveryNode)
         {
             WorkloadBuilder.AddFieldEnvironment(container, "Fluid__Node__Name", "spec.nodeName");
             WorkloadBuilder.AddEnvironment(container, "Fluid__Node__LeaseTtlSeconds", ((int)fluid.LeaseTtl.TotalSeconds).ToString(CultureInfo.InvariantCulture));
@@ -146,25 +152,16 @@ internal static class FluidStackMapping
         return container;
     }
 
-    private static V1PodSpec NodeDaemonPod(WorkloadBuilder builder, V1Container container, string key)
+    /// <summary>
+    /// A node daemon's pod. A hostPath directory is created owned by root, so an init container (root, with only
+    /// CAP_CHOWN) hands the socket directory to the daemons' non-root user first.
+    /// </summary>
+    private static V1PodSpec NodeDaemonPod(FluidResource fluid, WorkloadBuilder builder, V1Container container, string name)
     {
         var pod = WorkloadBuilder.Pod(container);
         WorkloadBuilder.AddScratch(pod, container, "tmp", "/tmp");
-        pod.NodeSelector = builder.Values.Map($"{key}.nodeSelector", new Dictionary<string, string>());
-        pod.Tolerations = builder.Values.Tolerations($"{key}.tolerations");
-        return pod;
-    }
-
-    /// <summary>
-    /// The node's socket directory, shared with the step pods on the node. A hostPath directory is created owned by
-    /// root, so an init container (root, with only CAP_CHOWN) hands it to the daemons' non-root user first.
-    /// </summary>
-    private static void MountSockets(WorkloadBuilder builder, V1PodSpec pod, V1Container container, string stack)
-    {
-        // One setting for the whole stack: the step pods (and both daemons) must agree on it.
-        var hostPath = builder.Values.String($"parameters.{WorkloadBuilder.ValuesKey(stack)}.socketDirectory", SocketDirectory);
-        pod.Volumes = [.. pod.Volumes ?? [], new V1Volume { Name = "sockets", HostPath = new V1HostPathVolumeSource { Path = hostPath, Type = "DirectoryOrCreate" } }];
-        container.VolumeMounts = [.. container.VolumeMounts ?? [], new V1VolumeMount { Name = "sockets", MountPath = SocketDirectory }];
+        builder.Schedule(name, pod);
+        MountSockets(builder, fluid, pod, container);
         var uid = WorkloadBuilder.AppUserId.ToString(CultureInfo.InvariantCulture);
         pod.InitContainers =
         [
@@ -188,6 +185,7 @@ internal static class FluidStackMapping
         ];
         // The pod as a whole is not non-root, since its init container is root; each daemon container still is.
         pod.SecurityContext.RunAsNonRoot = null;
+        return pod;
     }
 
     private static V1DaemonSet DaemonSet(string name, string partOf, V1PodSpec pod) => new()
@@ -204,9 +202,5 @@ internal static class FluidStackMapping
         },
     };
 
-    private static V1ResourceRequirements Resources(string cpu, string memoryRequest, string memoryLimit) => new()
-    {
-        Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new(cpu), ["memory"] = new(memoryRequest) },
-        Limits = new Dictionary<string, ResourceQuantity> { ["memory"] = new(memoryLimit) },
-    };
+    private static string Mebibytes(int value) => string.Create(CultureInfo.InvariantCulture, $"{value}Mi");
 }

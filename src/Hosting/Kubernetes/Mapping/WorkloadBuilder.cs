@@ -29,13 +29,30 @@ internal sealed class WorkloadBuilder(ChartValues values)
 
     public static V1ObjectMeta Metadata(string name, string partOf) => new() { Name = name, Labels = Labels(name, partOf) };
 
+    /// <summary>The path of one of <paramref name="name"/>'s settings under <c>parameters</c> in values.yaml.</summary>
+    public static string[] Parameter(string name, string setting) => ["parameters", ValuesKey(name), setting];
+
     /// <summary>The image of <paramref name="name"/>'s container, <c>{image}:{tag}</c> from its parameters.</summary>
     public string Image(string name, string repository, string tag)
     {
-        var key = $"parameters.{ValuesKey(name)}";
-        var image = Values.Declare($"{key}.image", repository);
-        var version = Values.Declare($"{key}.tag", tag);
-        return Values.Derived($"printf \"%s:%s\" {image} {version}", $"{repository}:{tag}");
+        var image = Values.Declare(Parameter(name, "image"), repository);
+        var version = Values.Declare(Parameter(name, "tag"), tag);
+        // %v, so that a tag written as a number (tag: 2) still reads as written.
+        return Values.Derived($"printf \"%v:%v\" {image} {version}", $"{repository}:{tag}");
+    }
+
+    /// <summary>The CPU request and the memory request and limit, the memory ones values of <paramref name="name"/>.</summary>
+    public V1ResourceRequirements Resources(string name, string cpu, string memoryRequest, string memoryLimit) => new()
+    {
+        Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new(cpu), ["memory"] = Values.Quantity(Parameter(name, "memoryRequest"), memoryRequest) },
+        Limits = new Dictionary<string, ResourceQuantity> { ["memory"] = Values.Quantity(Parameter(name, "memoryLimit"), memoryLimit) },
+    };
+
+    /// <summary>The pod's node selector and tolerations, values of <paramref name="name"/>.</summary>
+    public void Schedule(string name, V1PodSpec pod)
+    {
+        pod.NodeSelector = Values.Map(Parameter(name, "nodeSelector"), new Dictionary<string, string>());
+        pod.Tolerations = Values.Tolerations(Parameter(name, "tolerations"));
     }
 
     /// <summary>A container running as the image's non-root user, with a read-only root and no capabilities.</summary>

@@ -6,7 +6,7 @@ namespace Fluid.Aspire.Hosting.Kubernetes;
 /// A Kubernetes cluster as a compute environment of the app model: <c>aspire publish</c> writes a Helm chart and plain
 /// manifests for it, and <c>aspire deploy</c> installs the chart with Helm.
 /// </summary>
-public sealed class KubernetesEnvironmentResource(string name) : Resource(name), IComputeEnvironmentResource
+public sealed class FluidKubernetesEnvironmentResource(string name) : Resource(name), IComputeEnvironmentResource
 {
     /// <summary>The configuration key of the kubeconfig context that <c>aspire deploy</c> uses; the current context when unset.</summary>
     public const string ContextSetting = "Fluid:Kubernetes:Context";
