@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using Fluid.Aspire.TestSupport;
 using static Fluid.Aspire.Controller.Execution.Tests.StepHarness;
 
 namespace Fluid.Aspire.Controller.Execution.Tests;
@@ -73,18 +74,30 @@ public sealed partial class LocalProcessExecutorTests
     public async Task Stdout_and_stderr_lines_land_in_the_log_in_order_timestamped_and_marked()
     {
         await using var harness = new StepHarness();
+        // Each stream has a reader of its own, which appends a line when it gets to it: the order across streams is
+        // the order of writing only if each line lands before the next is written, so the step waits for that.
         var script = harness.Script("streams.sh", """
+            log=$1
+            landed() {
+              local tries
+              for ((tries = 0; tries < 3000; tries++)); do
+                grep -qF -- "$1" "$log" && return
+                sleep 0.01
+              done
+              exit 1
+            }
             for i in 1 2 3; do
               echo "to stdout $i"
-              sleep 0.03
+              landed "out to stdout $i"
               echo "to stderr $i" >&2
-              sleep 0.03
+              landed "err to stderr $i"
             done
             printf 'no newline at the end'
             """);
+        var executor = harness.NewExecutor();
 
-        var execution = await harness.StartAsync(Launch("streams", script));
-        await EndOf(execution);
+        var execution = await harness.StartAsync(executor, Launch("streams", script, executor.GetLogPath("tests", "streams")));
+        await EndOf(execution, Eventually.Patience.TotalSeconds);
 
         Assert.Equal(
             ["out to stdout 1", "err to stderr 1", "out to stdout 2", "err to stderr 2", "out to stdout 3", "err to stderr 3", "out no newline at the end"],

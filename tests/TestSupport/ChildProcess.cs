@@ -10,6 +10,7 @@ namespace Fluid.Aspire.TestSupport;
 public sealed class ChildProcess : IAsyncDisposable
 {
     private static readonly TimeSpan DrainPatience = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan KillPatience = TimeSpan.FromSeconds(30);
 
     private readonly Process _process;
     private readonly StringBuilder _output = new();
@@ -119,9 +120,18 @@ public sealed class ChildProcess : IAsyncDisposable
 
     /// <summary>
     /// SIGKILL to the process alone: no chance to clean up, as when it crashes or is OOM-killed. Its children live on,
-    /// as they would then (a controller's steps, for example).
+    /// as they would then (a controller's steps, for example). Returns once it has exited: a process with many threads
+    /// takes a while to, all the more on a loaded machine, and until then its children are still its own, which a
+    /// tree kill (<see cref="DisposeAsync"/>, e.g. when a test starts its replacement) would take with it.
     /// </summary>
-    public void Kill() => Kill(entireProcessTree: false);
+    public void Kill()
+    {
+        Kill(entireProcessTree: false);
+        if (!_process.WaitForExit(KillPatience))
+        {
+            throw new TimeoutException($"The process did not exit within {KillPatience.TotalSeconds} s of SIGKILL:\n{Output}");
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
