@@ -1,11 +1,8 @@
 using Aspire.Hosting;
-using Aspire.Hosting.ApplicationModel;
 using Fluid.Aspire.Hosting.Kubernetes;
-using Fluid.Aspire.Hosting.Kubernetes.Helm;
 using Fluid.Aspire.TestSupport;
 using k8s;
 using k8s.Models;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Fluid.Aspire.Hosting.Tests.Kubernetes;
 
@@ -16,7 +13,7 @@ public sealed class CustomizationTests
     public async Task A_callback_on_the_stack_changes_its_workloads_in_the_chart_and_the_manifests()
     {
         using var directory = new TemporaryDirectory();
-        var builder = PublishBuilder(directory.CreateFile("etcd"));
+        var builder = InProcessPublish.Builder(directory.CreateFile("etcd"));
         builder.AddFluid("fluid").WithNodes(2).PublishAsKubernetesWorkload(workload =>
         {
             if (workload.Workload is V1DaemonSet)
@@ -31,7 +28,7 @@ public sealed class CustomizationTests
             }
         });
 
-        await WriteAsync(builder, directory.Path);
+        await InProcessPublish.WriteAsync(builder, directory.Path);
 
         var rendered = KubernetesYaml.LoadAllFromString(
             await KubernetesTools.RunAsync(KubernetesTools.Helm, "template", "fluid", Path.Combine(directory.Path, "chart"), "--set", "parameters.fluid_controller.replicas=7"),
@@ -48,29 +45,13 @@ public sealed class CustomizationTests
     public async Task An_entry_added_beside_a_node_selector_value_is_refused_with_where_to_set_it()
     {
         using var directory = new TemporaryDirectory();
-        var builder = PublishBuilder(directory.CreateFile("etcd"));
+        var builder = InProcessPublish.Builder(directory.CreateFile("etcd"));
         builder.AddFluid("fluid").PublishAsKubernetesWorkload(workload => workload.PodTemplate.Spec.NodeSelector["disk"] = "ssd");
 
-        var error = await Assert.ThrowsAsync<DistributedApplicationException>(() => WriteAsync(builder, directory.Path));
+        var error = await Assert.ThrowsAsync<DistributedApplicationException>(() => InProcessPublish.WriteAsync(builder, directory.Path));
 
         Assert.Contains("parameters.fluid_etcd.nodeSelector", error.Message, StringComparison.Ordinal);
         Assert.Contains("values.yaml", error.Message, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(directory.Path, "chart")), "A failed publish wrote a chart.");
-    }
-
-    private static IDistributedApplicationBuilder PublishBuilder(string etcd)
-    {
-        var builder = DistributedApplication.CreateBuilder(["--operation", "publish", "--step", "publish", "--Fluid:Etcd:Path=" + etcd]);
-        builder.AddFluidKubernetesEnvironment("k8s");
-        return builder;
-    }
-
-    private static async Task WriteAsync(IDistributedApplicationBuilder builder, string output)
-    {
-        await using var app = builder.Build();
-        var model = app.Services.GetRequiredService<DistributedApplicationModel>();
-        var environment = model.Resources.OfType<FluidKubernetesEnvironmentResource>().Single();
-        var publisher = new KubernetesPublisher(environment, model, app.Services.GetRequiredService<DistributedApplicationExecutionContext>());
-        await OutputWriter.WriteAsync(publisher, environment.HelmChart, output, TestContext.Current.CancellationToken);
     }
 }

@@ -1,8 +1,6 @@
 using Aspire.Hosting;
-using Aspire.Hosting.ApplicationModel;
 using Fluid.Aspire.Hosting.Kubernetes;
-using Fluid.Aspire.Hosting.Kubernetes.Helm;
-using Microsoft.Extensions.DependencyInjection;
+using Fluid.Aspire.TestSupport;
 
 namespace Fluid.Aspire.Hosting.Tests.Kubernetes;
 
@@ -39,13 +37,14 @@ public sealed class UnmappableResourceTests
     [Fact]
     public async Task A_container_with_an_image_and_ports_publishes_and_a_callback_sees_its_typed_objects()
     {
-        var builder = PublishBuilder();
+        using var directory = new TemporaryDirectory();
+        var builder = InProcessPublish.Builder(directory.CreateFile("etcd"));
         builder.AddContainer("web", "nginx", "1.27").WithHttpEndpoint(targetPort: 80, name: "site")
             .PublishAsKubernetesWorkload(workload => workload.Container.Resources = new k8s.Models.V1ResourceRequirements
             {
                 Limits = new Dictionary<string, k8s.Models.ResourceQuantity> { ["memory"] = new("64Mi") },
             });
-        var output = await BuildAsync(builder);
+        var output = await InProcessPublish.BuildAsync(builder);
 
         var web = Assert.Single(output.Workloads, w => w.Name == "web");
         var deployment = Assert.IsType<k8s.Models.V1Deployment>(web.Workload);
@@ -57,25 +56,10 @@ public sealed class UnmappableResourceTests
 
     private static async Task<string> PublishFailsAsync(Action<IDistributedApplicationBuilder> add)
     {
-        var builder = PublishBuilder();
+        using var directory = new TemporaryDirectory();
+        var builder = InProcessPublish.Builder(directory.CreateFile("etcd"));
         add(builder);
-        var error = await Assert.ThrowsAsync<DistributedApplicationException>(() => BuildAsync(builder));
+        var error = await Assert.ThrowsAsync<DistributedApplicationException>(() => InProcessPublish.BuildAsync(builder));
         return error.Message;
-    }
-
-    private static IDistributedApplicationBuilder PublishBuilder()
-    {
-        var builder = DistributedApplication.CreateBuilder(["--operation", "publish", "--step", "publish", "--output-path", Path.GetTempPath()]);
-        builder.AddFluidKubernetesEnvironment("k8s");
-        return builder;
-    }
-
-    private static async Task<KubernetesOutput> BuildAsync(IDistributedApplicationBuilder builder)
-    {
-        await using var app = builder.Build();
-        var model = app.Services.GetRequiredService<DistributedApplicationModel>();
-        var environment = model.Resources.OfType<FluidKubernetesEnvironmentResource>().Single();
-        var publisher = new KubernetesPublisher(environment, model, app.Services.GetRequiredService<DistributedApplicationExecutionContext>());
-        return await publisher.BuildAsync(ChartValues.ForManifests(), TestContext.Current.CancellationToken);
     }
 }
