@@ -18,6 +18,13 @@ public sealed class ClientConfig
     /// </summary>
     public string? ConnectionString { get; set; }
 
+    /// <summary>
+    /// The Unix socket of this node's object store, for <see cref="FluidClient.ConnectObjectStoreAsync"/>. Default:
+    /// <c>$FLUID_OBJECTSTORE_SOCKET</c> (set for steps, and for pipeline programs on a cluster, whose pod's host name is
+    /// not its node's); else the store is found in the stack's registry by this machine's name.
+    /// </summary>
+    public string? ObjectStoreSocket { get; set; } = Environment.GetEnvironmentVariable(Fluid.Aspire.ObjectStore.Client.ObjectStoreClientOptions.SocketVariable) is { Length: > 0 } socket ? socket : null;
+
     /// <summary>The configuration file read when nothing else names the stack.</summary>
     public string ConfigFile { get; set; } = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".fluid", "config.json");
 

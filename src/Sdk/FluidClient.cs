@@ -66,12 +66,18 @@ public sealed class FluidClient : IAsyncDisposable, IDisposable
             ?? throw new ResourceNotFoundException($"No dataset '{name}' in namespace {Config.Namespace}; create it with CreateDatasetAsync."));
 
     /// <summary>
-    /// Connects to an object store of this machine (the first node's, by name), found through the stack's registry:
-    /// what a program that is not a step uses to read what its steps put.
+    /// Connects to the object store of this node: the one at <see cref="ClientConfig.ObjectStoreSocket"/>, else one of
+    /// this machine (the first node's, by name), found through the stack's registry. What a program that is not a
+    /// step uses to read what its steps put.
     /// </summary>
     /// <exception cref="InvalidOperationException">No object store instance runs on this machine.</exception>
     public async Task<ObjectStoreClient> ConnectObjectStoreAsync(CancellationToken cancellationToken = default)
     {
+        if (Config.ObjectStoreSocket is { } socket)
+        {
+            return await ObjectStoreClient.ConnectAsync(socket, cancellationToken);
+        }
+
         var keys = new ObjectStoreKeys(_etcd.Prefix);
         var range = await _etcd.KeyValue.RangeAsync(new Etcdserverpb.RangeRequest
         {

@@ -28,4 +28,33 @@ public sealed class SdkTests
             Assert.Equal(0, (await client.GetStatsAsync(Cancellation)).Objects);
         }
     }
+
+    [Fact]
+    public async Task A_program_connects_to_the_object_store_its_socket_setting_names_before_any_found_by_machine_name()
+    {
+        await using var etcd = await EtcdServer.StartAsync(Cancellation);
+        await using var first = await ObjectStoreDaemon.StartAsync(Cancellation, etcd: etcd, node: "node-0");
+        await using var second = await ObjectStoreDaemon.StartAsync(Cancellation, etcd: etcd, node: "node-1");
+        var connection = etcd.ConnectionString().ToString();
+
+        // As on a cluster, where a pod's host name is not its node's: the socket is named outright.
+        using (var named = new Sdk.FluidClient(new Sdk.ClientConfig { ConnectionString = connection, ObjectStoreSocket = second.SocketPath }))
+        {
+            await using var store = await named.ConnectObjectStoreAsync(Cancellation);
+            await store.PutAsync(new byte[] { 1, 2, 3 }, cancellationToken: Cancellation);
+        }
+
+        // Without it, the registry's first store of this machine, by node name.
+        using (var found = new Sdk.FluidClient(new Sdk.ClientConfig { ConnectionString = connection, ObjectStoreSocket = null }))
+        {
+            await using var store = await found.ConnectObjectStoreAsync(Cancellation);
+            await store.PutAsync(new byte[] { 4, 5 }, cancellationToken: Cancellation);
+            await store.PutAsync(new byte[] { 6 }, cancellationToken: Cancellation);
+        }
+
+        await using var onSecond = await second.ConnectAsync(Cancellation);
+        await using var onFirst = await first.ConnectAsync(Cancellation);
+        Assert.Equal(1, (await onSecond.GetStatsAsync(Cancellation)).Objects);
+        Assert.Equal(2, (await onFirst.GetStatsAsync(Cancellation)).Objects);
+    }
 }
