@@ -54,6 +54,22 @@ public sealed class UnmappableResourceTests
         Assert.Equal(80, deployment.Spec.Template.Spec.Containers[0].Ports.Single().ContainerPort);
     }
 
+    [Fact]
+    public async Task A_reference_to_a_second_endpoint_uses_the_port_its_Service_exposes()
+    {
+        using var directory = new TemporaryDirectory();
+        var builder = InProcessPublish.Builder(directory.CreateFile("etcd"));
+        var project = Path.Combine(RepositoryPaths.Root, "src", "CacheAgent", "Fluid.Aspire.CacheAgent.csproj");
+        var api = builder.AddProject("api", project).WithHttpEndpoint(name: "web").WithHttpEndpoint(name: "admin");
+        builder.AddProject("client", project).WithEnvironment("ADMIN_URL", api.GetEndpoint("admin"));
+
+        var output = await InProcessPublish.BuildAsync(builder);
+
+        var service = Assert.Single(output.Workloads, w => w.Name == "api").Service!;
+        Assert.Equal([("web", 8080), ("admin", 8081)], service.Spec.Ports.Select(p => (p.Name, p.Port)));
+        Assert.Equal("http://api:8081", Assert.Single(output.Workloads, w => w.Name == "client").ConfigMap!.Data["ADMIN_URL"]);
+    }
+
     private static async Task<string> PublishFailsAsync(Action<IDistributedApplicationBuilder> add)
     {
         using var directory = new TemporaryDirectory();

@@ -77,10 +77,11 @@ internal sealed class ClusterReferences(IReadOnlyCollection<IResource> published
                 $"publish '{target.Name}' too, or remove the reference");
     }
 
+    /// <summary>The port of the Service in front of the endpoint, as the resource's own mapping assigns it.</summary>
     private static int Port(EndpointReference endpoint) =>
-        endpoint.Resource is ProjectResource { } project && FluidProjects.IsStackService(project)
+        endpoint.Resource is ProjectResource project && FluidProjects.IsStackService(project)
             ? WorkloadBuilder.HttpPort
-            : endpoint.EndpointAnnotation.Port ?? endpoint.EndpointAnnotation.TargetPort ?? WorkloadBuilder.HttpPort;
+            : ComputeMapping.Ports(endpoint.Resource).Single(p => p.Name == endpoint.EndpointName).Port;
 
     private static ClusterValue Parameter(ParameterResource parameter, IResource owner, string what)
     {

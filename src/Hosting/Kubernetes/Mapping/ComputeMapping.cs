@@ -59,7 +59,7 @@ internal static partial class ComputeMapping
     /// The endpoints as container and Service ports. A project's endpoint without a target port listens on the next
     /// free port from 8080; a container's must say its port, since only the image knows it.
     /// </summary>
-    private static List<(string Name, string Scheme, int Port, int TargetPort)> Ports(IResource resource)
+    public static List<(string Name, string Scheme, int Port, int TargetPort)> Ports(IResource resource)
     {
         var ports = new List<(string Name, string Scheme, int Port, int TargetPort)>();
         var next = WorkloadBuilder.HttpPort;
