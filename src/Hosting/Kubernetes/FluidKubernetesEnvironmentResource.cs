@@ -38,7 +38,7 @@ public sealed class HelmChartSettings
     public string Version { get; set; } = "0.1.0";
 
     /// <summary>The version of the application the chart installs, <c>appVersion</c> in <c>Chart.yaml</c>.</summary>
-    public string AppVersion { get; set; } = typeof(HelmChartSettings).Assembly.GetName().Version?.ToString(3) ?? "0.1.0";
+    public string AppVersion { get; set; } = Mapping.StackComponent.ImageTag;
 
     /// <summary>The namespace <c>aspire deploy</c> installs into (created if missing).</summary>
     public string Namespace { get; set; } = "default";

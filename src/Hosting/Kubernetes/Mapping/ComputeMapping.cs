@@ -59,9 +59,9 @@ internal static partial class ComputeMapping
     /// The endpoints as container and Service ports. A project's endpoint without a target port listens on the next
     /// free port from 8080; a container's must say its port, since only the image knows it.
     /// </summary>
-    public static List<(string Name, string Scheme, int Port, int TargetPort)> Ports(IResource resource)
+    public static List<EndpointPort> Ports(IResource resource)
     {
-        var ports = new List<(string Name, string Scheme, int Port, int TargetPort)>();
+        var ports = new List<EndpointPort>();
         var next = WorkloadBuilder.HttpPort;
         foreach (var endpoint in resource.Annotations.OfType<EndpointAnnotation>())
         {
@@ -74,12 +74,12 @@ internal static partial class ComputeMapping
             var target = endpoint.TargetPort ?? (resource is ProjectResource ? next = NextFree(next, ports)
                 : throw ClusterReferences.Unmappable(resource, $"its endpoint '{endpoint.Name}'", "it has no target port, so no container port can be declared",
                     $"give it one: WithEndpoint(\"{endpoint.Name}\", e => e.TargetPort = 8080)"));
-            ports.Add((endpoint.Name, endpoint.UriScheme, endpoint.Port ?? target, target));
+            ports.Add(new EndpointPort(endpoint.Name, endpoint.UriScheme, endpoint.Port ?? target, target));
         }
 
         return ports;
 
-        static int NextFree(int from, List<(string Name, string Scheme, int Port, int TargetPort)> taken)
+        static int NextFree(int from, List<EndpointPort> taken)
         {
             while (taken.Any(p => p.TargetPort == from))
             {
@@ -240,3 +240,6 @@ internal static partial class ComputeMapping
     [System.Text.RegularExpressions.GeneratedRegex("^(?=.*[a-z])[a-z0-9]([a-z0-9-]*[a-z0-9])?$")]
     private static partial System.Text.RegularExpressions.Regex PortName();
 }
+
+/// <summary>An endpoint as the cluster exposes it: the Service's port and the container's.</summary>
+internal sealed record EndpointPort(string Name, string Scheme, int Port, int TargetPort);
