@@ -80,10 +80,12 @@ public sealed class FlowTests
 
         await dataset.BindRuntimeAsync(replicas: 1, cacheCapacityGiB: 4, wait: false, cancellationToken: Cancellation);
 
-        var runtime = await Eventually.ResourceAsync<ObjectStoreRuntime>(client.Store, "too-big", SawEveryObjectStore,
-            "its workers placed or refused, with the node's object store seen", Cancellation);
+        // Before the refusal the runtime may report what it has not seen yet (the dataset, the node's object store):
+        // the refusal itself is the state waited for.
+        var runtime = await Eventually.ResourceAsync<ObjectStoreRuntime>(client.Store, "too-big",
+            r => ReadyMessage(r).Contains("less than the quota of 4GiB", StringComparison.Ordinal),
+            "its worker refused because the node's object store holds less than the quota", Cancellation);
         Assert.Equal(RuntimePhase.NotReady, runtime.Status.Phase);
-        Assert.Contains("less than the quota of 4GiB", ReadyMessage(runtime), StringComparison.Ordinal);
         var notBound = await Eventually.ResourceAsync<Dataset>(client.Store, "too-big", d => d.Status.Conditions.Find("Bound")?.Reason == "RuntimeNotReady",
             "its Bound condition following the runtime", Cancellation);
         Assert.Equal(DatasetPhase.NotBound, notBound.Status.Phase);
