@@ -13,37 +13,8 @@ internal static class Humanize
     public static string Age(DateTimeOffset? time, DateTimeOffset now) =>
         time is null ? "<unknown>" : Duration(now - time.Value);
 
-    /// <summary>
-    /// kubectl's <c>HumanDuration</c>: seconds up to 2 minutes, then minutes (with seconds below 10 minutes), hours
-    /// (with minutes below 8 hours), days (with hours below 8 days), years. A time in the future by more than a
-    /// second (a skewed clock) is <c>&lt;invalid&gt;</c>.
-    /// </summary>
-    public static string Duration(TimeSpan span)
-    {
-        if (span < TimeSpan.FromSeconds(-1))
-        {
-            return "<invalid>";
-        }
-
-        if (span < TimeSpan.Zero)
-        {
-            return "0s";
-        }
-
-        var seconds = (long)span.TotalSeconds;
-        var minutes = (long)span.TotalMinutes;
-        var hours = (long)span.TotalHours;
-        var days = (long)span.TotalDays;
-        return seconds < 120 ? Format($"{seconds}s")
-            : minutes < 10 ? seconds % 60 == 0 ? Format($"{minutes}m") : Format($"{minutes}m{seconds % 60}s")
-            : minutes < 180 ? Format($"{minutes}m")
-            : hours < 8 ? minutes % 60 == 0 ? Format($"{hours}h") : Format($"{hours}h{minutes % 60}m")
-            : hours < 48 ? Format($"{hours}h")
-            : hours < 192 ? hours % 24 == 0 ? Format($"{days}d") : Format($"{days}d{hours % 24}h")
-            : days < 730 ? Format($"{days}d")
-            : days < 2920 ? days % 365 == 0 ? Format($"{days / 365}y") : Format($"{days / 365}y{days % 365}d")
-            : Format($"{days / 365}y");
-    }
+    /// <summary>kubectl's <c>HumanDuration</c>.</summary>
+    public static string Duration(TimeSpan span) => HumanDuration.Format(span);
 
     /// <summary>
     /// How long a step ran. Steps often take well under a second, which <see cref="Duration"/> would show as

@@ -1,9 +1,7 @@
-using Fluid.Aspire.TestSupport;
-
-namespace Fluid.Aspire.Hosting.Tests.Kubernetes;
+namespace Fluid.Aspire.TestSupport;
 
 /// <summary>kubectl and helm, as ./test.sh installs them (FLUID_KUBECTL, FLUID_HELM) or as found on PATH; a test skips, saying why, without them.</summary>
-internal static class KubernetesTools
+public static class KubernetesTools
 {
     public static string Kubectl => Find("FLUID_KUBECTL", "kubectl");
 

@@ -1,0 +1,39 @@
+namespace Fluid.Aspire.ApiServer;
+
+/// <summary>Settings of the local API server (section <c>Fluid:ApiServer</c>).</summary>
+public sealed class ApiServerOptions
+{
+    public const string SectionName = "Fluid:ApiServer";
+
+    /// <summary>The bearer token every request but <c>/version</c> and the health probes must carry.</summary>
+    public string Token { get; set; } = "";
+
+    /// <summary>Where to write a kubeconfig for this server (mode 0600), rewritten whenever the server starts; none when empty.</summary>
+    public string? Kubeconfig { get; set; }
+
+    /// <summary>
+    /// Where the server keeps its certificate authority and serving certificate, so that a restart keeps kubeconfigs
+    /// valid; when empty, new ones are made at every start and kept in memory.
+    /// </summary>
+    public string? CertificateDirectory { get; set; }
+
+    /// <summary>The name of the cluster, context and user in that kubeconfig.</summary>
+    public string ContextName { get; set; } = "fluid-local";
+
+    /// <summary>How often a watch that allows bookmarks gets one.</summary>
+    public TimeSpan BookmarkInterval { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Every problem with these settings, each with how to fix it.</summary>
+    public IEnumerable<string> Validate()
+    {
+        if (Token.Length < 16)
+        {
+            yield return $"{SectionName}:Token must be set to a secret of at least 16 characters (the AppHost generates one; set Fluid__ApiServer__Token when running the server alone).";
+        }
+
+        if (BookmarkInterval < TimeSpan.FromMilliseconds(100))
+        {
+            yield return $"{SectionName}:BookmarkInterval must be at least 00:00:00.1 (it is {BookmarkInterval}).";
+        }
+    }
+}

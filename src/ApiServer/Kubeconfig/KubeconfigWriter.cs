@@ -1,0 +1,83 @@
+using k8s;
+using k8s.KubeConfigModels;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
+
+namespace Fluid.Aspire.ApiServer.Kubeconfig;
+
+/// <summary>
+/// Writes a kubeconfig for this server once it listens (mode 0600, replaced atomically), so that kubectl and the SDK
+/// reach it with <c>--kubeconfig</c> or <c>KUBECONFIG</c>; a restarted server on another port rewrites it.
+/// </summary>
+internal sealed partial class KubeconfigWriter(
+    IServer server, ServingCertificate certificate, IHostApplicationLifetime lifetime, IOptions<ApiServerOptions> options, ILogger<KubeconfigWriter> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        lifetime.ApplicationStarted.Register(Write);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>The URL clients should use: the first address the server listens on, as 127.0.0.1 when it is a loopback name.</summary>
+    public static Uri ServerUrl(IServer server)
+    {
+        var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
+            ?? throw new InvalidOperationException("The server listens on no address; set ASPNETCORE_URLS, e.g. https://127.0.0.1:6443.");
+        var url = new UriBuilder(address.Replace("://+", "://127.0.0.1", StringComparison.Ordinal).Replace("://*", "://127.0.0.1", StringComparison.Ordinal));
+        if (url.Host is "localhost" or "[::]" or "0.0.0.0" or "[::1]")
+        {
+            url.Host = "127.0.0.1";
+        }
+
+        return url.Uri;
+    }
+
+    /// <summary>A kubeconfig with one cluster, user and context, all named <paramref name="name"/>.</summary>
+    public static K8SConfiguration Create(Uri server, string authorityPem, string token, string name) => new()
+    {
+        ApiVersion = "v1",
+        Kind = "Config",
+        CurrentContext = name,
+        Clusters = [new k8s.KubeConfigModels.Cluster { Name = name, ClusterEndpoint = new ClusterEndpoint
+        {
+            Server = server.ToString().TrimEnd('/'),
+            CertificateAuthorityData = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(authorityPem)),
+        },
+        }],
+        Users = [new User { Name = name, UserCredentials = new UserCredentials { Token = token } }],
+        Contexts = [new Context { Name = name, ContextDetails = new ContextDetails { Cluster = name, User = name, Namespace = "default" } }],
+    };
+
+    private void Write()
+    {
+        var settings = options.Value;
+        if (string.IsNullOrEmpty(settings.Kubeconfig))
+        {
+            return;
+        }
+
+        var path = Path.GetFullPath(settings.Kubeconfig);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temporary = $"{path}.{Environment.ProcessId}.tmp";
+        var yaml = KubernetesYaml.Serialize(Create(ServerUrl(server), certificate.AuthorityPem, settings.Token, settings.ContextName));
+        using (var file = new FileStream(temporary, new FileStreamOptions
+        {
+            Mode = FileMode.Create,
+            Access = FileAccess.Write,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        }))
+        using (var writer = new StreamWriter(file))
+        {
+            writer.Write(yaml);
+        }
+
+        File.Move(temporary, path, overwrite: true);
+        LogWritten(path);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Wrote a kubeconfig for this API server to {Path} (kubectl --kubeconfig {Path} get fluid)")]
+    private partial void LogWritten(string path);
+}

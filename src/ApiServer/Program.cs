@@ -1,0 +1,1 @@
+Fluid.Aspire.ApiServer.ApiServerHost.Build(args).Run();

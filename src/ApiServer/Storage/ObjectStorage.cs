@@ -1,0 +1,270 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text.Json.Nodes;
+using Etcdserverpb;
+using Fluid.Aspire.ApiServer.Http;
+using Fluid.Aspire.ApiServer.Kinds;
+using Fluid.Aspire.Cluster.Etcd;
+using Google.Protobuf;
+using Grpc.Core;
+using Mvccpb;
+
+namespace Fluid.Aspire.ApiServer.Storage;
+
+/// <summary>
+/// Objects as JSON documents in etcd, one key per object:
+/// <c>{prefix}/resources/{group|core}/{plural}/[{namespace}/]{name}</c>. The key's modification revision is the
+/// object's <c>metadata.resourceVersion</c> (it is not stored in the value), so a conditional write is a transaction
+/// comparing it, and a watch resumes from a revision until etcd compacts it away.
+/// </summary>
+public sealed class ObjectStorage(EtcdConnection etcd)
+{
+    /// <summary>The prefix under which every object of the stack lives.</summary>
+    public string Root => $"{etcd.Prefix}/resources/";
+
+    /// <summary>The object, or null when there is none.</summary>
+    public async Task<JsonObject?> GetAsync(ServedKind kind, string? namespaceName, string name, CancellationToken cancellationToken)
+    {
+        var range = await CallAsync(() => etcd.KeyValue.RangeAsync(
+            new RangeRequest { Key = EtcdKeys.ToBytes(Key(kind, namespaceName, name)) }, cancellationToken: cancellationToken));
+        return range.Kvs.Count == 0 ? null : Decode(range.Kvs[0]);
+    }
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> objects (all when 0) of a kind in a namespace (every namespace when null), after
+    /// the key <paramref name="continueAfter"/>, read at <paramref name="revision"/> (now when 0).
+    /// </summary>
+    /// <exception cref="ApiException">410 when the revision has been compacted.</exception>
+    public async Task<StoredPage> ListAsync(
+        ServedKind kind, string? namespaceName, Func<JsonObject, bool> filter, long limit, long revision, string? continueAfter, CancellationToken cancellationToken)
+    {
+        const long PageSize = 500;
+        var prefix = Prefix(kind, namespaceName);
+        var next = continueAfter is null ? EtcdKeys.ToBytes(prefix) : ByteString.CopyFrom([.. EtcdKeys.ToBytes(continueAfter).Span, 0]);
+        var items = new List<JsonObject>();
+        while (true)
+        {
+            // Every page reads at the first page's revision: together they form one snapshot.
+            var page = await CallAsync(() => etcd.KeyValue.RangeAsync(new RangeRequest
+            {
+                Key = next,
+                RangeEnd = EtcdKeys.PrefixRangeEnd(prefix),
+                Limit = PageSize,
+                Revision = revision,
+            }, cancellationToken: cancellationToken));
+            revision = revision == 0 ? page.Header.Revision : revision;
+            for (var i = 0; i < page.Kvs.Count; i++)
+            {
+                var item = Decode(page.Kvs[i]);
+                if (!filter(item))
+                {
+                    continue;
+                }
+
+                items.Add(item);
+                if (limit > 0 && items.Count == limit)
+                {
+                    var more = i < page.Kvs.Count - 1 || page.More;
+                    return new StoredPage(items, revision, more ? EtcdKeys.FromBytes(page.Kvs[i].Key) : null);
+                }
+            }
+
+            if (!page.More || page.Kvs.Count == 0)
+            {
+                return new StoredPage(items, revision, null);
+            }
+
+            next = ByteString.CopyFrom([.. page.Kvs[^1].Key.Span, 0]);
+        }
+    }
+
+    /// <summary>Stores a new object; null when one of that name exists.</summary>
+    public async Task<JsonObject?> CreateAsync(ServedKind kind, JsonObject value, CancellationToken cancellationToken)
+    {
+        var key = Key(kind, value);
+        var response = await CallAsync(() => etcd.KeyValue.TxnAsync(new TxnRequest
+        {
+            Compare = { new Compare { Key = EtcdKeys.ToBytes(key), Target = Compare.Types.CompareTarget.Create, CreateRevision = 0 } },
+            Success = { Put(key, value) },
+        }, cancellationToken: cancellationToken));
+        return response.Succeeded ? Stamp(value, response.Header.Revision) : null;
+    }
+
+    /// <summary>Writes an object if its key was last written at <paramref name="revision"/>; null when it was not (a conflict).</summary>
+    public async Task<JsonObject?> ReplaceAsync(ServedKind kind, JsonObject value, long revision, CancellationToken cancellationToken)
+    {
+        var key = Key(kind, value);
+        var response = await CallAsync(() => etcd.KeyValue.TxnAsync(new TxnRequest
+        {
+            Compare = { ModRevisionIs(key, revision) },
+            Success = { Put(key, value) },
+        }, cancellationToken: cancellationToken));
+        return response.Succeeded ? Stamp(value, response.Header.Revision) : null;
+    }
+
+    /// <summary>Removes an object if its key was last written at <paramref name="revision"/>; the revision of the removal, or null on a conflict.</summary>
+    public async Task<long?> RemoveAsync(ServedKind kind, JsonObject value, long revision, CancellationToken cancellationToken)
+    {
+        var key = Key(kind, value);
+        var response = await CallAsync(() => etcd.KeyValue.TxnAsync(new TxnRequest
+        {
+            Compare = { ModRevisionIs(key, revision) },
+            Success = { new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = EtcdKeys.ToBytes(key) } } },
+        }, cancellationToken: cancellationToken));
+        return response.Succeeded ? response.Header.Revision : null;
+    }
+
+    /// <summary>The current revision of the store.</summary>
+    public async Task<long> RevisionAsync(CancellationToken cancellationToken)
+    {
+        var range = await CallAsync(() => etcd.KeyValue.RangeAsync(
+            new RangeRequest { Key = EtcdKeys.ToBytes(Root), CountOnly = true }, cancellationToken: cancellationToken));
+        return range.Header.Revision;
+    }
+
+    /// <summary>
+    /// Every change to objects of a kind (of every kind when null) after <paramref name="afterRevision"/>, in order, and
+    /// a <see cref="StorageEventType.Progress"/> event every <paramref name="progressEvery"/> (never when null).
+    /// </summary>
+    /// <exception cref="ApiException">410 when the revision has been compacted; 503 when etcd ends the watch.</exception>
+    public async IAsyncEnumerable<StorageEvent> WatchAsync(
+        ServedKind? kind, string? namespaceName, long afterRevision, TimeSpan? progressEvery, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var prefix = kind is null ? Root : Prefix(kind, namespaceName);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var call = etcd.Watches.Watch(cancellationToken: stop.Token);
+        await CallAsync(async () =>
+        {
+            await call.RequestStream.WriteAsync(new WatchRequest
+            {
+                CreateRequest = new WatchCreateRequest
+                {
+                    Key = EtcdKeys.ToBytes(prefix),
+                    RangeEnd = EtcdKeys.PrefixRangeEnd(prefix),
+                    StartRevision = afterRevision + 1,
+                    PrevKv = true,
+                },
+            }, stop.Token);
+            return true;
+        });
+
+        var progress = progressEvery is { } every ? RequestProgressAsync(call.RequestStream, every, stop.Token) : Task.CompletedTask;
+        try
+        {
+            while (await CallAsync(() => call.ResponseStream.MoveNext(stop.Token)))
+            {
+                var response = call.ResponseStream.Current;
+                if (response.CompactRevision > 0)
+                {
+                    throw ApiException.Gone(
+                        $"too old resource version: {afterRevision} ({response.CompactRevision}); list again and watch from the list's resourceVersion");
+                }
+
+                if (response.Canceled)
+                {
+                    throw ApiException.ServiceUnavailable($"etcd ended the watch: {response.CancelReason}");
+                }
+
+                if (response.Events.Count == 0 && !response.Created)
+                {
+                    yield return new StorageEvent(StorageEventType.Progress, null, null, response.Header.Revision);
+                }
+
+                foreach (var change in response.Events)
+                {
+                    var previous = change.PrevKv is { Value.IsEmpty: false } before ? Decode(before) : null;
+                    yield return change.Type == Mvccpb.Event.Types.EventType.Delete
+                        ? new StorageEvent(StorageEventType.Deleted, previous is null ? null : Stamp(previous, change.Kv.ModRevision), previous, change.Kv.ModRevision)
+                        : new StorageEvent(
+                            change.Kv.CreateRevision == change.Kv.ModRevision ? StorageEventType.Added : StorageEventType.Modified,
+                            Decode(change.Kv), previous, change.Kv.ModRevision);
+                }
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await progress.ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+
+        throw ApiException.ServiceUnavailable("etcd closed the watch; list again and watch from the list's resourceVersion");
+    }
+
+    /// <summary>The kind of a stored key, or null when no served kind lives there.</summary>
+    public ServedKind? KindOf(string key)
+    {
+        var parts = key[Root.Length..].Split('/');
+        return parts.Length < 3 ? null : ServedKinds.Find(parts[0] == "core" ? "" : parts[0], VersionOf(parts[0], parts[1]), parts[1]);
+    }
+
+    private static string VersionOf(string group, string plural) =>
+        ServedKinds.All.FirstOrDefault(k => (k.Group.Length == 0 ? "core" : k.Group) == group && k.Plural == plural)?.Version ?? "";
+
+    private string Prefix(ServedKind kind, string? namespaceName)
+    {
+        var group = kind.Group.Length == 0 ? "core" : kind.Group;
+        return kind.Namespaced && namespaceName is not null
+            ? $"{Root}{group}/{kind.Plural}/{namespaceName}/"
+            : $"{Root}{group}/{kind.Plural}/";
+    }
+
+    private string Key(ServedKind kind, string? namespaceName, string name) => Prefix(kind, kind.Namespaced ? namespaceName : null) + name;
+
+    private string Key(ServedKind kind, JsonObject value) =>
+        Key(kind, value["metadata"]?["namespace"]?.GetValue<string>(), value["metadata"]!["name"]!.GetValue<string>());
+
+    private static JsonObject Decode(KeyValue kv) => Stamp(JsonNode.Parse(kv.Value.Span)!.AsObject(), kv.ModRevision);
+
+    /// <summary>Sets <c>metadata.resourceVersion</c> to the revision that wrote the object.</summary>
+    private static JsonObject Stamp(JsonObject value, long revision)
+    {
+        var metadata = value["metadata"] as JsonObject ?? [];
+        metadata["resourceVersion"] = revision.ToString(CultureInfo.InvariantCulture);
+        value["metadata"] = metadata;
+        return value;
+    }
+
+    private static RequestOp Put(string key, JsonObject value)
+    {
+        var copy = value.DeepClone().AsObject();
+        copy["metadata"]?.AsObject().Remove("resourceVersion");
+        return new RequestOp { RequestPut = new PutRequest { Key = EtcdKeys.ToBytes(key), Value = ByteString.CopyFromUtf8(copy.ToJsonString()) } };
+    }
+
+    private static Compare ModRevisionIs(string key, long revision) => new()
+    {
+        Key = EtcdKeys.ToBytes(key),
+        Target = Compare.Types.CompareTarget.Mod,
+        Result = Compare.Types.CompareResult.Equal,
+        ModRevision = revision,
+    };
+
+    private static async Task RequestProgressAsync(IClientStreamWriter<WatchRequest> requests, TimeSpan every, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(every);
+        while (await timer.WaitForNextTickAsync(cancellationToken))
+        {
+            await requests.WriteAsync(new WatchRequest { ProgressRequest = new WatchProgressRequest() }, cancellationToken);
+        }
+    }
+
+    /// <summary>An etcd call; a compacted revision becomes 410 and an unreachable etcd 503.</summary>
+    private async Task<TResult> CallAsync<TResult>(Func<Task<TResult>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (RpcException ex) when (ex.Status.Detail.Contains("compacted", StringComparison.Ordinal))
+        {
+            throw ApiException.Gone($"too old resource version: {ex.Status.Detail}; list again");
+        }
+        catch (Exception ex) when (EtcdRetry.IsTransient(ex))
+        {
+            throw ApiException.ServiceUnavailable(
+                $"etcd at {string.Join(", ", etcd.ConnectionString.Endpoints)} is unreachable ({ex.Message}); the API server retries with the next request");
+        }
+    }
+
+    private Task<TResult> CallAsync<TResult>(Func<AsyncUnaryCall<TResult>> call) => CallAsync(async () => await call());
+}
