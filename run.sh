@@ -11,7 +11,8 @@ Usage: ./run.sh [--dashboard] [--nodes N] [--clean] [--timeout SECONDS] [sample 
 
   (no option)        start the stack, run the linear-regression sample once, print its metrics and RESULT line,
                      stop; exit 0 on success
-  --dashboard        keep the stack up with the Aspire dashboard (its URL is printed); Ctrl+C stops it
+  --dashboard        keep the stack up with the Aspire dashboard; its URL and a kubeconfig for kubectl are
+                     printed; Ctrl+C stops it
   --nodes N          simulate N nodes (default 2)
   --clean            start with an empty etcd (otherwise its data in AppHost/.fluid survives restarts)
   --timeout SECONDS  give up a one-shot run after this long (default 600)
@@ -24,6 +25,8 @@ Sample options (passed on to samples/LinearRegression):
   --rows N           rows of the synthetic table (default 600,000)
   --seed N           seed of the synthetic table and of the split
   --cache-capacity G object store memory each node reserves for the run, in GiB (default: sized from the data)
+  --keep             keep the run's dataset, runtime, steps, events and objects afterwards (always with
+                     --dashboard); the next run removes them
 
 The full AppHost log of a one-shot run is kept in artifacts/run/apphost.log.
 USAGE
@@ -45,6 +48,7 @@ while [ $# -gt 0 ]; do
       value="$2"
       [ "$1" = --input ] && value="$(cd "$(dirname "$2")" 2>/dev/null && pwd)/$(basename "$2")"
       sample+=("$1" "$value"); shift ;;
+    --keep) sample+=("$1") ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; fluid_fail "unknown option '$1'" ;;
   esac
@@ -57,8 +61,12 @@ fluid_prerequisites
 fluid_step "Building (Release)"
 dotnet build AppHost/Fluid.Aspire.AppHost.csproj -c Release -nologo -clp:NoSummary -v:q
 
+# The stack's API server writes a kubeconfig for kubectl here once it listens; one left by an earlier run is stale.
+kubeconfig="$PWD/artifacts/kubeconfig"
+mkdir -p artifacts
+rm -f "$kubeconfig"
 apphost=(dotnet run --project AppHost/Fluid.Aspire.AppHost.csproj -c Release --no-build --launch-profile http --
-  "--Fluid:Nodes=$nodes" "--Fluid:CleanStart=$clean" "--Fluid:TimeoutSeconds=$timeout")
+  "--Fluid:Nodes=$nodes" "--Fluid:CleanStart=$clean" "--Fluid:TimeoutSeconds=$timeout" "--Fluid:Kubeconfig=$kubeconfig")
 for i in "${!sample[@]}"; do
   apphost+=("--Fluid:SampleArgs:$i=${sample[$i]}")
 done
@@ -68,7 +76,9 @@ if [ "$dashboard" = true ]; then
   "${apphost[@]}" 2>&1 | while IFS= read -r line; do
     printf '%s\n' "$line"
     case "$line" in
-      *"Login to the dashboard at "*) printf '\n>>> Dashboard: %s\n\n' "${line##*Login to the dashboard at }" ;;
+      *"Login to the dashboard at "*)
+        printf '\n>>> Dashboard: %s\n' "${line##*Login to the dashboard at }"
+        printf '>>> kubectl:   export KUBECONFIG=%s   (written once the stack is up; then: kubectl get fluid)\n\n' "$kubeconfig" ;;
     esac
   done
   exit "${PIPESTATUS[0]}"

@@ -38,6 +38,9 @@ internal sealed class AppHostOptions
     /// <summary>Arguments for the sample, e.g. <c>--input data.csv --target price</c> (./run.sh passes its own on).</summary>
     public string[] SampleArgs { get; set; } = [];
 
+    /// <summary>Where the stack's API server writes its kubeconfig; <c>.fluid/fluid/kubeconfig</c> under the AppHost by default.</summary>
+    public string? Kubeconfig { get; set; }
+
     /// <summary>Start with an empty etcd.</summary>
     public bool CleanStart { get; set; }
 

@@ -33,6 +33,11 @@ try
 
         etcd.WithCleanStart(options.CleanStart);
     });
+    if (options.Kubeconfig is { } kubeconfig)
+    {
+        fluid.WithKubeconfig(kubeconfig);
+    }
+
     if (options.SocketDirectory is { } sockets)
     {
         fluid.WithSocketDirectory(sockets);
@@ -50,7 +55,8 @@ if (options.RunSample)
     var sample = builder.AddProject<Projects.Fluid_Aspire_Samples_LinearRegression>("linear-regression")
         .WithReference(fluid)
         .WaitFor(fluid)
-        .WithArgs(options.SampleArgs);
+        // With the dashboard, the run stays for people to look at (kubectl get fluid) until the next run replaces it.
+        .WithArgs([.. options.SampleArgs, .. KeepsRun(builder, options) ? ["--keep"] : Array.Empty<string>()]);
     if (options.Once)
     {
         sample.ExitWhenFinished(TimeSpan.FromSeconds(options.TimeoutSeconds));
@@ -59,3 +65,6 @@ if (options.RunSample)
 
 builder.Build().Run();
 return Environment.ExitCode;
+
+static bool KeepsRun(IDistributedApplicationBuilder builder, AppHostOptions options) =>
+    builder.ExecutionContext.IsRunMode && !options.Once && !options.SampleArgs.Contains("--keep");

@@ -26,9 +26,13 @@ cacheCapacity.Validators.Add(result =>
         result.AddError("--cache-capacity must be a positive number of GiB, e.g. --cache-capacity 0.5");
     }
 });
+var keep = new Option<bool>("--keep")
+{
+    Description = "Keep the run's dataset, runtime, steps, events and objects to look at (kubectl get fluid); the next run removes them.",
+};
 var root = new RootCommand("Linear regression on House-Prices-like data, in three steps that hand their data on through the Fluid.Aspire object store.")
 {
-    rows, input, target, exchange, seed, runId, replicas, cacheCapacity,
+    rows, input, target, exchange, seed, runId, replicas, cacheCapacity, keep,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -48,6 +52,7 @@ root.SetAction(async (parse, cancellationToken) =>
         Seed = parse.GetValue(seed),
         Replicas = parse.GetValue(replicas),
         CacheCapacityGiB = parse.GetValue(cacheCapacity),
+        Keep = parse.GetValue(keep),
         Exchange = parse.GetValue(exchange) switch
         {
             "files" => ExchangeMode.Files,

@@ -11,7 +11,7 @@ public static class FluidBuilderExtensions
     private const string ServiceConnectionName = "fluid";
 
     /// <summary>
-    /// Adds a Fluid stack: etcd, the controller, and one simulated node running an object store and a cache agent
+    /// Adds a Fluid stack: etcd, the local Kubernetes API, the controller, and one simulated node running an object store and a cache agent
     /// (see <see cref="WithNodes"/>). Reference it from an application with <c>WithReference(fluid)</c> and
     /// <c>WaitFor(fluid)</c>: the application receives <c>ConnectionStrings__&lt;name&gt;</c> and starts once every
     /// component is healthy.
@@ -29,6 +29,19 @@ public static class FluidBuilderExtensions
                 Properties = [],
             });
         etcd.WithParentRelationship(stack);
+
+        var state = Path.Combine(builder.AppHostDirectory, ".fluid", name);
+        fluid.Kubeconfig = Path.Combine(state, "kubeconfig");
+        // A new token for every run: the kubeconfig, rewritten when the API server starts, is how clients learn it.
+        var token = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+        fluid.ApiServer = builder.AddProject<ApiServerProject>($"{name}-apiserver")
+            .AsFluidService(stack, etcd)
+            // The API itself is TLS only (kubectl sends a token over nothing else); the plain endpoint serves health probes.
+            .WithHttpsEndpoint(name: "https", isProxied: false)
+            .WithEnvironment("Fluid__ApiServer__Token", token)
+            .WithEnvironment("Fluid__ApiServer__CertificateDirectory", Path.Combine(state, "tls"))
+            .WithEnvironment(context => context.EnvironmentVariables["Fluid__ApiServer__Kubeconfig"] = fluid.Kubeconfig)
+            .Resource;
 
         fluid.Controller = builder.AddProject<ControllerProject>($"{name}-controller")
             .AsFluidService(stack, etcd)
@@ -135,6 +148,17 @@ public static class FluidBuilderExtensions
 
         builder.Resource.ObjectStoreMemory = size;
         builder.Resource.ReserveObjectStoreMemory = reserve;
+        return builder;
+    }
+
+    /// <summary>
+    /// Has the stack's API server write its kubeconfig to <paramref name="path"/> (relative to the AppHost's directory)
+    /// instead of <c>.fluid/{name}/kubeconfig</c> under the AppHost, e.g. where a user's kubectl will look.
+    /// </summary>
+    public static IResourceBuilder<FluidResource> WithKubeconfig(this IResourceBuilder<FluidResource> builder, string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        builder.Resource.Kubeconfig = Path.GetFullPath(path, builder.ApplicationBuilder.AppHostDirectory);
         return builder;
     }
 

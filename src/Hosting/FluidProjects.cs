@@ -39,3 +39,5 @@ internal sealed class ControllerProject() : FluidProject("Controller");
 internal sealed class ObjectStoreProject() : FluidProject("ObjectStore");
 
 internal sealed class CacheAgentProject() : FluidProject("CacheAgent");
+
+internal sealed class ApiServerProject() : FluidProject("ApiServer");

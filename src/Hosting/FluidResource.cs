@@ -4,7 +4,7 @@ using Fluid.Aspire.Hosting.Etcd;
 namespace Fluid.Aspire.Hosting;
 
 /// <summary>
-/// A whole Fluid stack: etcd, the controller and, per simulated node, an object store and a cache agent. It is
+/// A whole Fluid stack: etcd, the local Kubernetes API (<c>fluid-apiserver</c>), the controller and, per simulated node, an object store and a cache agent. It is
 /// running when all of them are healthy. Its connection string tells an application where the stack is.
 /// </summary>
 public sealed class FluidResource : Resource, IResourceWithConnectionString
@@ -21,6 +21,12 @@ public sealed class FluidResource : Resource, IResourceWithConnectionString
     public EtcdResource Etcd { get; }
 
     public ProjectResource Controller { get; internal set; } = null!;
+
+    /// <summary>The local Kubernetes API of the stack, which kubectl and KubernetesClient reach through <see cref="Kubeconfig"/>.</summary>
+    public ProjectResource ApiServer { get; internal set; } = null!;
+
+    /// <summary>Where the API server writes a kubeconfig for itself (mode 0600) while it runs.</summary>
+    public string Kubeconfig { get; internal set; } = "";
 
     /// <summary>The simulated nodes, in order.</summary>
     public IReadOnlyList<FluidNode> Nodes => NodeList;
@@ -41,7 +47,7 @@ public sealed class FluidResource : Resource, IResourceWithConnectionString
 
     /// <summary>Every resource the stack runs.</summary>
     public IEnumerable<IResource> Components =>
-        new IResource[] { Etcd, Controller }.Concat(NodeList.SelectMany(n => new IResource[] { n.ObjectStore, n.CacheAgent }));
+        new IResource[] { Etcd, ApiServer, Controller }.Concat(NodeList.SelectMany(n => new IResource[] { n.ObjectStore, n.CacheAgent }));
 
     /// <summary>For applications: <c>Endpoints=…;Prefix=/fluid;Controller=…</c>.</summary>
     public ReferenceExpression ConnectionStringExpression =>

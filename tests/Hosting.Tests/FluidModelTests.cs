@@ -12,14 +12,14 @@ public sealed class FluidModelTests : IDisposable
     public void Dispose() => _directory.Dispose();
 
     [Fact]
-    public void AddFluid_adds_etcd_the_controller_and_two_daemons_per_node()
+    public void AddFluid_adds_etcd_the_api_server_the_controller_and_two_daemons_per_node()
     {
         var app = CreateBuilder();
 
         app.AddFluid("fluid").WithNodes(3);
 
         Assert.Equal(
-            ["fluid", "fluid-cacheagent-0", "fluid-cacheagent-1", "fluid-cacheagent-2", "fluid-controller", "fluid-etcd",
+            ["fluid", "fluid-apiserver", "fluid-cacheagent-0", "fluid-cacheagent-1", "fluid-cacheagent-2", "fluid-controller", "fluid-etcd",
                 "fluid-objectstore-0", "fluid-objectstore-1", "fluid-objectstore-2"],
             app.Resources.Where(r => r.Name.StartsWith("fluid", StringComparison.Ordinal) && !r.Name.EndsWith("rebuilder", StringComparison.Ordinal))
                 .Select(r => r.Name).Order(StringComparer.Ordinal));

@@ -25,6 +25,7 @@ public static class LinearRegressionFlow
 {
     public static async Task<PipelineResult> RunAsync(FluidClient client, PipelineOptions options, Action<string> progress, CancellationToken cancellationToken)
     {
+        await RemoveKeptRunAsync(client, options, progress, cancellationToken);
         // Sized before anything is created, so that a run that cannot fit leaves nothing behind.
         var quotaGiB = await CacheCapacity.ForRunAsync(client, options, cancellationToken);
         Directory.CreateDirectory(options.WorkDirectory);
@@ -57,12 +58,35 @@ public static class LinearRegressionFlow
         }
         finally
         {
-            // Clean up whatever happened: the dataset takes its runtime, steps and objects with it.
-            await dataset.CleanUpAsync(wait: true, TimeSpan.FromMinutes(2), CancellationToken.None);
-            if (Directory.Exists(options.ExchangeDirectory))
+            if (options.Keep)
             {
-                Directory.Delete(options.ExchangeDirectory, recursive: true);
+                progress($"kept dataset {options.RunId} with its runtime, steps, events and objects (kubectl get fluid); the next run removes them");
             }
+            else
+            {
+                // Clean up whatever happened: the dataset takes its runtime, steps and objects with it.
+                await dataset.CleanUpAsync(wait: true, TimeSpan.FromMinutes(2), CancellationToken.None);
+                if (Directory.Exists(options.ExchangeDirectory))
+                {
+                    Directory.Delete(options.ExchangeDirectory, recursive: true);
+                }
+            }
+        }
+    }
+
+    /// <summary>Removes what an earlier run of the same id kept, before this run sizes its cache and creates its own.</summary>
+    private static async Task RemoveKeptRunAsync(FluidClient client, PipelineOptions options, Action<string> progress, CancellationToken cancellationToken)
+    {
+        if (await client.Store.GetAsync<Fluid.Aspire.Contracts.Datasets.Dataset>(options.RunId, client.Config.Namespace, cancellationToken) is null)
+        {
+            return;
+        }
+
+        progress($"removing dataset {options.RunId}, kept by an earlier run");
+        await (await client.GetDatasetAsync(options.RunId, cancellationToken)).CleanUpAsync(wait: true, TimeSpan.FromMinutes(2), cancellationToken);
+        if (Directory.Exists(options.ExchangeDirectory))
+        {
+            Directory.Delete(options.ExchangeDirectory, recursive: true);
         }
     }
 }

@@ -33,6 +33,12 @@ public sealed record PipelineOptions
     /// <summary>The object store memory the runtime asks of each node; unset, <see cref="CacheCapacity"/> sizes it from the data and the machine.</summary>
     public double? CacheCapacityGiB { get; init; }
 
+    /// <summary>
+    /// Leave the run's dataset, runtime, steps, events and objects in place for inspection (<c>kubectl get fluid</c>);
+    /// the next run of the same id removes them before it starts.
+    /// </summary>
+    public bool Keep { get; init; }
+
     /// <summary>The program that hosts the steps, when it is not this one: a notebook names the sample's built assembly.</summary>
     public string? StepHost { get; init; }
 
