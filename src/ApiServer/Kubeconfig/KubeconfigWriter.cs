@@ -21,11 +21,12 @@ internal sealed partial class KubeconfigWriter(
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>The URL clients should use: the first address the server listens on, as 127.0.0.1 when it is a loopback name.</summary>
+    /// <summary>The URL clients should use: the https address the server listens on, as 127.0.0.1 when it is a loopback name.</summary>
     public static Uri ServerUrl(IServer server)
     {
-        var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
-            ?? throw new InvalidOperationException("The server listens on no address; set ASPNETCORE_URLS, e.g. https://127.0.0.1:6443.");
+        var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault(a => a.StartsWith("https://", StringComparison.Ordinal))
+            ?? throw new InvalidOperationException(
+                "The API server listens on no https address, and kubectl sends its token over TLS only; set ASPNETCORE_URLS, e.g. https://127.0.0.1:6443.");
         var url = new UriBuilder(address.Replace("://+", "://127.0.0.1", StringComparison.Ordinal).Replace("://*", "://127.0.0.1", StringComparison.Ordinal));
         if (url.Host is "localhost" or "[::]" or "0.0.0.0" or "[::1]")
         {
