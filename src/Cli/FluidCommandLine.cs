@@ -17,6 +17,8 @@ internal static class FluidCommandLine
             LogsCommand.Create(),
             DeleteCommand.Create(),
         };
+        root.Options.Add(Invocation.Kubeconfig);
+        root.Options.Add(Invocation.Context);
         root.Options.Add(Invocation.Connection);
         root.Options.Add(Invocation.Namespace);
         return root;

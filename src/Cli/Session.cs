@@ -8,13 +8,13 @@ using Grpc.Core;
 namespace Fluid.Aspire.Cli;
 
 /// <summary>
-/// One command's connection to a stack: the resource store (etcd), the controller's HTTP API, the namespace, and
+/// One command's connection to a stack: the resource store (the Kubernetes API), the controller's HTTP API, the namespace, and
 /// the time the command started, so that every AGE of one listing is measured from the same instant.
 /// </summary>
 internal sealed class Session : IAsyncDisposable
 {
     /// <summary>What to do when the stack cannot be reached, on every such error.</summary>
-    public const string StartHint = "Is the stack running? Start it with ./run.sh --dashboard, or point --connection at it.";
+    public const string StartHint = "Is the stack running? Start it with ./run.sh --dashboard, or point --kubeconfig at it.";
 
     private readonly Lazy<HttpClient> _http;
 
@@ -33,13 +33,13 @@ internal sealed class Session : IAsyncDisposable
 
     public DateTimeOffset Now { get; } = DateTimeOffset.UtcNow;
 
-    /// <summary>Connects as the SDK does: <paramref name="connection"/>, else the environment, else ~/.fluid/config.json.</summary>
-    public static Session Open(string? connection, string @namespace)
+    /// <summary>Connects as the SDK does: <paramref name="kubeconfig"/>, else the one <paramref name="connection"/> (or the environment) names, else as kubectl.</summary>
+    public static Session Open(string? connection, string? kubeconfig, string? context, string @namespace)
     {
         FluidClient client;
         try
         {
-            client = new FluidClient(new ClientConfig { ConnectionString = connection, Namespace = @namespace });
+            client = new FluidClient(new ClientConfig { ConnectionString = connection, KubeConfigFile = kubeconfig, Context = context, Namespace = @namespace });
         }
         catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or JsonException or IOException or UnauthorizedAccessException)
         {
@@ -48,19 +48,19 @@ internal sealed class Session : IAsyncDisposable
                 InvalidOperationException => ex.Message,
                 // The only argument the connection string can get wrong past parsing: an empty endpoint list.
                 ArgumentException => "it names no etcd endpoint; write e.g. Endpoints=http://127.0.0.1:2379.",
-                _ => $"~/.fluid/config.json could not be read: {ex.Message}",
+                _ => $"a configuration file could not be read: {ex.Message}",
             };
             throw new CliException(connection is null
-                ? $"{why} Or pass --connection http://127.0.0.1:2379 (or the AppHost's Endpoints=…;Controller=… string)."
+                ? why
                 : $"--connection '{connection}' is not usable: {why}");
         }
 
         return new Session(client, @namespace);
     }
 
-    /// <summary>The one line that says etcd could not be reached, which etcd, and what to do.</summary>
+    /// <summary>The one line that says the Kubernetes API could not be reached, which one, and what to do.</summary>
     public string Unreachable(ResourceStoreUnavailableException ex) =>
-        $"cannot reach etcd at {string.Join(", ", Client.Connection.Endpoints.Select(e => e.GetLeftPart(UriPartial.Authority)))} ({Cause(ex)}). {StartHint}";
+        $"cannot reach the Kubernetes API at {Client.Server.GetLeftPart(UriPartial.Authority)} ({Cause(ex)}). {StartHint}";
 
     /// <summary>GETs JSON from the controller; null for a 404.</summary>
     public async Task<JsonNode?> GetControllerJsonAsync(string path, string purpose, CancellationToken cancellationToken)

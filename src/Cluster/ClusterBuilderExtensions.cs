@@ -1,4 +1,7 @@
 using Fluid.Aspire.Cluster.Etcd;
+using Fluid.Aspire.Cluster.Kubernetes;
+using Fluid.Aspire.Contracts.Kubernetes;
+using Fluid.Aspire.Contracts.Store;
 using Fluid.Aspire.Cluster.Membership;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.Extensions.Configuration;
@@ -22,6 +25,21 @@ public static class ClusterBuilderExtensions
         var connectionString = ReadConnectionString(builder.Configuration, connectionName);
         builder.Services.AddSingleton(_ => new EtcdConnection(connectionString));
         builder.Services.AddHealthChecks().AddCheck<EtcdHealthCheck>("etcd", tags: ["ready"]);
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds the Kubernetes API, where the resources live, as KubernetesClient's <see cref="k8s.Kubernetes"/> and as
+    /// the <see cref="IResourceStore"/>: the kubeconfig the connection string names (the AppHost's local API server), else
+    /// <c>Fluid:Kubernetes:Kubeconfig</c>, else as kubectl finds one (<c>KUBECONFIG</c>, the pod's service account on a
+    /// cluster, <c>~/.kube/config</c>), with the context <c>Fluid:Kubernetes:Context</c> or the current one.
+    /// </summary>
+    public static IHostApplicationBuilder AddKubernetesApi(this IHostApplicationBuilder builder, string connectionName = DefaultConnectionName)
+    {
+        var kubeconfig = ReadConnectionString(builder.Configuration, connectionName).Kubeconfig ?? builder.Configuration["Fluid:Kubernetes:Kubeconfig"];
+        var context = builder.Configuration["Fluid:Kubernetes:Context"];
+        builder.Services.AddSingleton(_ => new k8s.Kubernetes(Kubeconfig.Load(kubeconfig, context)));
+        builder.Services.AddSingleton<IResourceStore>(sp => new KubernetesResourceStore(sp.GetRequiredService<k8s.Kubernetes>()));
         return builder;
     }
 

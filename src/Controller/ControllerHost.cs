@@ -1,7 +1,6 @@
 using Fluid.Aspire.Cluster;
 using Fluid.Aspire.Cluster.Etcd;
 using Fluid.Aspire.Cluster.Leadership;
-using Fluid.Aspire.Cluster.Resources;
 using Fluid.Aspire.Contracts.Store;
 using Fluid.Aspire.Controller.Configuration;
 using Fluid.Aspire.Controller.Events;
@@ -30,13 +29,13 @@ public static class ControllerHost
 
         builder.AddServiceDefaults();
         builder.AddFluidCluster();
+        builder.AddKubernetesApi();
         builder.AddNodeDirectory();
         builder.AddLocalStepExecutor();
         var services = builder.Services;
         services.AddOptions<ControllerOptions>().Bind(builder.Configuration.GetSection(ControllerOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ControllerOptions>>(new ProblemsValidator<ControllerOptions>(o => o.Validate()));
         services.AddSingleton(clock ?? TimeProvider.System);
-        services.AddSingleton<IResourceStore>(sp => new EtcdResourceStore(sp.GetRequiredService<EtcdConnection>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ObjectStoreView>();
         services.AddHostedService(sp => sp.GetRequiredService<ObjectStoreView>());
         services.AddHealthChecks().AddCheck<ObjectStoreView>("object-stores", tags: ["ready"]);

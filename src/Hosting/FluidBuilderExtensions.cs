@@ -45,6 +45,8 @@ public static class FluidBuilderExtensions
 
         fluid.Controller = builder.AddProject<ControllerProject>($"{name}-controller")
             .AsFluidService(stack, etcd)
+            // It reads and writes resources through the API, whose kubeconfig exists once the API server listens.
+            .WaitFor(builder.CreateResourceBuilder(fluid.ApiServer))
             // Step logs stay with the stack, next to etcd's data, where `fluid logs` and the dashboard find them.
             .WithEnvironment("Fluid__Executor__LogsDirectory", Path.Combine(builder.AppHostDirectory, ".fluid", "steps", name))
             .Resource;
@@ -209,7 +211,8 @@ public static class FluidBuilderExtensions
     private static IResourceBuilder<ProjectResource> AsFluidService(
         this IResourceBuilder<ProjectResource> service, IResourceBuilder<FluidResource> stack, IResourceBuilder<EtcdResource> etcd) =>
         service
-            .WithEnvironment($"ConnectionStrings__{ServiceConnectionName}", stack.Resource.ClusterConnectionExpression)
+            // Read when the process starts, so that WithKubeconfig may still move the kubeconfig.
+            .WithEnvironment(context => context.EnvironmentVariables[$"ConnectionStrings__{ServiceConnectionName}"] = stack.Resource.ClusterConnectionExpression)
             .WithReferenceRelationship(etcd)
             .WaitFor(etcd)
             // Not proxied: a health probe then fails fast while the service starts, instead of hanging in the proxy.

@@ -49,12 +49,12 @@ public sealed class FluidResource : Resource, IResourceWithConnectionString
     public IEnumerable<IResource> Components =>
         new IResource[] { Etcd, ApiServer, Controller }.Concat(NodeList.SelectMany(n => new IResource[] { n.ObjectStore, n.CacheAgent }));
 
-    /// <summary>For applications: <c>Endpoints=…;Prefix=/fluid;Controller=…</c>.</summary>
+    /// <summary>For applications: <c>Endpoints=…;Prefix=/fluid;Kubeconfig=…;Controller=…</c>.</summary>
     public ReferenceExpression ConnectionStringExpression =>
         ReferenceExpression.Create(
             $"{ClusterConnectionExpression};Controller={Controller.GetEndpoint("http").Property(EndpointProperty.Url)}");
 
-    /// <summary>For the stack's own services, which must not depend on the controller: <c>Endpoints=…;Prefix=/fluid</c>.</summary>
+    /// <summary>For the stack's own services, which must not depend on the controller: <c>Endpoints=…;Prefix=/fluid;Kubeconfig=…</c>.</summary>
     internal ReferenceExpression ClusterConnectionExpression =>
-        ReferenceExpression.Create($"Endpoints={Etcd.ConnectionStringExpression};Prefix={KeyPrefix}");
+        ReferenceExpression.Create($"Endpoints={Etcd.ConnectionStringExpression};Prefix={KeyPrefix};Kubeconfig={Kubeconfig}");
 }

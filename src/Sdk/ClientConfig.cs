@@ -3,7 +3,11 @@ using Fluid.Aspire.Cluster.Etcd;
 
 namespace Fluid.Sdk;
 
-/// <summary>Where the stack is and which namespace to work in, as the Python SDK's ClientConfig.</summary>
+/// <summary>
+/// Where the stack is and which namespace to work in, as the Python SDK's ClientConfig: the Kubernetes API (datasets,
+/// runtimes, steps and events live there, on a laptop as on a cluster) and, for programs on a node of the local
+/// stack, the object stores' registry.
+/// </summary>
 public sealed class ClientConfig
 {
     /// <summary>The environment variable the AppHost (and the controller, for steps) sets.</summary>
@@ -13,8 +17,20 @@ public sealed class ClientConfig
     public string Namespace { get; set; } = "default";
 
     /// <summary>
-    /// The stack's connection string (<c>Endpoints=http://…;Prefix=/fluid;Controller=http://…</c>, or a plain etcd URL).
-    /// Default: <c>$ConnectionStrings__fluid</c>, else <c>$FLUID_ETCD</c>, else <c>connectionString</c> in ~/.fluid/config.json.
+    /// The kubeconfig of the Kubernetes API, as the Python SDK's <c>kube_config_file</c>. Default: the one the
+    /// connection string names (the AppHost's does), else <c>$KUBECONFIG</c>, else the pod's service account in a
+    /// cluster, else <c>~/.kube/config</c>.
+    /// </summary>
+    public string? KubeConfigFile { get; set; }
+
+    /// <summary>The kubeconfig context to use; its current context by default.</summary>
+    public string? Context { get; set; }
+
+    /// <summary>
+    /// The local stack's connection string (<c>Endpoints=http://…;Prefix=/fluid;Kubeconfig=…;Controller=http://…</c>),
+    /// which the AppHost gives the programs it runs: its kubeconfig, the object stores' registry (to find this
+    /// machine's store) and the controller (step logs). Default: <c>$ConnectionStrings__fluid</c>, else
+    /// <c>$FLUID_ETCD</c>, else <c>connectionString</c> in ~/.fluid/config.json; none is needed on a cluster.
     /// </summary>
     public string? ConnectionString { get; set; }
 
@@ -28,7 +44,8 @@ public sealed class ClientConfig
     /// <summary>The configuration file read when nothing else names the stack.</summary>
     public string ConfigFile { get; set; } = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".fluid", "config.json");
 
-    internal ClusterConnectionString Resolve()
+    /// <summary>The stack's connection string, or null when nothing names one (a program on a cluster needs none).</summary>
+    internal ClusterConnectionString? Resolve()
     {
         var text = ConnectionString
             ?? Environment.GetEnvironmentVariable(ConnectionVariable)
@@ -36,9 +53,7 @@ public sealed class ClientConfig
             ?? FromFile();
         if (string.IsNullOrWhiteSpace(text))
         {
-            throw new InvalidOperationException(
-                "No Fluid stack is configured. Run the program through the AppHost (dotnet run --project AppHost), which sets " +
-                $"{ConnectionVariable}; or set FLUID_ETCD=http://127.0.0.1:2379; or write {{\"connectionString\": \"http://127.0.0.1:2379\"}} to {ConfigFile}.");
+            return null;
         }
 
         try

@@ -1,5 +1,5 @@
 using Fluid.Aspire.Cluster.Etcd;
-using Fluid.Aspire.Cluster.Resources;
+using Fluid.Aspire.Cluster.Kubernetes;
 using Fluid.Aspire.Contracts;
 using Fluid.Aspire.Contracts.Datasets;
 using Fluid.Aspire.Contracts.Store;
@@ -10,28 +10,36 @@ namespace Fluid.Sdk;
 
 /// <summary>
 /// The entry point of the SDK, as <c>FluidClient</c> in Fluid's Python SDK: create or get datasets, then bind them a
-/// runtime and run flows of steps on them. Finds the local stack from the AppHost's connection string, the
-/// environment, or ~/.fluid/config.json.
+/// runtime and run flows of steps on them. Talks to the Kubernetes API found as <see cref="ClientConfig"/> says (the
+/// local stack's or a cluster's), so that the same program runs unchanged on a laptop and on a cluster.
 /// </summary>
 public sealed class FluidClient : IAsyncDisposable, IDisposable
 {
-    private readonly EtcdConnection _etcd;
+    private readonly k8s.Kubernetes _kubernetes;
+    private readonly Lazy<EtcdConnection>? _registry;
 
+    /// <exception cref="InvalidOperationException">No kubeconfig is found, or the connection string is invalid; the message says what to do.</exception>
     public FluidClient(ClientConfig? config = null)
     {
         Config = config ?? new ClientConfig();
         Connection = Config.Resolve();
-        _etcd = new EtcdConnection(Connection);
-        Store = new EtcdResourceStore(_etcd);
-        Controller = Connection.Controller;
+        _kubernetes = new k8s.Kubernetes(Aspire.Contracts.Kubernetes.Kubeconfig.Load(Config.KubeConfigFile ?? Connection?.Kubeconfig, Config.Context));
+        var store = new KubernetesResourceStore(_kubernetes);
+        Store = store;
+        Server = store.Server;
+        _registry = Connection is { } connection ? new Lazy<EtcdConnection>(() => new EtcdConnection(connection)) : null;
+        Controller = Connection?.Controller;
     }
 
     public ClientConfig Config { get; }
 
-    /// <summary>The stack the client talks to, as resolved from the configuration: to say which one in messages.</summary>
-    public ClusterConnectionString Connection { get; }
+    /// <summary>The local stack's connection string, when one is configured; null on a cluster.</summary>
+    public ClusterConnectionString? Connection { get; }
 
-    /// <summary>The resource store itself, for what the SDK does not wrap.</summary>
+    /// <summary>The Kubernetes API server the client talks to, for messages.</summary>
+    public Uri Server { get; }
+
+    /// <summary>The resource store (the Kubernetes API), for what the SDK does not wrap.</summary>
     public IResourceStore Store { get; }
 
     /// <summary>The controller's HTTP API (step logs), when the connection string names it.</summary>
@@ -78,8 +86,11 @@ public sealed class FluidClient : IAsyncDisposable, IDisposable
             return await ObjectStoreClient.ConnectAsync(socket, cancellationToken);
         }
 
-        var keys = new ObjectStoreKeys(_etcd.Prefix);
-        var range = await _etcd.KeyValue.RangeAsync(new Etcdserverpb.RangeRequest
+        var registry = _registry?.Value ?? throw new InvalidOperationException(
+            $"No object store socket is configured: set {Fluid.Aspire.ObjectStore.Client.ObjectStoreClientOptions.SocketVariable} (steps and pods get it), " +
+            $"or give the local stack's connection string ({ClientConfig.ConnectionVariable}, which the AppHost sets) to find this machine's store.");
+        var keys = new ObjectStoreKeys(registry.Prefix);
+        var range = await registry.KeyValue.RangeAsync(new Etcdserverpb.RangeRequest
         {
             Key = EtcdKeys.ToBytes(keys.Instances),
             RangeEnd = EtcdKeys.PrefixRangeEnd(keys.Instances),
@@ -100,7 +111,14 @@ public sealed class FluidClient : IAsyncDisposable, IDisposable
         return ValueTask.CompletedTask;
     }
 
-    public void Dispose() => _etcd.Dispose();
+    public void Dispose()
+    {
+        _kubernetes.Dispose();
+        if (_registry is { IsValueCreated: true })
+        {
+            _registry.Value.Dispose();
+        }
+    }
 }
 
 /// <summary>How a dataset is created, beyond its name and mount point.</summary>

@@ -1,16 +1,19 @@
 using Etcdserverpb;
 using Fluid.Aspire.Cluster.Etcd;
-using Fluid.Aspire.Cluster.Resources;
 using Fluid.Aspire.Contracts;
 using Fluid.Aspire.Contracts.Datasets;
 using Fluid.Aspire.Contracts.Operations;
 using Fluid.Aspire.Contracts.Store;
 using Fluid.Aspire.Contracts.Validation;
 using Fluid.Aspire.TestSupport;
+using k8s;
 
 namespace Fluid.Aspire.Cluster.Tests;
 
-/// <summary>The etcd resource store against a real etcd, with the Kubernetes API's semantics.</summary>
+/// <summary>
+/// The resource store on the Kubernetes API (KubernetesClient against the local fluid-apiserver on a real etcd): the
+/// semantics the controller, the SDK and the CLI rely on.
+/// </summary>
 public sealed class ResourceStoreTests
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
@@ -18,9 +21,8 @@ public sealed class ResourceStoreTests
     [Fact]
     public async Task Create_sets_identity_and_a_second_create_of_the_same_name_is_refused()
     {
-        await using var etcd = await EtcdServer.StartAsync(Cancellation);
-        using var connection = new EtcdConnection(etcd.ConnectionString());
-        var store = new EtcdResourceStore(connection);
+        await using var stack = await StoreStack.StartAsync(Cancellation);
+        var store = stack.Store;
 
         var created = await store.CreateAsync(NewDataset("housing"), Cancellation);
 
@@ -33,16 +35,15 @@ public sealed class ResourceStoreTests
         Assert.Equal(created.Metadata.ResourceVersion, read.Metadata.ResourceVersion);
         Assert.Equal("local:///data/housing", read.Spec.Mounts[0].MountPoint);
         var again = await Assert.ThrowsAsync<ResourceAlreadyExistsException>(() => store.CreateAsync(NewDataset("housing"), Cancellation));
-        Assert.Contains("Dataset default/housing already exists", again.Message, StringComparison.Ordinal);
+        Assert.Contains("datasets.data.fluid-aspire.io \"housing\" already exists", again.Message, StringComparison.Ordinal);
         Assert.Null(await store.GetAsync<Dataset>("housing", "other", Cancellation));
     }
 
     [Fact]
     public async Task An_invalid_resource_is_refused_with_its_fields_and_nothing_is_stored()
     {
-        await using var etcd = await EtcdServer.StartAsync(Cancellation);
-        using var connection = new EtcdConnection(etcd.ConnectionString());
-        var store = new EtcdResourceStore(connection);
+        await using var stack = await StoreStack.StartAsync(Cancellation);
+        var store = stack.Store;
         var bad = NewDataset("Bad_Name");
         bad.Spec.Mounts[0].MountPoint = "ftp://nowhere";
 
@@ -56,9 +57,8 @@ public sealed class ResourceStoreTests
     [Fact]
     public async Task Updates_need_the_version_they_read_and_only_spec_changes_bump_the_generation()
     {
-        await using var etcd = await EtcdServer.StartAsync(Cancellation);
-        using var connection = new EtcdConnection(etcd.ConnectionString());
-        var store = new EtcdResourceStore(connection);
+        await using var stack = await StoreStack.StartAsync(Cancellation);
+        var store = stack.Store;
         var created = await store.CreateAsync(NewDataset("housing"), Cancellation);
 
         var labelled = created.Clone();
@@ -71,7 +71,7 @@ public sealed class ResourceStoreTests
         var stale = created.Clone();
         stale.Spec.Mounts[0].Path = "/elsewhere";
         var conflict = await Assert.ThrowsAsync<ResourceConflictException>(() => store.UpdateAsync(stale, Cancellation));
-        Assert.Contains("read it again", conflict.Message, StringComparison.Ordinal);
+        Assert.Contains("the object has been modified; please apply your changes to the latest version and try again", conflict.Message, StringComparison.Ordinal);
 
         var changed = afterLabel.Clone();
         changed.Spec.Mounts[0].Path = "/elsewhere";
@@ -91,9 +91,8 @@ public sealed class ResourceStoreTests
     [Fact]
     public async Task A_resource_with_finalizers_is_marked_and_goes_when_the_last_one_is_removed()
     {
-        await using var etcd = await EtcdServer.StartAsync(Cancellation);
-        using var connection = new EtcdConnection(etcd.ConnectionString());
-        var store = new EtcdResourceStore(connection);
+        await using var stack = await StoreStack.StartAsync(Cancellation);
+        var store = stack.Store;
         var dataset = NewDataset("housing");
         dataset.Metadata.Finalizers.Add("data.fluid-aspire.io/controller");
         await store.CreateAsync(dataset, Cancellation);
@@ -112,15 +111,17 @@ public sealed class ResourceStoreTests
     [Fact]
     public async Task Lists_filter_by_namespace_and_labels_and_a_watch_from_the_list_sees_every_later_change()
     {
-        await using var etcd = await EtcdServer.StartAsync(Cancellation);
-        using var connection = new EtcdConnection(etcd.ConnectionString());
-        var store = new EtcdResourceStore(connection);
+        await using var stack = await StoreStack.StartAsync(Cancellation);
+        var store = stack.Store;
         var labelled = NewDataset("a");
         labelled.Metadata.Labels["run"] = "r1";
         await store.CreateAsync(labelled, Cancellation);
         await store.CreateAsync(NewDataset("b"), Cancellation);
         var elsewhere = NewDataset("c");
         elsewhere.Metadata.Namespace = "team-b";
+        var missing = await Assert.ThrowsAsync<ResourceNotFoundException>(() => store.CreateAsync(elsewhere, Cancellation));
+        Assert.Contains("namespaces \"team-b\" not found", missing.Message, StringComparison.Ordinal);
+        await stack.CreateNamespaceAsync("team-b");
         await store.CreateAsync(elsewhere, Cancellation);
 
         Assert.Equal(3, (await store.ListAsync<Dataset>(cancellationToken: Cancellation)).Items.Count);
@@ -154,11 +155,11 @@ public sealed class ResourceStoreTests
     [Fact]
     public async Task A_watch_from_a_compacted_version_says_it_expired()
     {
-        await using var etcd = await EtcdServer.StartAsync(Cancellation);
-        using var connection = new EtcdConnection(etcd.ConnectionString());
-        var store = new EtcdResourceStore(connection);
+        await using var stack = await StoreStack.StartAsync(Cancellation);
+        var store = stack.Store;
         var first = await store.CreateAsync(NewDataset("a"), Cancellation);
         var second = await store.CreateAsync(NewDataset("b"), Cancellation);
+        using var connection = new EtcdConnection(stack.Etcd.ConnectionString());
         await connection.KeyValue.CompactAsync(new CompactionRequest { Revision = long.Parse(second.Metadata.ResourceVersion!, System.Globalization.CultureInfo.InvariantCulture) },
             cancellationToken: Cancellation);
 
@@ -177,9 +178,8 @@ public sealed class ResourceStoreTests
     [Fact]
     public async Task A_runAfter_chain_that_comes_back_is_refused_on_create_and_on_update_naming_the_chain()
     {
-        await using var etcd = await EtcdServer.StartAsync(Cancellation);
-        using var connection = new EtcdConnection(etcd.ConnectionString());
-        var store = new EtcdResourceStore(connection);
+        await using var stack = await StoreStack.StartAsync(Cancellation);
+        var store = stack.Store;
         await store.CreateAsync(NewStep("a", after: "c"), Cancellation);
         await store.CreateAsync(NewStep("b", after: "a"), Cancellation);
 
@@ -195,6 +195,37 @@ public sealed class ResourceStoreTests
         a.Metadata.Finalizers.Add("example.com/keep");
         await store.UpdateAsync(a, Cancellation);
         Assert.Equal("c", (await store.GetAsync<DataProcess>("a", cancellationToken: Cancellation))!.Spec.RunAfter!.Name);
+    }
+
+    /// <summary>A real etcd, the API server on it, and a store on the API.</summary>
+    private sealed class StoreStack : IAsyncDisposable
+    {
+        private StoreStack(EtcdServer etcd, ApiServerProcess api)
+        {
+            Etcd = etcd;
+            Api = api;
+            Store = api.CreateStore();
+        }
+
+        public EtcdServer Etcd { get; }
+
+        public ApiServerProcess Api { get; }
+
+        public IResourceStore Store { get; }
+
+        public static async Task<StoreStack> StartAsync(CancellationToken cancellationToken)
+        {
+            var etcd = await EtcdServer.StartAsync(cancellationToken);
+            return new StoreStack(etcd, await ApiServerProcess.StartAsync(etcd, cancellationToken));
+        }
+
+        public Task CreateNamespaceAsync(string name) => Api.CreateNamespaceAsync(name, Cancellation);
+
+        public async ValueTask DisposeAsync()
+        {
+            await Api.DisposeAsync();
+            await Etcd.DisposeAsync();
+        }
     }
 
     private static DataProcess NewStep(string name, string? after) => new()

@@ -35,7 +35,8 @@ public sealed class SdkTests
         await using var etcd = await EtcdServer.StartAsync(Cancellation);
         await using var first = await ObjectStoreDaemon.StartAsync(Cancellation, etcd: etcd, node: "node-0");
         await using var second = await ObjectStoreDaemon.StartAsync(Cancellation, etcd: etcd, node: "node-1");
-        var connection = etcd.ConnectionString().ToString();
+        await using var api = await ApiServerProcess.StartAsync(etcd, Cancellation);
+        var connection = $"{etcd.ConnectionString()};Kubeconfig={api.KubeconfigPath}";
 
         // As on a cluster, where a pod's host name is not its node's: the socket is named outright.
         using (var named = new Sdk.FluidClient(new Sdk.ClientConfig { ConnectionString = connection, ObjectStoreSocket = second.SocketPath }))

@@ -164,7 +164,7 @@ public sealed class TriggerTests
     {
         var controller = Controller.ControllerHost.Build([], clock, new Dictionary<string, string?>
         {
-            ["ConnectionStrings:fluid"] = cluster.Etcd.ClientUrl.ToString(),
+            ["ConnectionStrings:fluid"] = cluster.ServiceConnectionString,
             ["urls"] = "http://127.0.0.1:0",
             ["Fluid:Executor:LogsDirectory"] = cluster.LogsDirectory,
             ["Fluid:Controller:LeaderLeaseSeconds"] = "3",

@@ -4,8 +4,8 @@ using System.Text.Json;
 namespace Fluid.Aspire.TestSupport;
 
 /// <summary>
-/// A whole local stack for a test, from the built programs: a real etcd, per node an object store daemon and a
-/// cache agent (so that nodes are ready), and the controller, each a child process that a test can kill and
+/// A whole local stack for a test, from the built programs: a real etcd, the local Kubernetes API on it, per node an
+/// object store daemon and a cache agent (so that nodes are ready), and the controller, each a child process that a test can kill and
 /// restart. Nodes alternate between zone-a and zone-b in region local.
 /// </summary>
 public sealed class LocalCluster : IAsyncDisposable
@@ -19,14 +19,18 @@ public sealed class LocalCluster : IAsyncDisposable
 
     private readonly IReadOnlyDictionary<string, string> _controllerSettings;
 
-    private LocalCluster(EtcdServer etcd, IReadOnlyDictionary<string, string>? controllerSettings)
+    private LocalCluster(EtcdServer etcd, ApiServerProcess apiServer, IReadOnlyDictionary<string, string>? controllerSettings)
     {
         Etcd = etcd;
+        ApiServer = apiServer;
         _controllerSettings = controllerSettings ?? new Dictionary<string, string>();
         ControllerPort = FreePort.Next();
     }
 
     public EtcdServer Etcd { get; }
+
+    /// <summary>The stack's Kubernetes API, where its resources are.</summary>
+    public ApiServerProcess ApiServer { get; }
 
     public IReadOnlyList<ObjectStoreDaemon> ObjectStores => _objectStores;
 
@@ -39,7 +43,10 @@ public sealed class LocalCluster : IAsyncDisposable
     public string LogsDirectory => _logs.Path;
 
     /// <summary>What a program (the SDK, a step) is given to find the stack.</summary>
-    public string ConnectionString => $"Endpoints={Etcd.ClientUrl.ToString().TrimEnd('/')};Prefix=/fluid;Controller={ControllerUrl.ToString().TrimEnd('/')}";
+    public string ConnectionString => $"{ServiceConnectionString};Controller={ControllerUrl.ToString().TrimEnd('/')}";
+
+    /// <summary>What the stack's own services are given: etcd (the object stores' registry) and the API's kubeconfig.</summary>
+    public string ServiceConnectionString => $"Endpoints={Etcd.ClientUrl.ToString().TrimEnd('/')};Prefix=/fluid;Kubeconfig={ApiServer.KubeconfigPath}";
 
     public ChildProcess Controller => _controllers[0];
 
@@ -49,7 +56,19 @@ public sealed class LocalCluster : IAsyncDisposable
         int nodes, CancellationToken cancellationToken, bool controller = true, string objectStoreSize = "64Mi", bool reserveMemory = false,
         IReadOnlyDictionary<string, string>? controllerSettings = null)
     {
-        var cluster = new LocalCluster(await EtcdServer.StartAsync(cancellationToken), controllerSettings);
+        var etcd = await EtcdServer.StartAsync(cancellationToken);
+        ApiServerProcess apiServer;
+        try
+        {
+            apiServer = await ApiServerProcess.StartAsync(etcd, cancellationToken);
+        }
+        catch
+        {
+            await etcd.DisposeAsync();
+            throw;
+        }
+
+        var cluster = new LocalCluster(etcd, apiServer, controllerSettings);
         try
         {
             for (var i = 0; i < nodes; i++)
@@ -89,7 +108,7 @@ public sealed class LocalCluster : IAsyncDisposable
     {
         var environment = new Dictionary<string, string?>
         {
-            ["ConnectionStrings__fluid"] = Etcd.ClientUrl.ToString(),
+            ["ConnectionStrings__fluid"] = ServiceConnectionString,
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port ?? ControllerPort}",
             ["Fluid__Executor__LogsDirectory"] = _logs.Path,
             ["Fluid__Controller__LeaderLeaseSeconds"] = "3",
@@ -146,6 +165,7 @@ public sealed class LocalCluster : IAsyncDisposable
             await store.DisposeAsync();
         }
 
+        await ApiServer.DisposeAsync();
         await Etcd.DisposeAsync();
         KillLeftoverSteps();
         _logs.Dispose();

@@ -15,7 +15,7 @@ namespace Fluid.Aspire.ApiServer.Kinds;
 internal sealed class ContractAdmission(ResourceKind contract) : IAdmission
 {
     public async ValueTask<Admitted> AdmitAsync(
-        ServedKind kind, JsonObject candidate, FieldValidation validation, ObjectLookup lookup, CancellationToken cancellationToken)
+        ServedKind kind, JsonObject candidate, JsonObject? stored, FieldValidation validation, ObjectLookup lookup, CancellationToken cancellationToken)
     {
         var name = candidate["metadata"]?["name"]?.GetValue<string>() ?? "";
         Resource resource;
@@ -35,7 +35,9 @@ internal sealed class ContractAdmission(ResourceKind contract) : IAdmission
             throw Invalid(kind, name, errors);
         }
 
-        if (resource is IOperation operation)
+        // Only a new or changed spec can close a cycle: status and metadata writes (finalizers) must pass even on a
+        // cyclic step, or the controller could not fail it.
+        if (resource is IOperation operation && !JsonNode.DeepEquals(candidate["spec"], stored?["spec"]))
         {
             try
             {

@@ -21,9 +21,10 @@ public delegate ValueTask<JsonObject?> ObjectLookup(ServedKind kind, string? nam
 /// <summary>Checks an object of a kind and returns it as it will be stored: known fields only, in the kind's one JSON form.</summary>
 public interface IAdmission
 {
-    /// <summary>The object to store and warnings for the client.</summary>
+    /// <summary>The object to store and warnings for the client; <paramref name="stored"/> is the object it replaces, null for a create.</summary>
     /// <exception cref="Http.ApiException">422 Invalid with a cause per field, or 400 for JSON that does not fit the kind.</exception>
-    ValueTask<Admitted> AdmitAsync(ServedKind kind, JsonObject candidate, FieldValidation validation, ObjectLookup lookup, CancellationToken cancellationToken);
+    ValueTask<Admitted> AdmitAsync(
+        ServedKind kind, JsonObject candidate, JsonObject? stored, FieldValidation validation, ObjectLookup lookup, CancellationToken cancellationToken);
 }
 
 /// <summary>An admitted object and the warnings to send with the response.</summary>

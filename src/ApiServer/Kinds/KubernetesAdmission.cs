@@ -17,7 +17,7 @@ internal sealed class KubernetesAdmission<T>(ResourceKind? contract = null) : IA
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
     public ValueTask<Admitted> AdmitAsync(
-        ServedKind kind, JsonObject candidate, FieldValidation validation, ObjectLookup lookup, CancellationToken cancellationToken)
+        ServedKind kind, JsonObject candidate, JsonObject? stored, FieldValidation validation, ObjectLookup lookup, CancellationToken cancellationToken)
     {
         var name = candidate["metadata"]?["name"]?.GetValue<string>() ?? "";
         T model;

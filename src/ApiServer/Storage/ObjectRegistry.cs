@@ -70,7 +70,7 @@ public sealed class ObjectRegistry(ObjectStorage storage, TimeProvider clock)
             body["status"] = new JsonObject { ["phase"] = "Active" };
         }
 
-        var admitted = await AdmitAsync(kind, body, validation, cancellationToken);
+        var admitted = await AdmitAsync(kind, body, null, validation, cancellationToken);
         if (kind.Namespaced && await storage.GetAsync(ServedKinds.Namespace, null, Text(metadata, "namespace")!, cancellationToken) is null)
         {
             throw ApiException.NotFound("namespaces", "", Text(metadata, "namespace")!);
@@ -332,7 +332,7 @@ public sealed class ObjectRegistry(ObjectStorage storage, TimeProvider clock)
 
         next["apiVersion"] = kind.ApiVersion;
         next["kind"] = kind.Kind;
-        var admitted = await AdmitAsync(kind, next, validation, cancellationToken);
+        var admitted = await AdmitAsync(kind, next, stored, validation, cancellationToken);
         var result = admitted.Value;
         Metadata(result)["resourceVersion"] = storedMetadata["resourceVersion"]?.DeepClone();
         if (dryRun || JsonNode.DeepEquals(result, stored))
@@ -355,8 +355,8 @@ public sealed class ObjectRegistry(ObjectStorage storage, TimeProvider clock)
         return new Written(written, admitted.Warnings);
     }
 
-    private ValueTask<Admitted> AdmitAsync(ServedKind kind, JsonObject value, FieldValidation validation, CancellationToken cancellationToken) =>
-        kind.Admission.AdmitAsync(kind, value, validation, (other, ns, otherName, ct) => new ValueTask<JsonObject?>(storage.GetAsync(other, ns, otherName, ct)), cancellationToken);
+    private ValueTask<Admitted> AdmitAsync(ServedKind kind, JsonObject value, JsonObject? stored, FieldValidation validation, CancellationToken cancellationToken) =>
+        kind.Admission.AdmitAsync(kind, value, stored, validation, (other, ns, otherName, ct) => new ValueTask<JsonObject?>(storage.GetAsync(other, ns, otherName, ct)), cancellationToken);
 
     private async Task OrphanDependentsAsync(JsonObject owner, CancellationToken cancellationToken)
     {

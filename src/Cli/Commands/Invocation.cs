@@ -11,9 +11,23 @@ namespace Fluid.Aspire.Cli.Commands;
 /// </summary>
 internal static partial class Invocation
 {
+    public static readonly Option<string> Kubeconfig = new("--kubeconfig")
+    {
+        Description = "The kubeconfig of the Kubernetes API (./run.sh --dashboard writes artifacts/kubeconfig). " +
+            "Default: the one --connection names, else $KUBECONFIG, else ~/.kube/config.",
+        Recursive = true,
+    };
+
+    public static readonly Option<string> Context = new("--context")
+    {
+        Description = "The kubeconfig context to use; its current context by default.",
+        Recursive = true,
+    };
+
     public static readonly Option<string> Connection = new("--connection")
     {
-        Description = "The stack: an etcd URL (http://127.0.0.1:2379) or the AppHost's Endpoints=…;Prefix=…;Controller=… string. " +
+        Description = "The local stack's Endpoints=…;Prefix=…;Kubeconfig=…;Controller=… string, which the AppHost gives its programs: " +
+            "its kubeconfig, and the controller that fluid logs and fluid get nodes ask. " +
             "Default: $ConnectionStrings__fluid, else $FLUID_ETCD, else connectionString in ~/.fluid/config.json.",
         Recursive = true,
     };
@@ -37,7 +51,7 @@ internal static partial class Invocation
                 throw CliException.Usage($"'{@namespace}' is not a namespace name: use lower-case letters, digits and '-', at most 63, e.g. -n team-a.");
             }
 
-            session = Session.Open(parse.GetValue(Connection), @namespace);
+            session = Session.Open(parse.GetValue(Connection), parse.GetValue(Kubeconfig), parse.GetValue(Context), @namespace);
         }
         catch (CliException ex)
         {

@@ -1,19 +1,19 @@
 namespace Fluid.Aspire.Cluster.Etcd;
 
 /// <summary>
-/// How to reach a Fluid stack: its etcd endpoints, the key prefix under which the stack keeps its state, and the
-/// controller's URL when known.
+/// How to reach a Fluid stack: its etcd endpoints and the key prefix under which the object stores keep their
+/// metadata, the kubeconfig of its Kubernetes API (where the resources are), and the controller's URL when known.
 /// </summary>
 /// <remarks>
 /// Two forms are accepted, so that both Aspire's plain etcd reference and the Fluid reference work:
-/// <c>http://127.0.0.1:2379[,http://…]</c>, or <c>Endpoints=http://…[,http://…];Prefix=/fluid;Controller=http://…</c>.
+/// <c>http://127.0.0.1:2379[,http://…]</c>, or <c>Endpoints=http://…[,http://…];Prefix=/fluid;Kubeconfig=/path;Controller=http://…</c>.
 /// </remarks>
 public sealed record ClusterConnectionString
 {
     /// <summary>The key prefix used when the connection string names none.</summary>
     public const string DefaultPrefix = "/fluid";
 
-    public ClusterConnectionString(IReadOnlyList<Uri> endpoints, string prefix = DefaultPrefix, Uri? controller = null)
+    public ClusterConnectionString(IReadOnlyList<Uri> endpoints, string prefix = DefaultPrefix, Uri? controller = null, string? kubeconfig = null)
     {
         if (endpoints.Count == 0)
         {
@@ -23,6 +23,7 @@ public sealed record ClusterConnectionString
         Endpoints = endpoints;
         Prefix = NormalizePrefix(prefix);
         Controller = controller;
+        Kubeconfig = string.IsNullOrWhiteSpace(kubeconfig) ? null : kubeconfig;
     }
 
     /// <summary>The etcd client URLs, tried in order.</summary>
@@ -33,6 +34,12 @@ public sealed record ClusterConnectionString
 
     /// <summary>The controller's HTTP API, when the connection string names it.</summary>
     public Uri? Controller { get; }
+
+    /// <summary>
+    /// The kubeconfig of the stack's Kubernetes API, when the connection string names it (the AppHost's does: its
+    /// local API server writes that file); otherwise the API is found as kubectl finds it.
+    /// </summary>
+    public string? Kubeconfig { get; }
 
     public static ClusterConnectionString Parse(string? value)
     {
@@ -50,6 +57,7 @@ public sealed record ClusterConnectionString
 
         string? endpoints = null;
         Uri? controller = null;
+        string? kubeconfig = null;
         var prefix = DefaultPrefix;
         foreach (var part in value.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
@@ -73,10 +81,14 @@ public sealed record ClusterConnectionString
             {
                 controller = ParseUrl(setting, "a controller URL such as http://127.0.0.1:5080");
             }
+            else if (key.Equals("Kubeconfig", StringComparison.OrdinalIgnoreCase))
+            {
+                kubeconfig = setting;
+            }
             else
             {
                 throw new FormatException(
-                    $"Unknown key '{key}' in the connection string; the keys are Endpoints, Prefix and Controller.");
+                    $"Unknown key '{key}' in the connection string; the keys are Endpoints, Prefix, Kubeconfig and Controller.");
             }
         }
 
@@ -85,11 +97,12 @@ public sealed record ClusterConnectionString
             throw new FormatException("The connection string has no Endpoints=… part.");
         }
 
-        return new ClusterConnectionString(ParseEndpoints(endpoints), prefix, controller);
+        return new ClusterConnectionString(ParseEndpoints(endpoints), prefix, controller, kubeconfig);
     }
 
     public override string ToString() =>
         $"Endpoints={string.Join(',', Endpoints.Select(e => e.GetLeftPart(UriPartial.Authority)))};Prefix={Prefix}" +
+        (Kubeconfig is null ? "" : $";Kubeconfig={Kubeconfig}") +
         (Controller is null ? "" : $";Controller={Controller.GetLeftPart(UriPartial.Authority)}");
 
     private static Uri[] ParseEndpoints(string value) =>

@@ -1,3 +1,5 @@
+using k8s;
+
 namespace Fluid.Aspire.Contracts.Store;
 
 /// <summary>
@@ -55,19 +57,6 @@ public interface IResourceStore
 public sealed record ResourceList<T>(IReadOnlyList<T> Items, string ResourceVersion)
     where T : Resource;
 
-/// <summary>What happened to a resource.</summary>
-public enum WatchEventType
-{
-    /// <summary>The resource was created.</summary>
-    Added,
-
-    /// <summary>The resource was written: its spec, status or metadata changed.</summary>
-    Modified,
-
-    /// <summary>The resource is gone.</summary>
-    Deleted,
-}
-
-/// <summary>One change seen by a watch; for a deletion, the resource as it last was.</summary>
+/// <summary>One change seen by a watch (Added, Modified or Deleted, in Kubernetes' terms); for a deletion, the resource as it last was.</summary>
 public sealed record WatchEvent<T>(WatchEventType Type, T Resource)
     where T : Resource;

@@ -2,6 +2,7 @@ using Fluid.Aspire.Cluster.Etcd;
 using Fluid.Aspire.Contracts;
 using Fluid.Aspire.Contracts.Store;
 using Microsoft.Extensions.Logging;
+using k8s;
 
 namespace Fluid.Aspire.Controller.Runtime;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Aspire.Hosting;
 using Aspire.Hosting.Pipelines;
+using Fluid.Aspire.Contracts.Kubernetes;
 using k8s;
 using k8s.Exceptions;
 using k8s.KubeConfigModels;
@@ -111,13 +112,7 @@ internal sealed record ClusterTarget(IReadOnlyList<string> KubeconfigFiles, stri
     /// </summary>
     public static ClusterTarget Resolve(string? kubeconfigVariable, string? context)
     {
-        var files = (kubeconfigVariable ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).Select(Path.GetFullPath).ToList();
-        if (files.Count == 0)
-        {
-            files.Add(Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".kube", "config"));
-        }
-
-        return new ClusterTarget(files, string.IsNullOrWhiteSpace(context) ? null : context);
+        return new ClusterTarget(Kubeconfig.Files(kubeconfigVariable), string.IsNullOrWhiteSpace(context) ? null : context);
     }
 
     private string Describe =>
@@ -137,7 +132,7 @@ internal sealed record ClusterTarget(IReadOnlyList<string> KubeconfigFiles, stri
         KubernetesClientConfiguration configuration;
         try
         {
-            configuration = KubernetesClientConfiguration.BuildConfigFromConfigObject(Merge(existing), currentContext: Context);
+            configuration = KubernetesClientConfiguration.BuildConfigFromConfigObject(Kubeconfig.Merge(existing), currentContext: Context);
         }
         catch (KubeConfigException ex)
         {
@@ -160,17 +155,5 @@ internal sealed record ClusterTarget(IReadOnlyList<string> KubeconfigFiles, stri
                 $"Cannot reach the Kubernetes API at {configuration.Host} ({Describe}): {reason}. Check that the cluster is running and that this is " +
                 $"the cluster you mean ('kubectl cluster-info'), or choose another context with {FluidKubernetesEnvironmentResource.ContextSetting}.", ex);
         }
-    }
-
-    /// <summary>Merges kubeconfig files as kubectl does: the first file that names a cluster, user, context or current context wins.</summary>
-    private static K8SConfiguration Merge(IReadOnlyList<FileInfo> files)
-    {
-        var configurations = files.Select(file => KubernetesClientConfiguration.LoadKubeConfig(file)).ToList();
-        var merged = configurations[0];
-        merged.Clusters = [.. configurations.SelectMany(c => c.Clusters ?? []).DistinctBy(c => c.Name)];
-        merged.Users = [.. configurations.SelectMany(c => c.Users ?? []).DistinctBy(u => u.Name)];
-        merged.Contexts = [.. configurations.SelectMany(c => c.Contexts ?? []).DistinctBy(c => c.Name)];
-        merged.CurrentContext = configurations.Select(c => c.CurrentContext).FirstOrDefault(c => !string.IsNullOrEmpty(c));
-        return merged;
     }
 }

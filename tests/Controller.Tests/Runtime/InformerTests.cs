@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using Etcdserverpb;
 using Fluid.Aspire.Cluster.Etcd;
-using Fluid.Aspire.Cluster.Resources;
 using Fluid.Aspire.Contracts;
 using Fluid.Aspire.Contracts.Datasets;
 using Fluid.Aspire.Contracts.Store;
@@ -12,7 +11,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Fluid.Aspire.Controller.Tests.Runtime;
 
-/// <summary>The informer against a real etcd whose history is compacted under it.</summary>
+/// <summary>The informer on the Kubernetes API (the local API server on a real etcd whose history is compacted under it).</summary>
 public sealed class InformerTests
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
@@ -21,17 +20,18 @@ public sealed class InformerTests
     public async Task An_informer_whose_watch_version_was_compacted_lists_again_and_reports_what_changed_meanwhile()
     {
         await using var etcd = await EtcdServer.StartAsync(Cancellation);
+        await using var api = await ApiServerProcess.StartAsync(etcd, Cancellation);
         using var connection = new EtcdConnection(etcd.ConnectionString());
-        var etcdStore = new EtcdResourceStore(connection);
-        await etcdStore.CreateAsync(NewDataset("a"), Cancellation);
-        await etcdStore.CreateAsync(NewDataset("b"), Cancellation);
+        var apiStore = api.CreateStore();
+        await apiStore.CreateAsync(NewDataset("a"), Cancellation);
+        await apiStore.CreateAsync(NewDataset("b"), Cancellation);
 
         // Between the first list and its watch, the world moves on and etcd forgets the list's version.
-        var store = new ListInterceptingStore(etcdStore, async cancellationToken =>
+        var store = new ListInterceptingStore(apiStore, async cancellationToken =>
         {
-            await etcdStore.CreateAsync(NewDataset("late"), cancellationToken);
-            await etcdStore.DeleteAsync<Dataset>("a", cancellationToken: cancellationToken);
-            var now = (await etcdStore.ListAsync<Dataset>(cancellationToken: cancellationToken)).ResourceVersion;
+            await apiStore.CreateAsync(NewDataset("late"), cancellationToken);
+            await apiStore.DeleteAsync<Dataset>("a", cancellationToken: cancellationToken);
+            var now = (await apiStore.ListAsync<Dataset>(cancellationToken: cancellationToken)).ResourceVersion;
             await connection.KeyValue.CompactAsync(new CompactionRequest { Revision = long.Parse(now, CultureInfo.InvariantCulture) },
                 cancellationToken: cancellationToken);
         });
