@@ -74,7 +74,7 @@ internal sealed class Session : IAsyncDisposable
     {
         var controller = Client.Controller ?? throw new CliException(
             $"{purpose} needs the controller's API, and the connection string does not name it. Pass the full string, e.g. " +
-            "--connection 'Endpoints=http://127.0.0.1:2379;Controller=http://127.0.0.1:5080' (the AppHost gives programs it as ConnectionStrings__fluid).");
+            "--connection 'Endpoints=http://127.0.0.1:2379;Kubeconfig=artifacts/kubeconfig;Controller=http://127.0.0.1:5080' (the AppHost gives programs it as ConnectionStrings__fluid).");
         HttpResponseMessage response;
         try
         {

@@ -197,28 +197,55 @@ public sealed partial class CommandTests(StackFixture stack) : IClassFixture<Sta
     }
 
     [Fact]
-    public async Task An_unreachable_etcd_is_one_line_naming_it_with_the_hint_to_start_the_stack()
+    public async Task An_unreachable_api_is_one_line_naming_it_with_the_hint_to_start_the_stack()
     {
         var port = FreePort.Next();
+        using var directory = new TemporaryDirectory();
+        var kubeconfig = Path.Combine(directory.Path, "kubeconfig");
+        await File.WriteAllTextAsync(kubeconfig, $"""
+            apiVersion: v1
+            kind: Config
+            current-context: gone
+            clusters:
+            - name: gone
+              cluster:
+                server: https://127.0.0.1:{port}
+                insecure-skip-tls-verify: true
+            users:
+            - name: gone
+              user:
+                token: not-a-secret
+            contexts:
+            - name: gone
+              context:
+                cluster: gone
+                user: gone
+            """, TestContext.Current.CancellationToken);
 
-        var run = await StackFixture.RunWithAsync("get", "datasets", "--connection", $"http://127.0.0.1:{port}");
+        var run = await StackFixture.RunWithAsync("get", "datasets", "--kubeconfig", kubeconfig);
+        var none = await StackFixture.RunWithAsync("get", "datasets", "--kubeconfig", Path.Combine(directory.Path, "missing"));
+        var context = await StackFixture.RunWithAsync("get", "datasets", "--kubeconfig", kubeconfig, "--context", "nope");
 
         Assert.Equal(1, run.ExitCode);
         var line = Assert.Single(run.Lines);
-        Assert.StartsWith($"error: cannot reach etcd at http://127.0.0.1:{port} (", line, StringComparison.Ordinal);
-        Assert.EndsWith("Is the stack running? Start it with ./run.sh --dashboard, or point --connection at it.", line, StringComparison.Ordinal);
+        Assert.StartsWith($"error: cannot reach the Kubernetes API at https://127.0.0.1:{port} (", line, StringComparison.Ordinal);
+        Assert.EndsWith("Is the stack running? Start it with ./run.sh --dashboard, or point --kubeconfig at it.", line, StringComparison.Ordinal);
+        Assert.Equal(1, none.ExitCode);
+        Assert.StartsWith($"error: There is no kubeconfig at '{Path.Combine(directory.Path, "missing")}'. Start the local stack with ./run.sh --dashboard", Assert.Single(none.Lines), StringComparison.Ordinal);
+        Assert.Equal(1, context.ExitCode);
+        Assert.StartsWith("error: Cannot use context 'nope' of kubeconfig", Assert.Single(context.Lines), StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Logs_without_the_controllers_url_or_before_a_step_ran_say_what_to_do()
     {
         var runs = await Task.WhenAll(
-            stack.RunAsync("logs", "echo-step0", "--connection", stack.Cluster.Etcd.ClientUrl.ToString()), stack.RunAsync("logs", "nope"));
+            stack.RunAsync("logs", "echo-step0", "--connection", stack.Cluster.ServiceConnectionString), stack.RunAsync("logs", "nope"));
         var (etcdOnly, missing) = (runs[0], runs[1]);
 
         Assert.Equal(1, etcdOnly.ExitCode);
         Assert.Contains("needs the controller's API, and the connection string does not name it", Assert.Single(etcdOnly.Lines), StringComparison.Ordinal);
-        Assert.Contains("--connection 'Endpoints=http://127.0.0.1:2379;Controller=", etcdOnly.Output, StringComparison.Ordinal);
+        Assert.Contains("--connection 'Endpoints=http://127.0.0.1:2379;Kubeconfig=artifacts/kubeconfig;Controller=", etcdOnly.Output, StringComparison.Ordinal);
         Assert.Equal(1, missing.ExitCode);
         Assert.Contains("dataprocess \"nope\" not found", missing.Output, StringComparison.Ordinal);
     }

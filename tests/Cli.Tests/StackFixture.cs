@@ -64,6 +64,7 @@ public sealed class StackFixture : IAsyncLifetime
             // Nothing of the test machine's own configuration may leak in.
             ["ConnectionStrings__fluid"] = null,
             ["FLUID_ETCD"] = null,
+            ["KUBECONFIG"] = null,
             ["HOME"] = Path.GetTempPath(),
         });
         var exitCode = await fluid.WaitForExitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
