@@ -38,7 +38,8 @@ public static class ClusterBuilderExtensions
     {
         var kubeconfig = ReadConnectionString(builder.Configuration, connectionName).Kubeconfig ?? builder.Configuration["Fluid:Kubernetes:Kubeconfig"];
         var context = builder.Configuration["Fluid:Kubernetes:Context"];
-        builder.Services.AddSingleton(_ => new k8s.Kubernetes(Kubeconfig.Load(kubeconfig, context)));
+        builder.Services.AddSingleton(_ => Kubeconfig.Load(kubeconfig, context));
+        builder.Services.AddSingleton(sp => new k8s.Kubernetes(sp.GetRequiredService<k8s.KubernetesClientConfiguration>()));
         builder.Services.AddSingleton<IResourceStore>(sp => new KubernetesResourceStore(sp.GetRequiredService<k8s.Kubernetes>()));
         return builder;
     }

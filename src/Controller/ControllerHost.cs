@@ -42,7 +42,9 @@ public static class ControllerHost
         services.AddSingleton<EventRecorder>();
         services.AddSingleton(new StepScheduler());
         services.AddSingleton(sp => new LeaderElection(
-            sp.GetRequiredService<EtcdConnection>(), "controller",
+            sp.GetRequiredService<k8s.Kubernetes>(),
+            sp.GetRequiredService<k8s.KubernetesClientConfiguration>().Namespace ?? "default",
+            "fluid-controller",
             TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<ControllerOptions>>().Value.LeaderLeaseSeconds),
             sp.GetRequiredService<ILogger<LeaderElection>>()));
         services.AddHostedService<ControlPlane>();

@@ -1,6 +1,6 @@
-using Etcdserverpb;
-using Fluid.Aspire.Cluster.Etcd;
 using Fluid.Aspire.Cluster.Leadership;
+using Fluid.Aspire.Contracts.Kubernetes;
+using k8s;
 using Fluid.Aspire.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -17,37 +17,43 @@ public sealed class LeaderElectionTests
     public async Task Of_two_candidates_one_leads_and_the_other_takes_over_when_it_stops()
     {
         await using var etcd = await EtcdServer.StartAsync(Cancellation);
-        using var connection = new EtcdConnection(etcd.ConnectionString());
-        var first = new Candidate(connection);
-        var second = new Candidate(connection);
+        await using var api = await ApiServerProcess.StartAsync(etcd, Cancellation);
+        using var kubernetes = new k8s.Kubernetes(Kubeconfig.Load(api.KubeconfigPath));
+        var first = new Candidate(kubernetes);
+        var second = new Candidate(kubernetes);
 
         var leader = await Eventually.ReturnsAsync(() => new[] { first, second }.Where(c => c.Election.IsLeader).ToArray(),
             leaders => leaders.Length == 1, Patience, "exactly one leader", Cancellation);
         await Task.Delay(Ttl, Cancellation);
         Assert.Single(new[] { first, second }, c => c.Election.IsLeader);
+        Assert.Equal(leader[0].Election.Identity, await HolderAsync(kubernetes));
         Assert.False(first.Overlapped || second.Overlapped);
 
         var follower = leader[0] == first ? second : first;
         await leader[0].StopAsync();
 
-        await Eventually.ReturnsAsync(() => follower.Election.IsLeader, yes => yes, Patience, "the follower leading", Cancellation);
-        Assert.Equal(follower.Election.Identity, await HolderAsync(connection, follower.Election.Key));
+        // The leader gave the Lease up: the follower takes over well within the lease's duration.
+        await Eventually.ReturnsAsync(() => follower.Election.IsLeader, yes => yes, Ttl, "the follower leading", Cancellation);
+        Assert.Equal(follower.Election.Identity, await HolderAsync(kubernetes));
         await follower.StopAsync();
         Assert.False(first.Overlapped || second.Overlapped);
     }
 
     [Fact]
-    public async Task A_leader_cut_off_from_etcd_stops_leading_before_anyone_else_starts()
+    public async Task A_leader_cut_off_from_the_api_stops_leading_before_anyone_else_starts()
     {
         await using var etcd = await EtcdServer.StartAsync(Cancellation);
-        await using var proxy = new TcpProxy(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, etcd.ClientPort));
-        using var partitioned = new EtcdConnection(new ClusterConnectionString([proxy.Url]));
-        using var direct = new EtcdConnection(etcd.ConnectionString());
+        await using var api = await ApiServerProcess.StartAsync(etcd, Cancellation);
+        await using var proxy = new TcpProxy(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, api.Port));
+        var throughProxy = Kubeconfig.Load(api.KubeconfigPath);
+        throughProxy.Host = $"https://127.0.0.1:{proxy.Url.Port}";
+        using var partitioned = new k8s.Kubernetes(throughProxy);
+        using var direct = new k8s.Kubernetes(Kubeconfig.Load(api.KubeconfigPath));
         var first = new Candidate(partitioned);
         await Eventually.ReturnsAsync(() => first.Election.IsLeader, yes => yes, Patience, "the first candidate leading", Cancellation);
         var second = new Candidate(direct);
 
-        // The leader can no longer reach etcd: it must step down before etcd lets its lease expire.
+        // The leader can no longer reach the API: it must step down before its Lease can pass to the other.
         proxy.Cut();
 
         await Eventually.ReturnsAsync(() => second.Election.IsLeader, yes => yes, Patience, "the second candidate leading", Cancellation);
@@ -58,8 +64,8 @@ public sealed class LeaderElectionTests
         await first.StopAsync();
     }
 
-    private static async Task<string> HolderAsync(EtcdConnection connection, string key) =>
-        (await connection.KeyValue.RangeAsync(new RangeRequest { Key = EtcdKeys.ToBytes(key) }, cancellationToken: Cancellation)).Kvs[0].Value.ToStringUtf8();
+    private static async Task<string?> HolderAsync(k8s.Kubernetes kubernetes) =>
+        (await kubernetes.CoordinationV1.ReadNamespacedLeaseAsync("test", "default", cancellationToken: Cancellation)).Spec.HolderIdentity;
 
     /// <summary>A process taking part in the election; it records whether it ever led while another did.</summary>
     private sealed class Candidate : IDisposable
@@ -68,9 +74,9 @@ public sealed class LeaderElectionTests
         private readonly CancellationTokenSource _stop = new();
         private readonly Task _running;
 
-        public Candidate(EtcdConnection connection)
+        public Candidate(k8s.Kubernetes kubernetes)
         {
-            Election = new LeaderElection(connection, "test", Ttl, NullLogger.Instance);
+            Election = new LeaderElection(kubernetes, "default", "test", Ttl, NullLogger.Instance);
             _running = Election.RunAsync(LeadAsync, _stop.Token);
         }
 

@@ -65,4 +65,34 @@ public sealed class ResilienceTests
         Assert.Equal(["after-failover"], await File.ReadAllLinesAsync(trace, Cancellation));
         Assert.NotNull(second);
     }
+
+    [Fact]
+    public async Task A_leader_killed_mid_flow_hands_over_through_its_lease_and_no_step_is_launched_twice()
+    {
+        await using var cluster = await LocalCluster.StartAsync(1, Cancellation);
+        var secondPort = FreePort.Next();
+        await cluster.StartControllerAsync(Cancellation, secondPort);
+        await Eventually.ReturnsAsync(() => LocalCluster.IsLeaderAsync(cluster.ControllerPort, Cancellation), leads => leads, Patience,
+            "the first controller leading", Cancellation);
+        await using var client = Flows.Client(cluster);
+        using var data = new TemporaryDirectory();
+        var trace = Path.Combine(data.Path, "trace.txt");
+        var starts = Path.Combine(data.Path, "starts.txt");
+        var dataset = await client.CreateDatasetAsync("handover", $"local://{data.Path}", cancellationToken: Cancellation);
+        var run = await dataset.Process(Flows.Step("first", trace, $"echo first >> '{starts}'"))
+            .Process(Flows.Step("second", trace, $"echo second >> '{starts}'; sleep 4"))
+            .Process(Flows.Step("third", trace, $"echo third >> '{starts}'"))
+            .RunAsync("h", Cancellation);
+        await Eventually.ReturnsAsync(() => File.Exists(starts) && File.ReadAllLines(starts).Contains("second"), started => started, Patience,
+            "the second step running", Cancellation);
+
+        // SIGKILL: the leader gives nothing up; the other controller takes the Lease once it expires.
+        cluster.Controller.Kill();
+
+        var reports = await run.WaitAsync(Patience, Cancellation);
+        Assert.All(reports, r => Assert.Equal(OperationPhase.Complete, r.Phase));
+        Assert.True(await LocalCluster.IsLeaderAsync(secondPort, Cancellation), "the second controller leads");
+        Assert.Equal(["first", "second", "third"], await File.ReadAllLinesAsync(starts, Cancellation));
+        Assert.Equal(["first", "second", "third"], await File.ReadAllLinesAsync(trace, Cancellation));
+    }
 }

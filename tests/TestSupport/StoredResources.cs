@@ -7,8 +7,8 @@ namespace Fluid.Aspire.TestSupport;
 public static class StoredResources
 {
     /// <summary>
-    /// The keys of every resource stored (all kinds, events too) under the connection's prefix, but the stack's
-    /// Namespaces, which outlive what is created in them.
+    /// The keys of every resource a pipeline leaves (this project's kinds and events) under the connection's prefix;
+    /// not the stack's own Namespaces and Leases, which outlive any pipeline.
     /// </summary>
     public static async Task<string[]> KeysAsync(ClusterConnectionString connectionString, CancellationToken cancellationToken)
     {
@@ -20,6 +20,7 @@ public static class StoredResources
             RangeEnd = EtcdKeys.PrefixRangeEnd(prefix),
             KeysOnly = true,
         }, cancellationToken: cancellationToken);
-        return [.. keys.Kvs.Select(kv => kv.Key.ToStringUtf8()).Where(key => !key.StartsWith($"{prefix}core/namespaces/", StringComparison.Ordinal))];
+        return [.. keys.Kvs.Select(kv => kv.Key.ToStringUtf8())
+            .Where(key => key.StartsWith($"{prefix}{Contracts.ResourceKinds.Group}/", StringComparison.Ordinal) || key.StartsWith($"{prefix}core/events/", StringComparison.Ordinal))];
     }
 }

@@ -1,24 +1,26 @@
-using Etcdserverpb;
-using Fluid.Aspire.Cluster.Etcd;
-using Google.Protobuf;
-using Grpc.Core;
+using k8s;
+using k8s.Autorest;
+using k8s.LeaderElection;
+using k8s.LeaderElection.ResourceLock;
 using Microsoft.Extensions.Logging;
 
 namespace Fluid.Aspire.Cluster.Leadership;
 
 /// <summary>
-/// One leader among several processes, through a key under an etcd lease: whoever creates
-/// <c>{prefix}/leaders/{name}</c> leads until its lease goes. A leader stops acting as soon as it cannot confirm its
-/// lease for two thirds of the TTL, before anyone else can take over, so that two never act at once.
+/// One leader among several processes, through a <c>coordination.k8s.io/v1</c> Lease on the Kubernetes API, with
+/// KubernetesClient's leader elector: whoever holds the Lease leads while it renews it. A leader that cannot renew for
+/// two thirds of the lease's duration stops acting, before anyone else can take the Lease over, so that two never act
+/// at once; one that stops gives the Lease up, so that another takes over at once.
 /// </summary>
-public sealed class LeaderElection(EtcdConnection etcd, string name, TimeSpan ttl, ILogger logger)
+public sealed partial class LeaderElection(k8s.Kubernetes kubernetes, string namespaceName, string name, TimeSpan ttl, ILogger logger)
 {
     private volatile bool _isLeader;
 
     /// <summary>Who this process is in the election: host, process id and a random part.</summary>
-    public string Identity { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
+    public string Identity { get; } = $"{Environment.MachineName}_{Environment.ProcessId}_{Guid.NewGuid().ToString("N")[..8]}";
 
-    public string Key => $"{etcd.Prefix}/leaders/{name}";
+    /// <summary>The Lease, <c>namespace/name</c>.</summary>
+    public string Lease => $"{namespaceName}/{name}";
 
     public bool IsLeader => _isLeader;
 
@@ -28,134 +30,99 @@ public sealed class LeaderElection(EtcdConnection etcd, string name, TimeSpan tt
     /// </summary>
     public async Task RunAsync(Func<CancellationToken, Task> lead, CancellationToken stoppingToken)
     {
-        var retry = EtcdRetry.Forever(logger, $"Campaigning for {Key}");
         while (!stoppingToken.IsCancellationRequested)
         {
-            var lease = await retry.ExecuteAsync(TryAcquireAsync, stoppingToken);
-            if (lease == 0)
+            using var elector = new LeaderElector(new LeaderElectionConfig(new LeaseLock(kubernetes, namespaceName, name, Identity))
             {
-                await retry.ExecuteAsync(async token => await WaitForVacancyAsync(token), stoppingToken);
-                continue;
-            }
-
-            await LeadAsync(lease, lead, stoppingToken);
-        }
-    }
-
-    private async ValueTask<long> TryAcquireAsync(CancellationToken cancellationToken)
-    {
-        var grant = await etcd.Leases.LeaseGrantAsync(new LeaseGrantRequest { TTL = (long)ttl.TotalSeconds }, cancellationToken: cancellationToken);
-        var claim = await etcd.KeyValue.TxnAsync(new TxnRequest
-        {
-            Compare =
+                LeaseDuration = ttl,
+                RenewDeadline = ttl * 2 / 3,
+                RetryPeriod = ttl / 6,
+            });
+            using var leading = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            var work = Task.CompletedTask;
+            elector.OnStartedLeading += () =>
             {
-                new Compare
-                {
-                    Key = EtcdKeys.ToBytes(Key),
-                    Target = Compare.Types.CompareTarget.Create,
-                    Result = Compare.Types.CompareResult.Equal,
-                    CreateRevision = 0,
-                },
-            },
-            Success = { new RequestOp { RequestPut = new PutRequest { Key = EtcdKeys.ToBytes(Key), Value = ByteString.CopyFromUtf8(Identity), Lease = grant.ID } } },
-        }, cancellationToken: cancellationToken);
-        if (claim.Succeeded)
-        {
-            return grant.ID;
-        }
-
-        await etcd.Leases.LeaseRevokeAsync(new LeaseRevokeRequest { ID = grant.ID }, cancellationToken: cancellationToken);
-        return 0;
-    }
-
-    private async Task LeadAsync(long lease, Func<CancellationToken, Task> lead, CancellationToken stoppingToken)
-    {
-        using var leading = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        var lastRenewal = new long[] { DateTimeOffset.UtcNow.UtcTicks };
-        var keepAlive = Task.Run(async () =>
-        {
+                _isLeader = true;
+                LogLeading(Identity, Lease);
+                work = LeadAsync(lead, leading.Token);
+            };
+            elector.OnStoppedLeading += () =>
+            {
+                _isLeader = false;
+                leading.Cancel();
+            };
+            elector.OnError += exception => LogElectionError(Lease, exception.Message);
             try
             {
-                await EtcdLeases.KeepAliveAsync(etcd, lease, ttl, leading.Token, at => Interlocked.Exchange(ref lastRenewal[0], at.UtcTicks));
-                logger.LogWarning("The leadership lease of {Key} expired.", Key);
+                await elector.RunUntilLeadershipLostAsync(stoppingToken);
             }
-            catch (Exception ex) when (ex is RpcException or IOException or OperationCanceledException)
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                if (!leading.IsCancellationRequested)
-                {
-                    logger.LogWarning("Keeping the leadership lease of {Key} failed: {Reason}.", Key, ex.Message);
-                }
+                // Stopping.
             }
             finally
             {
+                _isLeader = false;
                 await leading.CancelAsync();
+                await work;
             }
-        }, CancellationToken.None);
-        var watchdog = Task.Run(async () =>
-        {
-            // Another process may take over a TTL after our last confirmed renewal: stop well before that.
-            while (!leading.IsCancellationRequested)
+
+            if (!stoppingToken.IsCancellationRequested)
             {
-                var silence = TimeSpan.FromTicks(DateTimeOffset.UtcNow.UtcTicks - Interlocked.Read(ref lastRenewal[0]));
-                if (silence > ttl * 2 / 3)
-                {
-                    logger.LogWarning("No confirmed renewal of {Key} for {Silence}; stepping down.", Key, silence);
-                    await leading.CancelAsync();
-                    break;
-                }
-
-                await Task.Delay(ttl / 10, leading.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+                LogLost(Lease);
             }
-        }, CancellationToken.None);
+        }
 
-        _isLeader = true;
-        logger.LogInformation("{Identity} leads {Key}.", Identity, Key);
+        await ReleaseAsync();
+    }
+
+    private static async Task LeadAsync(Func<CancellationToken, Task> lead, CancellationToken leading)
+    {
+        // Off the elector's own loop, which must go on renewing while the work runs.
+        await Task.Yield();
         try
         {
-            await lead(leading.Token);
+            await lead(leading);
         }
         catch (OperationCanceledException) when (leading.IsCancellationRequested)
         {
             // Leadership lost or stopping: the work stops here.
         }
-        finally
-        {
-            _isLeader = false;
-            await leading.CancelAsync();
-            await Task.WhenAll(keepAlive, watchdog);
-            await EtcdLeases.TryRevokeAsync(etcd, lease, logger, $"leadership of {Key}", CancellationToken.None);
-        }
     }
 
-    /// <summary>Waits until the key is deleted (the leader stepped down or died), or a TTL passes, then campaigns again.</summary>
-    private async Task WaitForVacancyAsync(CancellationToken cancellationToken)
+    /// <summary>Gives the Lease up if this process holds it, as client-go's elector does on cancel: the next candidate need not wait for it to expire.</summary>
+    private async Task ReleaseAsync()
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(ttl);
-        using var call = etcd.Watches.Watch(cancellationToken: timeout.Token);
-        var current = await etcd.KeyValue.RangeAsync(new RangeRequest { Key = EtcdKeys.ToBytes(Key) }, cancellationToken: timeout.Token);
-        if (current.Kvs.Count == 0)
-        {
-            return;
-        }
-
-        await call.RequestStream.WriteAsync(new WatchRequest
-        {
-            CreateRequest = new WatchCreateRequest { Key = EtcdKeys.ToBytes(Key), StartRevision = current.Header.Revision + 1 },
-        }, timeout.Token);
         try
         {
-            await foreach (var response in call.ResponseStream.ReadAllAsync(timeout.Token))
+            var lease = await kubernetes.CoordinationV1.ReadNamespacedLeaseAsync(name, namespaceName);
+            if (lease.Spec?.HolderIdentity != Identity)
             {
-                if (response.Events.Any(e => e.Type == Mvccpb.Event.Types.EventType.Delete) || response.Canceled)
-                {
-                    return;
-                }
+                return;
             }
+
+            // Empty, not null: KubernetesClient's elector takes a Lease without holder for one to create, not to take.
+            lease.Spec.HolderIdentity = "";
+            lease.Spec.LeaseDurationSeconds = 1;
+            lease.Spec.RenewTime = DateTime.UtcNow;
+            await kubernetes.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, name, namespaceName);
         }
-        catch (Exception ex) when (ex is OperationCanceledException || (ex is RpcException { StatusCode: StatusCode.Cancelled } && !cancellationToken.IsCancellationRequested))
+        catch (Exception ex) when (ex is HttpOperationException or HttpRequestException or OperationCanceledException)
         {
-            cancellationToken.ThrowIfCancellationRequested();
+            // Another candidate took it meanwhile, or the API is gone: it expires on its own.
+            LogReleaseFailed(Lease, ex.Message);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Identity} leads (Lease {Lease}).")]
+    private partial void LogLeading(string identity, string lease);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the leadership Lease {Lease}; campaigning again.")]
+    private partial void LogLost(string lease);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The leader election on Lease {Lease} failed a step: {Reason}")]
+    private partial void LogElectionError(string lease, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Could not give up the Lease {Lease}: {Reason}")]
+    private partial void LogReleaseFailed(string lease, string reason);
 }
