@@ -11,7 +11,8 @@ using Fluid.Aspire.TestSupport;
         ScheduleBenchmark.Run(report);
         return Task.CompletedTask;
     }),
-    ("reconcile", "reconcile 5,000 datasets with runtimes against a real etcd and controller", ReconcileBenchmark.RunAsync),
+    ("reconcile", "reconcile 5,000 datasets with runtimes through the local Kubernetes API and a real controller", ReconcileBenchmark.RunAsync),
+    ("api", "creates and watch latency through the Kubernetes API beside its storage layer in-process", ApiBenchmark.RunAsync),
     ("flow", "the orchestration overhead of a 3-step flow of processes that do nothing", FlowOverheadBenchmark.RunAsync),
 ];
 

@@ -71,14 +71,11 @@ public sealed class ObjectRegistry(ObjectStorage storage, TimeProvider clock)
         }
 
         var admitted = await AdmitAsync(kind, body, null, validation, cancellationToken);
-        if (kind.Namespaced && await storage.GetAsync(ServedKinds.Namespace, null, Text(metadata, "namespace")!, cancellationToken) is null)
-        {
-            throw ApiException.NotFound("namespaces", "", Text(metadata, "namespace")!);
-        }
-
         if (dryRun)
         {
-            return new Written(admitted.Value, admitted.Warnings);
+            return kind.Namespaced && await storage.GetAsync(ServedKinds.Namespace, null, Text(metadata, "namespace")!, cancellationToken) is null
+                ? throw ApiException.NotFound("namespaces", "", Text(metadata, "namespace")!)
+                : new Written(admitted.Value, admitted.Warnings);
         }
 
         var created = await storage.CreateAsync(kind, admitted.Value, cancellationToken)

@@ -78,16 +78,43 @@ public sealed class ObjectStorage(EtcdConnection etcd)
         }
     }
 
-    /// <summary>Stores a new object; null when one of that name exists.</summary>
+    /// <summary>
+    /// Stores a new object, in one transaction with the check that its namespace exists; null when one of that name
+    /// exists.
+    /// </summary>
+    /// <exception cref="ApiException">404 when the object's namespace does not exist.</exception>
     public async Task<JsonObject?> CreateAsync(ServedKind kind, JsonObject value, CancellationToken cancellationToken)
     {
         var key = Key(kind, value);
-        var response = await CallAsync(() => etcd.KeyValue.TxnAsync(new TxnRequest
+        var request = new TxnRequest
         {
             Compare = { new Compare { Key = EtcdKeys.ToBytes(key), Target = Compare.Types.CompareTarget.Create, CreateRevision = 0 } },
             Success = { Put(key, value) },
-        }, cancellationToken: cancellationToken));
-        return response.Succeeded ? Stamp(value, response.Header.Revision) : null;
+        };
+        var namespaceName = kind.Namespaced ? value["metadata"]?["namespace"]?.GetValue<string>() : null;
+        if (namespaceName is not null)
+        {
+            request.Compare.Add(new Compare
+            {
+                Key = EtcdKeys.ToBytes(Key(ServedKinds.Namespace, null, namespaceName)),
+                Target = Compare.Types.CompareTarget.Create,
+                Result = Compare.Types.CompareResult.Greater,
+                CreateRevision = 0,
+            });
+        }
+
+        var response = await CallAsync(() => etcd.KeyValue.TxnAsync(request, cancellationToken: cancellationToken));
+        if (response.Succeeded)
+        {
+            return Stamp(value, response.Header.Revision);
+        }
+
+        if (namespaceName is not null && await GetAsync(ServedKinds.Namespace, null, namespaceName, cancellationToken) is null)
+        {
+            throw ApiException.NotFound("namespaces", "", namespaceName);
+        }
+
+        return null;
     }
 
     /// <summary>Writes an object if its key was last written at <paramref name="revision"/>; null when it was not (a conflict).</summary>
