@@ -14,7 +14,7 @@ public sealed class KubectlTests
     public async Task Api_resources_lists_the_kinds_with_their_short_names_and_categories()
     {
         await using var api = await LocalApi.StartAsync(Cancellation);
-        await api.CreateNamespaceAsync("ml");
+        await api.KubectlAsync("create", "namespace", "ml");
 
         var resources = await api.KubectlAsync("api-resources", "-o", "wide");
         var fluid = await api.KubectlAsync("api-resources", "--categories", "fluid", "-o", "name");
@@ -31,7 +31,7 @@ public sealed class KubectlTests
     public async Task The_examples_apply_and_get_shows_the_printer_columns_yaml_jsonpath_and_label_selection()
     {
         await using var api = await LocalApi.StartAsync(Cancellation);
-        await api.CreateNamespaceAsync("ml");
+        await api.KubectlAsync("create", "namespace", "ml");
         var files = Directory.GetFiles(Examples, "*.yaml").Order(StringComparer.Ordinal).ToArray();
 
         var applied = await api.KubectlAsync(["apply", .. files.SelectMany(f => new[] { "-f", f })]);
@@ -62,7 +62,7 @@ public sealed class KubectlTests
     public async Task Get_watch_prints_a_change_made_after_it_started()
     {
         await using var api = await LocalApi.StartAsync(Cancellation);
-        await api.CreateNamespaceAsync("ml");
+        await api.KubectlAsync("create", "namespace", "ml");
         await api.KubectlAsync("apply", "-f", Path.Combine(Examples, "dataset.yaml"));
         await using var watch = api.StartKubectl("get", "datasets", "-n", "ml", "--watch", "-o", "custom-columns=NAME:.metadata.name,TEAM:.metadata.labels.team");
         await watch.WaitForOutputAsync("housing", Eventually.Patience, Cancellation);
@@ -76,7 +76,7 @@ public sealed class KubectlTests
     public async Task Get_watch_of_the_printer_columns_shows_a_later_phase()
     {
         await using var api = await LocalApi.StartAsync(Cancellation);
-        await api.CreateNamespaceAsync("ml");
+        await api.KubectlAsync("create", "namespace", "ml");
         await api.KubectlAsync("apply", "-f", Path.Combine(Examples, "dataset.yaml"));
         await using var watch = api.StartKubectl("get", "ds", "-n", "ml", "-w");
         await watch.WaitForOutputAsync("PHASE", Eventually.Patience, Cancellation);
@@ -91,7 +91,7 @@ public sealed class KubectlTests
     public async Task Describe_shows_the_fields_and_the_events_of_the_object()
     {
         await using var api = await LocalApi.StartAsync(Cancellation);
-        await api.CreateNamespaceAsync("ml");
+        await api.KubectlAsync("create", "namespace", "ml");
         await api.KubectlAsync("apply", "-f", Path.Combine(Examples, "dataset.yaml"));
         var uid = await api.JsonPathAsync("ds/housing", "{.metadata.uid}");
         var eventFile = Path.Combine(api.Directory, "event.json");
@@ -128,7 +128,7 @@ public sealed class KubectlTests
     public async Task Patch_merges_and_a_replace_with_a_stale_resource_version_conflicts()
     {
         await using var api = await LocalApi.StartAsync(Cancellation);
-        await api.CreateNamespaceAsync("ml");
+        await api.KubectlAsync("create", "namespace", "ml");
         await api.KubectlAsync("apply", "-f", Path.Combine(Examples, "dataset.yaml"));
         var stale = Path.Combine(api.Directory, "stale.yaml");
         await File.WriteAllTextAsync(stale, await api.KubectlAsync("get", "ds", "housing", "-n", "ml", "-o", "yaml"), Cancellation);
@@ -152,7 +152,7 @@ public sealed class KubectlTests
     public async Task Delete_of_an_object_with_a_finalizer_waits_until_the_finalizer_is_removed()
     {
         await using var api = await LocalApi.StartAsync(Cancellation);
-        await api.CreateNamespaceAsync("ml");
+        await api.KubectlAsync("create", "namespace", "ml");
         await api.KubectlAsync("apply", "-f", Path.Combine(Examples, "dataset.yaml"));
         await api.KubectlAsync("patch", "ds", "housing", "-n", "ml", "--type", "merge", "-p", """{"metadata":{"finalizers":["example.com/hold"]}}""");
         await using var delete = api.StartKubectl("delete", "ds", "housing", "-n", "ml", "--timeout=2m");
@@ -173,7 +173,7 @@ public sealed class KubectlTests
     public async Task Every_invalid_example_is_refused_with_its_field_errors_and_nothing_is_stored()
     {
         await using var api = await LocalApi.StartAsync(Cancellation);
-        await api.CreateNamespaceAsync("ml");
+        await api.KubectlAsync("create", "namespace", "ml");
         // A create drops the status (the controller writes it through its subresource), kubectl fills in an empty
         // namespace and cannot send a kind the server does not serve: the examples that break those never reach the
         // server's validation through kubectl create.
@@ -201,7 +201,7 @@ public sealed class KubectlTests
     public async Task Without_the_token_every_request_is_refused_as_unauthorized()
     {
         await using var api = await LocalApi.StartAsync(Cancellation);
-        await api.CreateNamespaceAsync("ml");
+        await api.KubectlAsync("create", "namespace", "ml");
         using var client = api.CreateClient(authenticated: false);
 
         using var response = await client.GetAsync(new Uri("/apis/data.fluid-aspire.io/v1alpha1/datasets", UriKind.Relative), Cancellation);

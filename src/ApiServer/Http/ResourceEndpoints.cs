@@ -34,12 +34,12 @@ internal sealed class ResourceEndpoints(ObjectRegistry registry, TimeProvider cl
                 break;
             case "POST" when path.Name is null && !path.Status:
                 RequireNamespace(path);
-                var created = await registry.CreateAsync(kind, path.Namespace, await ReadObjectAsync(request), FieldValidationOf(query), IsDryRun(query), cancellationToken);
+                var created = await registry.CreateAsync(kind, path.Namespace, await ReadObjectAsync(request, kind), FieldValidationOf(query), IsDryRun(query), cancellationToken);
                 await WriteObjectAsync(context, 201, created.Value, created.Warnings);
                 break;
             case "PUT" when path.Name is not null:
                 var updated = await registry.UpdateAsync(
-                    kind, path.Namespace, path.Name, await ReadObjectAsync(request), path.Status, FieldValidationOf(query), IsDryRun(query), cancellationToken);
+                    kind, path.Namespace, path.Name, await ReadObjectAsync(request, null), path.Status, FieldValidationOf(query), IsDryRun(query), cancellationToken);
                 await WriteObjectAsync(context, 200, updated.Value, updated.Warnings);
                 break;
             case "PATCH" when path.Name is not null:
@@ -216,12 +216,20 @@ internal sealed class ResourceEndpoints(ObjectRegistry registry, TimeProvider cl
         return apiVersion.Contains('/', StringComparison.Ordinal) ? apiVersion[..apiVersion.IndexOf('/', StringComparison.Ordinal)] : "";
     }
 
-    private static async Task<JsonObject> ReadObjectAsync(HttpRequest request)
+    /// <summary>The object in the body: JSON, or the protobuf Namespace of <c>kubectl create namespace</c> when <paramref name="creating"/> is one.</summary>
+    private static async Task<JsonObject> ReadObjectAsync(HttpRequest request, ServedKind? creating)
     {
+        if (request.ContentType is { } protobuf && protobuf.StartsWith("application/vnd.kubernetes.protobuf", StringComparison.Ordinal) && creating == ServedKinds.Namespace)
+        {
+            using var body = new MemoryStream();
+            await request.Body.CopyToAsync(body, request.HttpContext.RequestAborted);
+            return ProtobufBody.ReadNamespace(body.ToArray());
+        }
+
         if (request.ContentType is { } type && !type.StartsWith("application/json", StringComparison.Ordinal))
         {
             throw ApiException.UnsupportedMediaType(
-                $"the body of the request was in an unknown format ({type}): the local API accepts application/json");
+                $"the body of the request was in an unknown format ({type}): the local API accepts application/json (kubectl apply -f sends it)");
         }
 
         return await ReadJsonAsync(request) as JsonObject
