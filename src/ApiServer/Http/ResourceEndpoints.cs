@@ -182,8 +182,17 @@ internal sealed class ResourceEndpoints(ObjectRegistry registry, TimeProvider cl
 
     private static async Task WriteEventAsync(HttpResponse response, string type, JsonNode value, CancellationToken cancellationToken)
     {
-        var line = new JsonObject { ["type"] = type, ["object"] = value.DeepClone() }.ToJsonString() + "\n";
-        await response.WriteAsync(line, cancellationToken);
+        // One line per event, written straight from the object: no copy of it into an envelope.
+        await using (var writer = new Utf8JsonWriter(response.Body))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type", type);
+            writer.WritePropertyName("object");
+            value.WriteTo(writer);
+            writer.WriteEndObject();
+        }
+
+        await response.Body.WriteAsync("\n"u8.ToArray(), cancellationToken);
         await response.Body.FlushAsync(cancellationToken);
     }
 

@@ -321,7 +321,7 @@ public sealed class ObjectRegistry(ObjectStorage storage, TimeProvider clock)
                     [("metadata.finalizers", $"Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers [\"{added}\"]")]);
             }
 
-            if (!JsonNode.DeepEquals(Body(next), Body(stored)))
+            if (!SameBody(next, stored))
             {
                 metadata["generation"] = (storedMetadata["generation"]?.GetValue<long>() ?? 0) + 1;
             }
@@ -426,19 +426,11 @@ public sealed class ObjectRegistry(ObjectStorage storage, TimeProvider clock)
         return new WatchedEvent("BOOKMARK", new JsonObject { ["apiVersion"] = kind.ApiVersion, ["kind"] = kind.Kind, ["metadata"] = metadata });
     }
 
-    /// <summary>Everything but metadata and status: what a generation counts changes of.</summary>
-    private static JsonObject Body(JsonObject value)
+    /// <summary>True when everything but metadata and status (what a generation counts changes of) is the same.</summary>
+    private static bool SameBody(JsonObject left, JsonObject right)
     {
-        var body = new JsonObject();
-        foreach (var (name, field) in value)
-        {
-            if (name is not ("metadata" or "status" or "apiVersion" or "kind"))
-            {
-                body[name] = field?.DeepClone();
-            }
-        }
-
-        return body;
+        static IEnumerable<string> Fields(JsonObject value) => value.Select(f => f.Key).Where(name => name is not ("metadata" or "status" or "apiVersion" or "kind"));
+        return Fields(left).Union(Fields(right)).All(name => JsonNode.DeepEquals(left[name], right[name]));
     }
 
     private static List<string> Finalizers(JsonObject metadata) =>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Etcdserverpb;
 using Fluid.Aspire.ApiServer.Http;
@@ -253,9 +254,17 @@ public sealed class ObjectStorage(EtcdConnection etcd)
 
     private static RequestOp Put(string key, JsonObject value)
     {
-        var copy = value.DeepClone().AsObject();
-        copy["metadata"]?.AsObject().Remove("resourceVersion");
-        return new RequestOp { RequestPut = new PutRequest { Key = EtcdKeys.ToBytes(key), Value = ByteString.CopyFromUtf8(copy.ToJsonString()) } };
+        // The version lives in the key's revision, not in the value: left out while writing, then put back.
+        var metadata = value["metadata"] as JsonObject;
+        var version = metadata?["resourceVersion"];
+        metadata?.Remove("resourceVersion");
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(value);
+        if (version is not null)
+        {
+            metadata!["resourceVersion"] = version;
+        }
+
+        return new RequestOp { RequestPut = new PutRequest { Key = EtcdKeys.ToBytes(key), Value = ByteString.CopyFrom(bytes) } };
     }
 
     private static Compare ModRevisionIs(string key, long revision) => new()
