@@ -3,6 +3,7 @@ using Fluid.Aspire.ApiServer.Http;
 using Fluid.Aspire.ApiServer.Kubeconfig;
 using Fluid.Aspire.ApiServer.Storage;
 using Fluid.Aspire.Cluster;
+using Fluid.Aspire.Cluster.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Fluid.Aspire.ApiServer;
@@ -32,7 +33,7 @@ public static class ApiServerHost
         builder.AddFluidCluster();
         var services = builder.Services;
         services.AddOptions<ApiServerOptions>().Bind(builder.Configuration.GetSection(ApiServerOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ApiServerOptions>>(new OptionsProblems());
+        services.AddSingleton<IValidateOptions<ApiServerOptions>>(new ProblemsValidator<ApiServerOptions>(o => o.Validate()));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(certificate);
         services.AddSingleton<ObjectStorage>();
@@ -48,11 +49,5 @@ public static class ApiServerHost
         app.MapDefaultEndpoints();
         app.MapKubernetesApi();
         return app;
-    }
-
-    private sealed class OptionsProblems : IValidateOptions<ApiServerOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, ApiServerOptions options) =>
-            options.Validate().ToArray() is { Length: > 0 } problems ? ValidateOptionsResult.Fail(problems) : ValidateOptionsResult.Success;
     }
 }

@@ -1,3 +1,4 @@
+using Fluid.Aspire.Cluster.Configuration;
 using Fluid.Aspire.Cluster.Etcd;
 using Fluid.Aspire.Cluster.Kubernetes;
 using Fluid.Aspire.Contracts.Kubernetes;
@@ -53,7 +54,7 @@ public static class ClusterBuilderExtensions
         builder.Services.AddOptions<NodeOptions>()
             .Bind(builder.Configuration.GetSection(NodeOptions.SectionName))
             .ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<NodeOptions>, NodeOptionsValidator>();
+        builder.Services.AddSingleton<IValidateOptions<NodeOptions>>(new ProblemsValidator<NodeOptions>(o => o.Validate()));
         builder.Services.AddSingleton(sp => new NodeRegistrar(
             sp.GetRequiredService<EtcdConnection>(),
             sp.GetRequiredService<IOptions<NodeOptions>>(),
@@ -93,15 +94,6 @@ public static class ClusterBuilderExtensions
         catch (FormatException ex)
         {
             throw new InvalidOperationException($"ConnectionStrings:{connectionName} is invalid: {ex.Message}", ex);
-        }
-    }
-
-    private sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, NodeOptions options)
-        {
-            var problems = options.Validate().ToArray();
-            return problems.Length == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
         }
     }
 }

@@ -2,7 +2,7 @@ using Fluid.Aspire.Cluster;
 using Fluid.Aspire.Cluster.Etcd;
 using Fluid.Aspire.Cluster.Leadership;
 using Fluid.Aspire.Contracts.Store;
-using Fluid.Aspire.Controller.Configuration;
+using Fluid.Aspire.Cluster.Configuration;
 using Fluid.Aspire.Controller.Events;
 using Fluid.Aspire.Controller.Execution;
 using Fluid.Aspire.Controller.Nodes;

@@ -61,9 +61,7 @@ public sealed class KubectlTests
     [Fact]
     public async Task Get_watch_prints_a_change_made_after_it_started()
     {
-        await using var api = await LocalApi.StartAsync(Cancellation);
-        await api.KubectlAsync("create", "namespace", "ml");
-        await api.KubectlAsync("apply", "-f", Path.Combine(Examples, "dataset.yaml"));
+        await using var api = await WithHousingAsync();
         await using var watch = api.StartKubectl("get", "datasets", "-n", "ml", "--watch", "-o", "custom-columns=NAME:.metadata.name,TEAM:.metadata.labels.team");
         await watch.WaitForOutputAsync("housing", Eventually.Patience, Cancellation);
 
@@ -75,9 +73,7 @@ public sealed class KubectlTests
     [Fact]
     public async Task Get_watch_of_the_printer_columns_shows_a_later_phase()
     {
-        await using var api = await LocalApi.StartAsync(Cancellation);
-        await api.KubectlAsync("create", "namespace", "ml");
-        await api.KubectlAsync("apply", "-f", Path.Combine(Examples, "dataset.yaml"));
+        await using var api = await WithHousingAsync();
         await using var watch = api.StartKubectl("get", "ds", "-n", "ml", "-w");
         await watch.WaitForOutputAsync("PHASE", Eventually.Patience, Cancellation);
 
@@ -90,9 +86,7 @@ public sealed class KubectlTests
     [Fact]
     public async Task Describe_shows_the_fields_and_the_events_of_the_object()
     {
-        await using var api = await LocalApi.StartAsync(Cancellation);
-        await api.KubectlAsync("create", "namespace", "ml");
-        await api.KubectlAsync("apply", "-f", Path.Combine(Examples, "dataset.yaml"));
+        await using var api = await WithHousingAsync();
         var uid = await api.JsonPathAsync("ds/housing", "{.metadata.uid}");
         var eventFile = Path.Combine(api.Directory, "event.json");
         await File.WriteAllTextAsync(eventFile, new JsonObject
@@ -127,9 +121,7 @@ public sealed class KubectlTests
     [Fact]
     public async Task Patch_merges_and_a_replace_with_a_stale_resource_version_conflicts()
     {
-        await using var api = await LocalApi.StartAsync(Cancellation);
-        await api.KubectlAsync("create", "namespace", "ml");
-        await api.KubectlAsync("apply", "-f", Path.Combine(Examples, "dataset.yaml"));
+        await using var api = await WithHousingAsync();
         var stale = Path.Combine(api.Directory, "stale.yaml");
         await File.WriteAllTextAsync(stale, await api.KubectlAsync("get", "ds", "housing", "-n", "ml", "-o", "yaml"), Cancellation);
 
@@ -151,9 +143,7 @@ public sealed class KubectlTests
     [Fact]
     public async Task Delete_of_an_object_with_a_finalizer_waits_until_the_finalizer_is_removed()
     {
-        await using var api = await LocalApi.StartAsync(Cancellation);
-        await api.KubectlAsync("create", "namespace", "ml");
-        await api.KubectlAsync("apply", "-f", Path.Combine(Examples, "dataset.yaml"));
+        await using var api = await WithHousingAsync();
         await api.KubectlAsync("patch", "ds", "housing", "-n", "ml", "--type", "merge", "-p", """{"metadata":{"finalizers":["example.com/hold"]}}""");
         await using var delete = api.StartKubectl("delete", "ds", "housing", "-n", "ml", "--timeout=2m");
         await Eventually.ReturnsAsync(
@@ -213,5 +203,22 @@ public sealed class KubectlTests
         Assert.Equal(
             UnixFileMode.UserRead | UnixFileMode.UserWrite,
             File.GetUnixFileMode(api.KubeconfigPath));
+    }
+
+    /// <summary>A server with namespace ml and the example dataset housing in it, applied by kubectl.</summary>
+    private static async Task<LocalApi> WithHousingAsync()
+    {
+        var api = await LocalApi.StartAsync(Cancellation);
+        try
+        {
+            await api.KubectlAsync("create", "namespace", "ml");
+            await api.KubectlAsync("apply", "-f", Path.Combine(Examples, "dataset.yaml"));
+            return api;
+        }
+        catch
+        {
+            await api.DisposeAsync();
+            throw;
+        }
     }
 }

@@ -80,9 +80,7 @@ internal sealed partial class GarbageCollector(ObjectRegistry registry, TimeProv
     {
         foreach (var owner in (metadata["ownerReferences"] as JsonArray ?? []).OfType<JsonObject>())
         {
-            var apiVersion = ObjectRegistry.Text(owner, "apiVersion") ?? "";
-            var group = apiVersion.Contains('/', StringComparison.Ordinal) ? apiVersion[..apiVersion.IndexOf('/', StringComparison.Ordinal)] : "";
-            if (ServedKinds.FindByKind(group, ObjectRegistry.Text(owner, "kind") ?? "") is not { } kind)
+            if (ServedKinds.FindByApiVersion(ObjectRegistry.Text(owner, "apiVersion"), ObjectRegistry.Text(owner, "kind")) is not { } kind)
             {
                 // An owner of a kind not served here cannot be looked up: keep the dependent rather than guess.
                 return true;

@@ -30,27 +30,27 @@ internal sealed class ResourceEndpoints(ObjectRegistry registry, TimeProvider cl
                 await ListAsync(context, path);
                 break;
             case "GET":
-                await WriteObjectAsync(context, 200, await registry.GetRequiredAsync(kind, path.Namespace, path.Name, cancellationToken));
+                await WriteObjectAsync(context, kind, 200, await registry.GetRequiredAsync(kind, path.Namespace, path.Name, cancellationToken));
                 break;
             case "POST" when path.Name is null && !path.Status:
                 RequireNamespace(path);
                 var created = await registry.CreateAsync(kind, path.Namespace, await ReadObjectAsync(request, kind), FieldValidationOf(query), IsDryRun(query), cancellationToken);
-                await WriteObjectAsync(context, 201, created.Value, created.Warnings);
+                await WriteObjectAsync(context, kind, 201, created.Value, created.Warnings);
                 break;
             case "PUT" when path.Name is not null:
                 var updated = await registry.UpdateAsync(
                     kind, path.Namespace, path.Name, await ReadObjectAsync(request, null), path.Status, FieldValidationOf(query), IsDryRun(query), cancellationToken);
-                await WriteObjectAsync(context, 200, updated.Value, updated.Warnings);
+                await WriteObjectAsync(context, kind, 200, updated.Value, updated.Warnings);
                 break;
             case "PATCH" when path.Name is not null:
                 var patched = await registry.PatchAsync(
                     kind, path.Namespace, path.Name, PatchTypeOf(kind, request.ContentType), await ReadJsonAsync(request), path.Status,
                     FieldValidationOf(query), IsDryRun(query), cancellationToken);
-                await WriteObjectAsync(context, 200, patched.Value, patched.Warnings);
+                await WriteObjectAsync(context, kind, 200, patched.Value, patched.Warnings);
                 break;
             case "DELETE" when path.Name is not null && !path.Status:
                 var deletion = await registry.DeleteAsync(kind, path.Namespace, path.Name, await ReadDeleteOptionsAsync(request), cancellationToken);
-                await WriteObjectAsync(context, 200, deletion.Value);
+                await WriteObjectAsync(context, kind, 200, deletion.Value);
                 break;
             case "DELETE" when path.Name is null:
                 await DeleteCollectionAsync(context, path);
@@ -196,7 +196,7 @@ internal sealed class ResourceEndpoints(ObjectRegistry registry, TimeProvider cl
         await response.Body.FlushAsync(cancellationToken);
     }
 
-    private Task WriteObjectAsync(HttpContext context, int status, JsonObject value, IReadOnlyList<string>? warnings = null)
+    private Task WriteObjectAsync(HttpContext context, ServedKind kind, int status, JsonObject value, IReadOnlyList<string>? warnings = null)
     {
         foreach (var warning in warnings ?? [])
         {
@@ -204,7 +204,7 @@ internal sealed class ResourceEndpoints(ObjectRegistry registry, TimeProvider cl
         }
 
         return Tables.IsRequested(context.Request.Headers.Accept, out var tableVersion) && context.Request.Method == "GET"
-            ? WriteJsonAsync(context, status, Tables.Create(ServedKinds.FindByKind(ApiGroup(value), value["kind"]!.GetValue<string>())!, [value], clock.GetUtcNow(), tableVersion,
+            ? WriteJsonAsync(context, status, Tables.Create(kind, [value], clock.GetUtcNow(), tableVersion,
                 IncludeObject(context.Request.Query), withColumns: true))
             : WriteJsonAsync(context, status, value);
     }
@@ -219,13 +219,6 @@ internal sealed class ResourceEndpoints(ObjectRegistry registry, TimeProvider cl
         await writer.FlushAsync(context.RequestAborted);
     }
 
-    private static string ApiGroup(JsonObject value)
-    {
-        var apiVersion = value["apiVersion"]?.GetValue<string>() ?? "";
-        return apiVersion.Contains('/', StringComparison.Ordinal) ? apiVersion[..apiVersion.IndexOf('/', StringComparison.Ordinal)] : "";
-    }
-
-    /// <summary>The object in the body: JSON, or the protobuf Namespace of <c>kubectl create namespace</c> when <paramref name="creating"/> is one.</summary>
     private static async Task<JsonObject> ReadObjectAsync(HttpRequest request, ServedKind? creating)
     {
         if (request.ContentType is { } protobuf && protobuf.StartsWith("application/vnd.kubernetes.protobuf", StringComparison.Ordinal) && creating == ServedKinds.Namespace)

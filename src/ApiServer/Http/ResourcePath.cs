@@ -46,9 +46,7 @@ public sealed record ResourcePath(ServedKind Kind, string? Namespace, string? Na
         return new ResourcePath(kind, namespaceName, rest.Count >= 2 ? rest[1] : null, status);
     }
 
-    private static ApiException NotFound(string message) => ApiException.NotFound(message);
-
     private static ApiException NotServed(string group, string version, IReadOnlyList<string> segments) =>
-        NotFound($"the server could not find the requested resource: /{(group.Length == 0 ? "api" : "apis/" + group)}/{version}/{string.Join('/', segments)} " +
+        ApiException.NotFound($"the server could not find the requested resource: /{(group.Length == 0 ? "api" : "apis/" + group)}/{version}/{string.Join('/', segments)} " +
             "(the local API serves the kinds listed by kubectl api-resources; see docs/local-api.md)");
 }

@@ -83,6 +83,14 @@ public static class ServedKinds
     /// <summary>The served kind called <paramref name="kind"/> in <paramref name="group"/>, or null.</summary>
     public static ServedKind? FindByKind(string group, string kind) => ByKind.GetValueOrDefault((group, kind));
 
+    /// <summary>The served kind of the group of an <c>apiVersion</c> (an owner reference's) and a <c>kind</c>, or null.</summary>
+    public static ServedKind? FindByApiVersion(string? apiVersion, string? kind)
+    {
+        var slash = (apiVersion ?? "").IndexOf('/', StringComparison.Ordinal);
+        var group = slash < 0 ? "" : apiVersion![..slash];
+        return FindByKind(group, kind ?? "");
+    }
+
     /// <summary>The groups and their versions, core first.</summary>
     public static IEnumerable<(string Group, string Version)> GroupVersions =>
         All.Select(k => (k.Group, k.Version)).Distinct().OrderBy(g => g.Group.Length == 0 ? 0 : 1);

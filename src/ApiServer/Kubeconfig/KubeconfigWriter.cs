@@ -62,20 +62,8 @@ internal sealed partial class KubeconfigWriter(
 
         var path = Path.GetFullPath(settings.Kubeconfig);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temporary = $"{path}.{Environment.ProcessId}.tmp";
-        var yaml = KubernetesYaml.Serialize(Create(ServerUrl(server), certificate.AuthorityPem, settings.Token, settings.ContextName));
-        using (var file = new FileStream(temporary, new FileStreamOptions
-        {
-            Mode = FileMode.Create,
-            Access = FileAccess.Write,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        }))
-        using (var writer = new StreamWriter(file))
-        {
-            writer.Write(yaml);
-        }
-
-        File.Move(temporary, path, overwrite: true);
+        FileWrites.Replace(path, KubernetesYaml.Serialize(Create(ServerUrl(server), certificate.AuthorityPem, settings.Token, settings.ContextName)),
+            UnixFileMode.UserRead | UnixFileMode.UserWrite);
         LogWritten(path);
     }
 

@@ -78,20 +78,8 @@ internal sealed class ServingCertificate
         return new ServingCertificate(X509CertificateLoader.LoadCertificate(authority.RawData), server);
     }
 
-    private static void Write(string path, string pem, bool secret)
-    {
-        var temporary = path + ".tmp";
-        using (var file = new FileStream(temporary, new FileStreamOptions
-        {
-            Mode = FileMode.Create,
-            Access = FileAccess.Write,
-            UnixCreateMode = secret ? UnixFileMode.UserRead | UnixFileMode.UserWrite : UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead,
-        }))
-        using (var writer = new StreamWriter(file))
-        {
-            writer.Write(pem);
-        }
-
-        File.Move(temporary, path, overwrite: true);
-    }
+    private static void Write(string path, string pem, bool secret) =>
+        FileWrites.Replace(path, pem, secret
+            ? UnixFileMode.UserRead | UnixFileMode.UserWrite
+            : UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
 }

@@ -218,16 +218,6 @@ public sealed class ObjectStorage(EtcdConnection etcd)
         throw ApiException.ServiceUnavailable("etcd closed the watch; list again and watch from the list's resourceVersion");
     }
 
-    /// <summary>The kind of a stored key, or null when no served kind lives there.</summary>
-    public ServedKind? KindOf(string key)
-    {
-        var parts = key[Root.Length..].Split('/');
-        return parts.Length < 3 ? null : ServedKinds.Find(parts[0] == "core" ? "" : parts[0], VersionOf(parts[0], parts[1]), parts[1]);
-    }
-
-    private static string VersionOf(string group, string plural) =>
-        ServedKinds.All.FirstOrDefault(k => (k.Group.Length == 0 ? "core" : k.Group) == group && k.Plural == plural)?.Version ?? "";
-
     private string Prefix(ServedKind kind, string? namespaceName)
     {
         var group = kind.Group.Length == 0 ? "core" : kind.Group;

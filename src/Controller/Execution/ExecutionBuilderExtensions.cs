@@ -1,4 +1,4 @@
-using Fluid.Aspire.Controller.Configuration;
+using Fluid.Aspire.Cluster.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Fluid.Aspire.Controller.Execution;
