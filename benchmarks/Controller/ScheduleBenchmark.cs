@@ -44,7 +44,7 @@ internal static class ScheduleBenchmark
         var samples = new double[Iterations];
         var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
         var collectionsBefore = GC.CollectionCount(0);
-        SchedulingDecision? last = null;
+        StepPlacement? last = null;
         for (var i = 0; i < samples.Length; i++)
         {
             var start = Stopwatch.GetTimestamp();

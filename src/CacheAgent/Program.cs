@@ -4,6 +4,7 @@ using Fluid.Aspire.Cluster.Membership;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddFluidCluster();
+builder.AddKubernetesApi();
 builder.AddNodeMembership(NodeComponents.CacheAgent);
 
 var app = builder.Build();

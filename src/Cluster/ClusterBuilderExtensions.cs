@@ -1,19 +1,20 @@
 using Fluid.Aspire.Cluster.Configuration;
 using Fluid.Aspire.Cluster.Etcd;
 using Fluid.Aspire.Cluster.Kubernetes;
+using Fluid.Aspire.Cluster.Membership;
 using Fluid.Aspire.Contracts.Kubernetes;
 using Fluid.Aspire.Contracts.Store;
-using Fluid.Aspire.Cluster.Membership;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Fluid.Aspire.Cluster;
 
-/// <summary>Wires a Fluid service into its cluster: the etcd connection, node membership, and the node directory.</summary>
+/// <summary>Wires a Fluid service into its cluster: the etcd connection, the Kubernetes API, and node membership.</summary>
 public static class ClusterBuilderExtensions
 {
     /// <summary>The connection name under which the AppHost injects the cluster's etcd (<c>ConnectionStrings__fluid</c>).</summary>
@@ -46,8 +47,18 @@ public static class ClusterBuilderExtensions
     }
 
     /// <summary>
+    /// True when a Kubernetes API is configured for this service: a kubeconfig named by the connection string or by
+    /// <c>Fluid:Kubernetes:Kubeconfig</c>, or the pod's service account. A daemon run alone (etcd only) has none.
+    /// </summary>
+    public static bool HasKubernetesApi(this IHostApplicationBuilder builder, string connectionName = DefaultConnectionName) =>
+        !string.IsNullOrWhiteSpace(ReadConnectionString(builder.Configuration, connectionName).Kubeconfig)
+        || !string.IsNullOrWhiteSpace(builder.Configuration["Fluid:Kubernetes:Kubeconfig"])
+        || k8s.KubernetesClientConfiguration.IsInCluster();
+
+    /// <summary>
     /// Registers this process as the <paramref name="component"/> daemon of the node named by <c>Fluid:Node</c>, for
-    /// as long as it runs, and reports readiness only while registered.
+    /// as long as it runs, through its <see cref="MemberLease"/> on the Kubernetes API (<see cref="AddKubernetesApi"/>
+    /// first), and reports readiness only while registered.
     /// </summary>
     public static IHostApplicationBuilder AddNodeMembership(this IHostApplicationBuilder builder, string component)
     {
@@ -55,26 +66,27 @@ public static class ClusterBuilderExtensions
             .Bind(builder.Configuration.GetSection(NodeOptions.SectionName))
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<NodeOptions>>(new ProblemsValidator<NodeOptions>(o => o.Validate()));
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => new NodeRegistrar(
-            sp.GetRequiredService<EtcdConnection>(),
+            sp.GetRequiredService<k8s.Kubernetes>(),
+            ControlPlaneNamespace(sp),
             sp.GetRequiredService<IOptions<NodeOptions>>(),
             component,
             sp.GetRequiredService<IServer>(),
             sp.GetRequiredService<IHostApplicationLifetime>(),
+            sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<NodeRegistrar>>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<NodeRegistrar>());
         builder.Services.AddHealthChecks().AddCheck<NodeRegistrar>("membership", tags: ["ready"]);
         return builder;
     }
 
-    /// <summary>Adds the <see cref="NodeDirectory"/>: the live view of every node's members.</summary>
-    public static IHostApplicationBuilder AddNodeDirectory(this IHostApplicationBuilder builder)
-    {
-        builder.Services.AddSingleton<NodeDirectory>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<NodeDirectory>());
-        builder.Services.AddHealthChecks().AddCheck<NodeDirectory>("node-directory", tags: ["ready"]);
-        return builder;
-    }
+    /// <summary>
+    /// The namespace of the control plane's Leases (the leader's and the node members'): the kubeconfig context's, the
+    /// pod's own on a cluster, else <c>default</c>.
+    /// </summary>
+    public static string ControlPlaneNamespace(IServiceProvider services) =>
+        services.GetRequiredService<k8s.KubernetesClientConfiguration>().Namespace ?? "default";
 
     private static ClusterConnectionString ReadConnectionString(IConfiguration configuration, string connectionName)
     {

@@ -8,6 +8,7 @@ using Fluid.Aspire.Controller.Datasets;
 using Fluid.Aspire.Controller.Events;
 using Fluid.Aspire.Controller.Execution;
 using Fluid.Aspire.Controller.ObjectStores;
+using Fluid.Aspire.Controller.Nodes;
 using Fluid.Aspire.Controller.Operations;
 using Fluid.Aspire.Controller.Reconciliation;
 using Fluid.Aspire.Controller.Runtime;
@@ -61,6 +62,7 @@ public sealed class ControllerOptions
 public sealed class ControlPlane(
     IResourceStore store,
     NodeDirectory nodes,
+    SimulatedNodeStatus nodeStatus,
     ObjectStoreView objectStores,
     EventRecorder events,
     IStepExecutor executor,
@@ -128,7 +130,7 @@ public sealed class ControlPlane(
         objectStores.NamePut += OnName;
         try
         {
-            await Task.WhenAll(datasets.RunAsync(leading), runtimes.RunAsync(leading), processes.RunAsync(leading));
+            await Task.WhenAll(datasets.RunAsync(leading), runtimes.RunAsync(leading), processes.RunAsync(leading), nodeStatus.RunAsync(leading));
         }
         finally
         {

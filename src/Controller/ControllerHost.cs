@@ -30,7 +30,6 @@ public static class ControllerHost
         builder.AddServiceDefaults();
         builder.AddFluidCluster();
         builder.AddKubernetesApi();
-        builder.AddNodeDirectory();
         builder.AddLocalStepExecutor();
         var services = builder.Services;
         services.AddOptions<ControllerOptions>().Bind(builder.Configuration.GetSection(ControllerOptions.SectionName)).ValidateOnStart();
@@ -41,9 +40,14 @@ public static class ControllerHost
         services.AddHealthChecks().AddCheck<ObjectStoreView>("object-stores", tags: ["ready"]);
         services.AddSingleton<EventRecorder>();
         services.AddSingleton(new StepScheduler());
+        services.AddSingleton(sp => new NodeDirectory(
+            sp.GetRequiredService<k8s.Kubernetes>(), ClusterBuilderExtensions.ControlPlaneNamespace(sp), sp.GetRequiredService<ILogger<NodeDirectory>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<NodeDirectory>());
+        services.AddSingleton<SimulatedNodeStatus>();
+        services.AddHealthChecks().AddCheck<NodeDirectory>("node-directory", tags: ["ready"]);
         services.AddSingleton(sp => new LeaderElection(
             sp.GetRequiredService<k8s.Kubernetes>(),
-            sp.GetRequiredService<k8s.KubernetesClientConfiguration>().Namespace ?? "default",
+            ClusterBuilderExtensions.ControlPlaneNamespace(sp),
             "fluid-controller",
             TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<ControllerOptions>>().Value.LeaderLeaseSeconds),
             sp.GetRequiredService<ILogger<LeaderElection>>()));
@@ -51,7 +55,6 @@ public static class ControllerHost
 
         var app = builder.Build();
         app.MapDefaultEndpoints();
-        app.MapNodeApi();
         app.MapStepLogApi();
         app.MapGet("/api/v1/leader", (LeaderElection election) => new { election.Identity, election.IsLeader });
         return app;

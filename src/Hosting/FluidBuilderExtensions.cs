@@ -183,11 +183,15 @@ public static class FluidBuilderExtensions
         return stack.ApplicationBuilder
             .AddProject<TProject>($"{fluid.Name}-{component}-{node.Index}")
             .AsFluidService(stack, etcd)
+            // It keeps its member Lease (and its Node) on the API, whose kubeconfig exists once the API server listens.
+            .WaitFor(stack.ApplicationBuilder.CreateResourceBuilder(fluid.ApiServer))
             .WithEnvironment(context =>
             {
                 var variables = context.EnvironmentVariables;
                 // Read when the process starts, so that WithNodes' callback may still rename or relabel the node.
                 variables["Fluid__Node__Name"] = node.Name;
+                // No kubelet keeps a simulated node's Node object: its daemons do.
+                variables["Fluid__Node__Register"] = "true";
                 variables["Fluid__Node__LeaseTtlSeconds"] = ((int)fluid.LeaseTtl.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 SetIfPresent(variables, "Fluid__Node__Zone", node.Zone);
                 SetIfPresent(variables, "Fluid__Node__Region", node.Region);

@@ -23,7 +23,9 @@ public sealed class FluidClient : IAsyncDisposable, IDisposable
     {
         Config = config ?? new ClientConfig();
         Connection = Config.Resolve();
-        _kubernetes = new k8s.Kubernetes(Aspire.Contracts.Kubernetes.Kubeconfig.Load(Config.KubeConfigFile ?? Connection?.Kubeconfig, Config.Context));
+        var kubeconfig = Aspire.Contracts.Kubernetes.Kubeconfig.Load(Config.KubeConfigFile ?? Connection?.Kubeconfig, Config.Context);
+        _kubernetes = new k8s.Kubernetes(kubeconfig);
+        ControlPlaneNamespace = kubeconfig.Namespace ?? "default";
         var store = new KubernetesResourceStore(_kubernetes);
         Store = store;
         Server = store.Server;
@@ -35,6 +37,12 @@ public sealed class FluidClient : IAsyncDisposable, IDisposable
 
     /// <summary>The local stack's connection string, when one is configured; null on a cluster.</summary>
     public ClusterConnectionString? Connection { get; }
+
+    /// <summary>KubernetesClient's client of the same API, for the built-in kinds (Nodes, Leases…) the SDK does not wrap.</summary>
+    public k8s.Kubernetes Kubernetes => _kubernetes;
+
+    /// <summary>Where the control plane keeps its Leases (the leader's and the node daemons'): the kubeconfig context's namespace, else <c>default</c>.</summary>
+    public string ControlPlaneNamespace { get; }
 
     /// <summary>The Kubernetes API server the client talks to, for messages.</summary>
     public Uri Server { get; }

@@ -1,3 +1,4 @@
+using Fluid.Aspire.Cluster.Etcd;
 using Fluid.Aspire.TestSupport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
@@ -8,15 +9,19 @@ namespace Fluid.Aspire.Cluster.Tests;
 /// <summary>A real web host wired into a test's etcd, as the stack's services are.</summary>
 internal static class ClusterHost
 {
-    public static async Task<WebApplication> StartAsync(
-        EtcdServer etcd, Action<WebApplicationBuilder> configure, CancellationToken cancellationToken, params (string Key, string Value)[] settings)
+    public static Task<WebApplication> StartAsync(
+        EtcdServer etcd, Action<WebApplicationBuilder> configure, CancellationToken cancellationToken, params (string Key, string Value)[] settings) =>
+        StartAsync(etcd.ConnectionString(), configure, cancellationToken, settings);
+
+    private static async Task<WebApplication> StartAsync(
+        ClusterConnectionString connection, Action<WebApplicationBuilder> configure, CancellationToken cancellationToken, params (string Key, string Value)[] settings)
     {
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         builder.Configuration.AddInMemoryCollection(
             settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value))
-                .Append(KeyValuePair.Create("ConnectionStrings:fluid", (string?)etcd.ConnectionString().ToString())));
+                .Append(KeyValuePair.Create("ConnectionStrings:fluid", (string?)connection.ToString())));
         builder.AddFluidCluster();
         configure(builder);
         var app = builder.Build();
@@ -24,8 +29,9 @@ internal static class ClusterHost
         return app;
     }
 
+    /// <summary>A daemon of a simulated node, registered through the API server's kubeconfig as the AppHost's are.</summary>
     public static Task<WebApplication> StartMemberAsync(
-        EtcdServer etcd, string node, string component, CancellationToken cancellationToken, int leaseTtlSeconds = 3) =>
-        StartAsync(etcd, b => b.AddNodeMembership(component), cancellationToken,
-            ("Fluid:Node:Name", node), ("Fluid:Node:Zone", "zone-a"), ("Fluid:Node:LeaseTtlSeconds", $"{leaseTtlSeconds}"));
+        EtcdServer etcd, ApiServerProcess api, string node, string component, CancellationToken cancellationToken, int leaseTtlSeconds = 3) =>
+        StartAsync(new ClusterConnectionString([etcd.ClientUrl], kubeconfig: api.KubeconfigPath), b => b.AddKubernetesApi().AddNodeMembership(component), cancellationToken,
+            ("Fluid:Node:Name", node), ("Fluid:Node:Zone", "zone-a"), ("Fluid:Node:Register", "true"), ("Fluid:Node:LeaseTtlSeconds", $"{leaseTtlSeconds}"));
 }

@@ -46,7 +46,7 @@ public sealed partial class LocalProcessExecutorTests
             Command = script,
             Environment = new Dictionary<string, string> { ["GREETING"] = "hello world", ["FLUID_NODE"] = "overridden" },
             WorkingDirectory = workingDirectory,
-            Context = new StepContext { ObjectStoreSocket = "/run/fluid/store.sock", DatasetName = "imagenet", DatasetPath = "/data/imagenet" },
+            Context = new StepNodeContext { ObjectStoreSocket = "/run/fluid/store.sock", DatasetName = "imagenet", DatasetPath = "/data/imagenet" },
         };
 
         var execution = await harness.StartAsync(launch);

@@ -1,13 +1,14 @@
 using System.Diagnostics;
-using System.Net.Http.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Fluid.Aspire.Cluster;
 using Fluid.Aspire.Cluster.Etcd;
 using Fluid.Aspire.Cluster.Membership;
+using Fluid.Aspire.Contracts.Kubernetes;
 using Fluid.Aspire.ObjectStore.Client;
 using Fluid.Aspire.TestSupport;
+using k8s;
 
 namespace Fluid.Aspire.Hosting.Tests;
 
@@ -20,7 +21,7 @@ public sealed class LocalStackTests
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task The_controller_lists_both_nodes_and_sees_a_killed_daemon_go_when_its_lease_expires()
+    public async Task Both_nodes_appear_on_the_API_and_a_killed_daemon_goes_when_its_lease_expires()
     {
         EtcdServer.RequireBinary();
         using var etcdData = new TemporaryDirectory();
@@ -34,10 +35,11 @@ public sealed class LocalStackTests
 
         await app.ResourceNotifications.WaitForResourceAsync("fluid", KnownResourceStates.Running, Cancellation)
             .WaitAsync(StartupTimeout, Cancellation);
-        using var controller = app.CreateHttpClient("fluid-controller", "http");
+        var connectionString = await app.GetConnectionStringAsync("fluid", Cancellation);
+        using var kubernetes = new k8s.Kubernetes(Kubeconfig.Load(ClusterConnectionString.Parse(connectionString).Kubeconfig));
 
         var nodes = await Eventually.ReturnsAsync(
-            () => ListNodesAsync(controller),
+            () => ListNodesAsync(kubernetes),
             list => list.Count == 2 && list.All(n => n.Ready),
             StartupTimeout,
             "two ready nodes",
@@ -45,13 +47,13 @@ public sealed class LocalStackTests
         Assert.Equal(["node-0", "node-1"], nodes.Select(n => n.Name));
         Assert.Equal(["zone-a", "zone-b"], nodes.Select(n => n.Labels[NodeLabels.Zone]));
         await AssertObjectsMoveBetweenNodesAsync(sockets.Path);
-        await AssertSdkFlowRunsAndCleansUpAsync(await app.GetConnectionStringAsync("fluid", Cancellation), sockets.Path);
+        await AssertSdkFlowRunsAndCleansUpAsync(connectionString!, sockets.Path);
         var doomed = nodes[1].Members.Single(m => m.Component == NodeComponents.ObjectStore);
 
         KillProcess(doomed.ProcessId);
 
         var afterObjectStoreDied = await Eventually.ReturnsAsync(
-            () => ListNodesAsync(controller),
+            () => ListNodesAsync(kubernetes),
             list => list.Single(n => n.Name == "node-1").Members.All(m => m.Component != NodeComponents.ObjectStore),
             LeaseExpiry,
             "node-1's object store to leave once its lease expired",
@@ -59,16 +61,26 @@ public sealed class LocalStackTests
         Assert.False(afterObjectStoreDied.Single(n => n.Name == "node-1").Ready);
         Assert.Equal([NodeComponents.ObjectStore], afterObjectStoreDied.Single(n => n.Name == "node-1").Missing);
         Assert.True(afterObjectStoreDied.Single(n => n.Name == "node-0").Ready);
+        // The controller, as the simulated nodes' kubelet would, says so in the Node's Ready condition (kubectl's STATUS).
+        var condition = await Eventually.ReturnsAsync(
+            async () => (await kubernetes.CoreV1.ReadNodeAsync("node-1", cancellationToken: Cancellation)).Status?.Conditions?.SingleOrDefault(c => c.Type == "Ready"),
+            ready => ready?.Status == "False",
+            LeaseExpiry,
+            "node-1's Ready condition False",
+            Cancellation);
+        Assert.Contains(NodeComponents.ObjectStore, condition!.Message, StringComparison.Ordinal);
+        Assert.Equal("True", (await kubernetes.CoreV1.ReadNodeAsync("node-0", cancellationToken: Cancellation)).Status.Conditions.Single(c => c.Type == "Ready").Status);
 
         KillProcess(nodes[1].Members.Single(m => m.Component == NodeComponents.CacheAgent).ProcessId);
 
+        // As a Node whose kubelet died, node-1 stays, with no daemon and not ready.
         var remaining = await Eventually.ReturnsAsync(
-            () => ListNodesAsync(controller),
-            list => list.All(n => n.Name != "node-1"),
+            () => ListNodesAsync(kubernetes),
+            list => list.Single(n => n.Name == "node-1").Members.Count == 0,
             LeaseExpiry,
-            "node-1 to disappear once its last daemon's lease expired",
+            "node-1 to have no daemon once its last daemon's lease expired",
             Cancellation);
-        Assert.Equal(["node-0"], remaining.Select(n => n.Name));
+        Assert.Equal([true, false], remaining.Select(n => n.Ready));
     }
 
     /// <summary>Each node's object store serves its socket, and a persisted object put on node-0 is fetched on node-1.</summary>
@@ -110,8 +122,8 @@ public sealed class LocalStackTests
         }
     }
 
-    private static async Task<List<ClusterNode>> ListNodesAsync(HttpClient controller) =>
-        await controller.GetFromJsonAsync<List<ClusterNode>>("/api/v1/nodes", ClusterJson.Options, Cancellation) ?? [];
+    private static Task<IReadOnlyList<ClusterNode>> ListNodesAsync(k8s.Kubernetes kubernetes) =>
+        ClusterNode.ReadAsync(kubernetes, "default", DateTimeOffset.UtcNow, cancellationToken: Cancellation);
 
     /// <summary>SIGKILL: the daemon gets no chance to deregister, as when a machine or a process crashes.</summary>
     private static void KillProcess(int processId)

@@ -40,7 +40,10 @@ public sealed class ApiServerProcess : IAsyncDisposable
     }
 
     /// <summary>A store on the server's API, as the SDK and the controller use it.</summary>
-    public KubernetesResourceStore CreateStore() => new(new k8s.Kubernetes(Kubeconfig.Load(KubeconfigPath)));
+    public KubernetesResourceStore CreateStore() => new(CreateKubernetes());
+
+    /// <summary>KubernetesClient's client of this API, for the built-in kinds.</summary>
+    public k8s.Kubernetes CreateKubernetes() => new(Kubeconfig.Load(KubeconfigPath));
 
     /// <summary>Creates a namespace, which Kubernetes requires before anything is created in it.</summary>
     public async Task CreateNamespaceAsync(string name, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Fluid.Aspire.Cluster.Membership;
 
 namespace Fluid.Aspire.TestSupport;
 
@@ -76,11 +77,12 @@ public sealed class LocalCluster : IAsyncDisposable
                 var node = $"node-{i}";
                 var zone = i % 2 == 0 ? "zone-a" : "zone-b";
                 cluster._objectStores.Add(await ObjectStoreDaemon.StartAsync(cancellationToken, objectStoreSize, cluster.Etcd, node,
-                    ["--zone", zone, "--region", "local", .. reserveMemory ? ReserveMemory : []]));
+                    ["--zone", zone, "--region", "local", "--kubeconfig", apiServer.KubeconfigPath, .. reserveMemory ? ReserveMemory : []]));
                 cluster._cacheAgents.Add(ChildProcess.StartDotnet(RepositoryPaths.Output("src/CacheAgent", "Fluid.Aspire.CacheAgent"), [], new Dictionary<string, string?>
                 {
-                    ["ConnectionStrings__fluid"] = cluster.Etcd.ClientUrl.ToString(),
+                    ["ConnectionStrings__fluid"] = cluster.ServiceConnectionString,
                     ["Fluid__Node__Name"] = node,
+                    ["Fluid__Node__Register"] = "true",
                     ["Fluid__Node__Zone"] = zone,
                     ["Fluid__Node__Region"] = "local",
                     ["Fluid__Node__LeaseTtlSeconds"] = "3",
@@ -173,12 +175,10 @@ public sealed class LocalCluster : IAsyncDisposable
 
     private async Task WaitForReadyNodesAsync(int count, CancellationToken cancellationToken)
     {
-        using var http = new HttpClient { BaseAddress = ControllerUrl };
-        await Eventually.ReturnsAsync(async () =>
-        {
-            var nodes = await http.GetFromJsonAsync<JsonElement>("/api/v1/nodes", cancellationToken);
-            return nodes.EnumerateArray().Count(n => n.GetProperty("ready").GetBoolean());
-        }, ready => ready == count, Patience, $"{count} ready nodes", cancellationToken);
+        using var kubernetes = ApiServer.CreateKubernetes();
+        await Eventually.ReturnsAsync(
+            async () => (await ClusterNode.ReadAsync(kubernetes, "default", DateTimeOffset.UtcNow, cancellationToken: cancellationToken)).Count(n => n.Ready),
+            ready => ready == count, Patience, $"{count} ready nodes", cancellationToken);
     }
 
     /// <summary>Steps run in sessions of their own, outliving a killed controller by design; a test must not leave them behind.</summary>

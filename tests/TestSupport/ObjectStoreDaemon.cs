@@ -53,6 +53,8 @@ public sealed class ObjectStoreDaemon : IAsyncDisposable
         var process = ChildProcess.StartDotnet(Executable, arguments, new Dictionary<string, string?>
         {
             ["Fluid__Node__LeaseTtlSeconds"] = "3",
+            // A test's nodes are simulated: with --kubeconfig, the daemon keeps its Node object.
+            ["Fluid__Node__Register"] = "true",
             ["Logging__LogLevel__Default"] = "Information",
         });
         var daemon = new ObjectStoreDaemon(directory, process, node, rpcPort);

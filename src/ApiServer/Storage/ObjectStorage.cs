@@ -1,3 +1,4 @@
+using Fluid.Aspire.Cluster.Resilience;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
@@ -285,7 +286,7 @@ public sealed class ObjectStorage(EtcdConnection etcd)
         {
             throw ApiException.Gone($"too old resource version: {ex.Status.Detail}; list again");
         }
-        catch (Exception ex) when (EtcdRetry.IsTransient(ex))
+        catch (Exception ex) when (TransientRetry.IsTransient(ex))
         {
             throw ApiException.ServiceUnavailable(
                 $"etcd at {string.Join(", ", etcd.ConnectionString.Endpoints)} is unreachable ({ex.Message}); the API server retries with the next request");

@@ -5,17 +5,18 @@ using Fluid.Aspire.Cli.Output;
 using Fluid.Aspire.Cluster;
 using Fluid.Aspire.Cluster.Membership;
 using Fluid.Aspire.Contracts;
+using Fluid.Aspire.Contracts.Store;
+using k8s.Autorest;
 
 namespace Fluid.Aspire.Cli.Kinds;
 
 /// <summary>
-/// Nodes, as the controller sees them live (<c>GET /api/v1/nodes</c>): not resources in the store but the daemons
-/// registered under each node name, so they have no namespace, no events, and cannot be deleted.
+/// Nodes as the scheduler sees them: the Node objects of the Kubernetes API with the daemons whose member Lease is
+/// live (renewed within its duration by this machine's clock). They have no namespace and no events here, and
+/// cannot be deleted with <c>fluid</c>.
 /// </summary>
 internal sealed class NodeKind : Kind
 {
-    private const string Purpose = "Listing nodes";
-
     public override string Singular => "node";
 
     public override string Plural => "nodes";
@@ -31,11 +32,11 @@ internal sealed class NodeKind : Kind
     public override IReadOnlyList<Column> Columns { get; } =
     [
         new("NAME", (item, _) => item.Name),
-        new("READY", (item, _) => Cell.State(Ready(item) ? "True" : "False")),
+        new("READY", (item, _) => Cell.State(Node(item).Ready ? "True" : "False")),
         new("ZONE", (item, _) => Node(item).Labels.GetValueOrDefault(NodeLabels.Zone)),
         new("REGION", (item, _) => Node(item).Labels.GetValueOrDefault(NodeLabels.Region)),
         new("DAEMONS", (item, _) => string.Join(",", Node(item).Members.Select(m => m.Component))),
-        new("MISSING", (item, _) => string.Join(",", Missing(item)), Wide: true),
+        new("MISSING", (item, _) => string.Join(",", Node(item).Missing), Wide: true),
         new("HOSTS", (item, _) => string.Join(",", Node(item).Members.Select(m => m.Host).Distinct()), Wide: true),
         new("AGE", (item, now) => Humanize.Age(Node(item).Members.Select(m => (DateTimeOffset?)m.StartedAt).Min(), now), Wide: true),
     ];
@@ -43,25 +44,24 @@ internal sealed class NodeKind : Kind
     public override async Task<IReadOnlyList<Item>> ListAsync(
         Session session, string? @namespace, IReadOnlyDictionary<string, string>? labels, CancellationToken cancellationToken)
     {
-        var nodes = await session.GetControllerJsonAsync("/api/v1/nodes", Purpose, cancellationToken) as JsonArray
-            ?? throw new CliException("The controller's /api/v1/nodes did not answer a JSON list; is the controller of the same version as fluid?");
-        return [.. nodes.Select(n => ToItem(n!)).Where(n => labels is null || labels.All(l => Node(n).Labels.GetValueOrDefault(l.Key) == l.Value))];
+        var selector = labels is { Count: > 0 } ? string.Join(',', labels.Select(l => $"{l.Key}={l.Value}")) : null;
+        return await ReadAsync(session, selector, cancellationToken);
     }
 
     public override async Task<Item?> GetAsync(Session session, string name, string @namespace, CancellationToken cancellationToken) =>
-        await session.GetControllerJsonAsync($"/api/v1/nodes/{Uri.EscapeDataString(name)}", Purpose, cancellationToken) is { } node ? ToItem(node) : null;
+        (await ReadAsync(session, null, cancellationToken)).FirstOrDefault(n => n.Name == name);
 
     public override Task<bool> DeleteAsync(Session session, string name, string @namespace, CancellationToken cancellationToken) =>
         throw CliException.Usage(
-            "nodes cannot be deleted: a node is the daemons registered under its name (object store, cache agent); stop them, and the node " +
-            "leaves once their leases expire.");
+            "fluid does not delete nodes: a node is the Node object and the daemons registered under its name (object store, cache agent); stop " +
+            "the daemons and they leave at once (or when their leases expire); 'kubectl delete node' removes the Node object.");
 
     public override void Describe(Description description, Item item, IReadOnlyList<Event> events, DateTimeOffset now)
     {
         var node = Node(item);
         description.Field(0, "Name", node.Name)
-            .State(0, "Ready", Ready(item) ? "True" : "False")
-            .Field(0, "Missing", string.Join(", ", Missing(item)), Missing(item).Any() ? Tone.Bad : Tone.Plain)
+            .State(0, "Ready", node.Ready ? "True" : "False")
+            .Field(0, "Missing", string.Join(", ", node.Missing), node.Missing.Count > 0 ? Tone.Bad : Tone.Plain)
             .Map(0, "Labels", node.Labels);
         description.Table(0, "Daemons", ["Component", "Host", "PID", "Version", "Started", "Endpoints"],
         [
@@ -77,18 +77,22 @@ internal sealed class NodeKind : Kind
         ]);
     }
 
-    private static Item ToItem(JsonNode json)
+    private static async Task<IReadOnlyList<Item>> ReadAsync(Session session, string? labelSelector, CancellationToken cancellationToken)
     {
-        var node = json.Deserialize<ClusterNode>(ClusterJson.Options)
-            ?? throw new CliException("The controller answered a null node; is the controller of the same version as fluid?");
-        return new Item(node.Name, null, node, json);
+        try
+        {
+            var nodes = await ClusterNode.ReadAsync(session.Client.Kubernetes, session.Client.ControlPlaneNamespace, session.Now, labelSelector, cancellationToken);
+            return [.. nodes.Select(n => new Item(n.Name, null, n, JsonSerializer.SerializeToNode(n, ClusterJson.Options)!))];
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new CliException(session.Unreachable(new ResourceStoreUnavailableException(ex.Message, ex)));
+        }
+        catch (HttpOperationException ex)
+        {
+            throw new CliException($"the Kubernetes API answered {(int)ex.Response.StatusCode} to listing nodes: {ex.Response.Content}");
+        }
     }
 
     private static ClusterNode Node(Item item) => (ClusterNode)item.Value;
-
-    /// <summary>Readiness as the controller judged it, which knows which daemons a node needs.</summary>
-    private static bool Ready(Item item) => item.Json["ready"]?.GetValue<bool>() ?? Node(item).Ready;
-
-    private static IEnumerable<string> Missing(Item item) =>
-        item.Json["missing"] is JsonArray missing ? missing.Select(m => m!.GetValue<string>()) : Node(item).Missing;
 }

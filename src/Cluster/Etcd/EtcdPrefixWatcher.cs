@@ -1,3 +1,4 @@
+using Fluid.Aspire.Cluster.Resilience;
 using Etcdserverpb;
 using Google.Protobuf;
 using Grpc.Core;
@@ -68,7 +69,7 @@ public sealed class EtcdPrefixWatcher<T>
     /// <summary>Lists and watches until <paramref name="cancellationToken"/> is cancelled.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var retry = EtcdRetry.Forever(_logger, $"Listing {_prefix}");
+        var retry = TransientRetry.Forever(_logger, $"Listing {_prefix}");
         while (!cancellationToken.IsCancellationRequested)
         {
             var revision = await retry.ExecuteAsync(ListAsync, cancellationToken);
@@ -76,7 +77,7 @@ public sealed class EtcdPrefixWatcher<T>
             {
                 await WatchAsync(revision + 1, cancellationToken);
             }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && EtcdRetry.IsTransient(ex))
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && TransientRetry.IsTransient(ex))
             {
                 IsSynced = false;
                 _logger.LogWarning("Watch of {Prefix} lost ({Reason}); listing again.", _prefix, ex.Message);

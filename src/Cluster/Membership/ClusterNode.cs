@@ -1,34 +1,44 @@
+using k8s;
+using k8s.Models;
+
 namespace Fluid.Aspire.Cluster.Membership;
 
-/// <summary>A node as the control plane sees it: its labels and the daemons alive on it.</summary>
+/// <summary>A node as the control plane sees it: the Node's labels and the daemons alive on it.</summary>
 public sealed record ClusterNode(
     string Name,
     IReadOnlyDictionary<string, string> Labels,
     IReadOnlyList<NodeMember> Members)
 {
-    /// <summary>True when every required daemon of the node is registered.</summary>
+    /// <summary>True when every required daemon of the node holds a live lease.</summary>
     public bool Ready => NodeComponents.Required.All(c => Members.Any(m => m.Component == c));
 
-    /// <summary>The required daemons that are not registered.</summary>
+    /// <summary>The required daemons without a live lease.</summary>
     public IReadOnlyList<string> Missing => NodeComponents.Required.Where(c => Members.All(m => m.Component != c)).ToArray();
 
-    public static IReadOnlyList<ClusterNode> FromMembers(IEnumerable<NodeMember> members) =>
-        members
-            .GroupBy(m => m.Node, StringComparer.Ordinal)
-            .OrderBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g =>
-            {
-                var ordered = g.OrderBy(m => m.Component, StringComparer.Ordinal).ToArray();
-                var labels = new SortedDictionary<string, string>(StringComparer.Ordinal);
-                foreach (var member in ordered)
-                {
-                    foreach (var (key, value) in member.Labels)
-                    {
-                        labels.TryAdd(key, value);
-                    }
-                }
-
-                return new ClusterNode(g.Key, labels, ordered);
-            })
+    /// <summary>The nodes of <paramref name="nodes"/>, by name, each with its <paramref name="members"/> that are alive; a member of a node that has no Node object is no node.</summary>
+    public static IReadOnlyList<ClusterNode> From(IEnumerable<V1Node> nodes, IEnumerable<NodeMember> members)
+    {
+        var byNode = members.ToLookup(m => m.Node, StringComparer.Ordinal);
+        return nodes
+            .OrderBy(n => n.Metadata.Name, StringComparer.Ordinal)
+            .Select(n => new ClusterNode(
+                n.Metadata.Name,
+                new SortedDictionary<string, string>(n.Metadata.Labels ?? new Dictionary<string, string>(), StringComparer.Ordinal),
+                [.. byNode[n.Metadata.Name].OrderBy(m => m.Component, StringComparer.Ordinal)]))
             .ToArray();
+    }
+
+    /// <summary>
+    /// Reads the nodes once from the Kubernetes API, with the members whose lease has not expired at
+    /// <paramref name="now"/> by the renew time it holds: for one-shot readers (the CLI, tests); the controller follows
+    /// them with its directory instead.
+    /// </summary>
+    public static async Task<IReadOnlyList<ClusterNode>> ReadAsync(
+        k8s.Kubernetes kubernetes, string namespaceName, DateTimeOffset now, string? labelSelector = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(kubernetes);
+        var nodes = await kubernetes.CoreV1.ListNodeAsync(labelSelector: labelSelector, cancellationToken: cancellationToken);
+        var leases = await kubernetes.CoordinationV1.ListNamespacedLeaseAsync(namespaceName, labelSelector: MemberLease.Selector, cancellationToken: cancellationToken);
+        return From(nodes.Items, leases.Items.Select(MemberLease.Read).OfType<NodeMember>().Where(m => m.ExpiresAt > now));
+    }
 }

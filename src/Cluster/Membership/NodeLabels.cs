@@ -10,4 +10,10 @@ public static class NodeLabels
     public const string Zone = "topology.kubernetes.io/zone";
     public const string Region = "topology.kubernetes.io/region";
     public const string Rack = "fluid.io/rack";
+
+    /// <summary>
+    /// On a Node that no kubelet keeps (the AppHost's nodes): <c>true</c>. The controller then writes the Node's Ready
+    /// condition from its daemons' leases, as a kubelet would; it never touches a Node without it.
+    /// </summary>
+    public const string Simulated = "fluid.io/simulated";
 }

@@ -20,6 +20,12 @@ public sealed partial class NodeOptions
     public Dictionary<string, string> Labels { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>
+    /// True when no kubelet keeps this node's Node object, as on a laptop where the AppHost simulates nodes: then the
+    /// node's daemons create it with the node's labels. On a cluster the kubelet owns Nodes; leave it false.
+    /// </summary>
+    public bool Register { get; set; }
+
+    /// <summary>
     /// How long the registration outlives this process when it dies without saying goodbye. Shorter notices a
     /// dead node sooner; longer rides out longer pauses (GC, a busy etcd).
     /// </summary>

@@ -1,9 +1,9 @@
+using System.Net;
 using System.Reflection;
-using System.Text.Json;
-using Etcdserverpb;
-using Fluid.Aspire.Cluster.Etcd;
-using Google.Protobuf;
-using Grpc.Core;
+using Fluid.Aspire.Cluster.Resilience;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -14,118 +14,182 @@ using Microsoft.Extensions.Options;
 namespace Fluid.Aspire.Cluster.Membership;
 
 /// <summary>
-/// Keeps this daemon registered as a member of its node for as long as the process lives: a key under an etcd lease
-/// that it keeps alive. If the process dies the lease expires and the key goes with it, which is how the control
-/// plane learns that a node is gone. If etcd restarts or the lease is lost, it registers again.
+/// Keeps this daemon a member of its node for as long as the process lives: its <see cref="MemberLease"/> on the
+/// Kubernetes API, renewed three times per lease duration and deleted on stop. If the process dies the lease is no
+/// longer renewed, which is how the control plane learns that the daemon is gone. Where nodes are simulated
+/// (<see cref="NodeOptions.Register"/>) it also keeps the node's Node object with the node's labels.
 /// </summary>
 public sealed class NodeRegistrar : BackgroundService, IHealthCheck
 {
     private static readonly string Version =
         typeof(NodeRegistrar).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
 
-    private readonly EtcdConnection _etcd;
+    private readonly k8s.Kubernetes _kubernetes;
+    private readonly string _namespace;
     private readonly NodeOptions _node;
     private readonly string _component;
     private readonly IServer _server;
     private readonly IHostApplicationLifetime _lifetime;
+    private readonly TimeProvider _clock;
     private readonly ILogger<NodeRegistrar> _logger;
-    private long _leaseId;
+    private V1Lease? _lease;
     private string _state = "waiting for the server to start";
 
     public NodeRegistrar(
-        EtcdConnection etcd,
+        k8s.Kubernetes kubernetes,
+        string namespaceName,
         IOptions<NodeOptions> node,
         string component,
         IServer server,
         IHostApplicationLifetime lifetime,
+        TimeProvider clock,
         ILogger<NodeRegistrar> logger)
     {
-        _etcd = etcd;
+        _kubernetes = kubernetes;
+        _namespace = namespaceName;
         _node = node.Value;
         _component = component;
         _server = server;
         _lifetime = lifetime;
+        _clock = clock;
         _logger = logger;
     }
 
-    /// <summary>The etcd key of this registration.</summary>
-    public string Key => NodeKeys.Member(_etcd.Prefix, _node.Name, _component);
+    /// <summary>The Lease of this registration, <c>namespace/name</c>.</summary>
+    public string Lease => $"{_namespace}/{MemberLease.Name(_node.Name, _component)}";
 
-    /// <summary>True while the registration key is in etcd under a live lease.</summary>
+    /// <summary>True while the lease is held and renewed in time.</summary>
     public bool IsRegistered { get; private set; }
+
+    private TimeSpan Duration => TimeSpan.FromSeconds(_node.LeaseTtlSeconds);
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(IsRegistered
-            ? HealthCheckResult.Healthy($"registered as {Key}")
-            : HealthCheckResult.Unhealthy($"not registered as {Key}: {_state}"));
+            ? HealthCheckResult.Healthy($"holding Lease {Lease}")
+            : HealthCheckResult.Unhealthy($"not holding Lease {Lease}: {_state}"));
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        await RevokeAsync(cancellationToken);
+        await ReleaseAsync(cancellationToken);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Register only once the server listens, so that a registered member is one that can be called.
         await _lifetime.WhenStartedAsync(stoppingToken);
-        var retry = EtcdRetry.Forever(_logger, $"Registering {Key}");
+        var retry = TransientRetry.Forever(_logger, $"Registering Lease {Lease}");
         while (!stoppingToken.IsCancellationRequested)
         {
-            var lease = await retry.ExecuteAsync(RegisterAsync, stoppingToken);
+            await retry.ExecuteAsync(RegisterAsync, stoppingToken);
             try
             {
-                await KeepAliveAsync(lease, stoppingToken);
-                _state = "the lease expired";
-                _logger.LogWarning("The lease of {Key} expired (was etcd unreachable for {Ttl} s?); registering again.",
-                    Key, _node.LeaseTtlSeconds);
+                await RenewAsync(stoppingToken);
             }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested && ex is RpcException or IOException or OperationCanceledException)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested && (TransientRetry.IsTransient(ex) || ex is HttpOperationException))
             {
-                _state = $"keep-alive failed: {ex.Message}";
-                _logger.LogWarning("Keeping {Key} alive failed ({Reason}); registering again.", Key, ex.Message);
+                _state = $"renewing failed: {ex.Message}";
+                _logger.LogWarning("Renewing Lease {Lease} failed for longer than its {Ttl} s ({Reason}); registering again.",
+                    Lease, _node.LeaseTtlSeconds, ex.Message);
             }
 
             IsRegistered = false;
         }
     }
 
-    private async ValueTask<long> RegisterAsync(CancellationToken cancellationToken)
+    private async ValueTask RegisterAsync(CancellationToken cancellationToken)
     {
-        var grant = await _etcd.Leases.LeaseGrantAsync(
-            new LeaseGrantRequest { TTL = _node.LeaseTtlSeconds }, cancellationToken: cancellationToken);
-        var member = new NodeMember(
-            _node.Name,
-            _component,
-            _node.ToLabels(),
-            Environment.MachineName,
-            Environment.ProcessId,
-            ServerEndpoints(),
-            DateTimeOffset.UtcNow,
-            Version);
-        await _etcd.KeyValue.PutAsync(new PutRequest
+        if (_node.Register)
         {
-            Key = EtcdKeys.ToBytes(Key),
-            Value = ByteString.CopyFrom(JsonSerializer.SerializeToUtf8Bytes(member, ClusterJson.Options)),
-            Lease = grant.ID,
-        }, cancellationToken: cancellationToken);
+            await KeepNodeAsync(cancellationToken);
+        }
 
-        _leaseId = grant.ID;
+        var now = _clock.GetUtcNow();
+        var member = new NodeMember(_node.Name, _component, Environment.MachineName, Environment.ProcessId, ServerEndpoints(), now, now + Duration, Version);
+        var lease = MemberLease.For(member, Duration, now);
+        try
+        {
+            _lease = await _kubernetes.CoordinationV1.CreateNamespacedLeaseAsync(lease, _namespace, cancellationToken: cancellationToken);
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            // The lease of this daemon's previous life (a crash, or a lost answer): this process holds it now.
+            var previous = await _kubernetes.CoordinationV1.ReadNamespacedLeaseAsync(lease.Metadata.Name, _namespace, cancellationToken: cancellationToken);
+            lease.Metadata.ResourceVersion = previous.Metadata.ResourceVersion;
+            lease.Spec.LeaseTransitions = (previous.Spec?.LeaseTransitions ?? 0) + 1;
+            _lease = await _kubernetes.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, lease.Metadata.Name, _namespace, cancellationToken: cancellationToken);
+        }
+
         IsRegistered = true;
         _state = "registered";
-        _logger.LogInformation("Registered {Key} under lease {Lease:x} (ttl {Ttl} s).", Key, grant.ID, grant.TTL);
-        return grant.ID;
+        _logger.LogInformation("Registered as {Component} of node {Node}: Lease {Lease} (duration {Ttl} s).", _component, _node.Name, Lease, _node.LeaseTtlSeconds);
     }
 
-    private Task KeepAliveAsync(long lease, CancellationToken stoppingToken) =>
-        EtcdLeases.KeepAliveAsync(_etcd, lease, TimeSpan.FromSeconds(_node.LeaseTtlSeconds), stoppingToken);
-
-    private async Task RevokeAsync(CancellationToken cancellationToken)
+    /// <summary>Renews the lease until stopped; throws once renewals have failed for a whole lease duration.</summary>
+    private async Task RenewAsync(CancellationToken stoppingToken)
     {
-        // Leaving at once spares the control plane a TTL of waiting for a member that is already gone.
-        if (IsRegistered && await EtcdLeases.TryRevokeAsync(_etcd, _leaseId, _logger, Key, cancellationToken))
+        var renewed = _clock.GetUtcNow();
+        while (true)
         {
-            IsRegistered = false;
+            await Task.Delay(Duration / 3, _clock, stoppingToken);
+            var lease = _lease!;
+            lease.Spec.RenewTime = _clock.GetUtcNow().UtcDateTime;
+            try
+            {
+                _lease = await _kubernetes.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, lease.Metadata.Name, _namespace, cancellationToken: stoppingToken);
+                renewed = _clock.GetUtcNow();
+            }
+            catch (HttpOperationException ex) when (ex.Response.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.NotFound)
+            {
+                _state = "the lease was changed or deleted by someone else";
+                _logger.LogWarning("Lease {Lease} was changed or deleted by someone else ({Status}); registering again.", Lease, (int)ex.Response.StatusCode);
+                return;
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested && TransientRetry.IsTransient(ex) && _clock.GetUtcNow() - renewed < Duration)
+            {
+                _logger.LogWarning("Renewing Lease {Lease} failed ({Reason}); trying again.", Lease, ex.Message);
+            }
+        }
+    }
+
+    private async Task KeepNodeAsync(CancellationToken cancellationToken)
+    {
+        var labels = new Dictionary<string, string>(_node.ToLabels(), StringComparer.Ordinal) { [NodeLabels.Simulated] = "true" };
+        try
+        {
+            await _kubernetes.CoreV1.CreateNodeAsync(new V1Node { ApiVersion = "v1", Kind = "Node", Metadata = new V1ObjectMeta { Name = _node.Name, Labels = labels } },
+                cancellationToken: cancellationToken);
+            _logger.LogInformation("Created Node {Node}.", _node.Name);
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            var existing = await _kubernetes.CoreV1.ReadNodeAsync(_node.Name, cancellationToken: cancellationToken);
+            if (labels.Any(l => existing.Metadata.Labels?.TryGetValue(l.Key, out var value) != true || value != l.Value))
+            {
+                await _kubernetes.CoreV1.PatchNodeAsync(new V1Patch(new { metadata = new { labels } }, V1Patch.PatchType.MergePatch), _node.Name,
+                    cancellationToken: cancellationToken);
+                _logger.LogInformation("Labelled Node {Node}.", _node.Name);
+            }
+        }
+    }
+
+    private async Task ReleaseAsync(CancellationToken cancellationToken)
+    {
+        // Leaving at once spares the control plane a lease duration of waiting for a member that is already gone.
+        if (!IsRegistered)
+        {
+            return;
+        }
+
+        IsRegistered = false;
+        try
+        {
+            await _kubernetes.CoordinationV1.DeleteNamespacedLeaseAsync(MemberLease.Name(_node.Name, _component), _namespace, cancellationToken: cancellationToken);
+            _logger.LogInformation("Released Lease {Lease}.", Lease);
+        }
+        catch (Exception ex) when (TransientRetry.IsTransient(ex) || ex is HttpOperationException or OperationCanceledException)
+        {
+            _logger.LogWarning("Could not release Lease {Lease} ({Reason}); it expires in {Ttl} s.", Lease, ex.Message, _node.LeaseTtlSeconds);
         }
     }
 

@@ -44,7 +44,7 @@ public sealed partial record StepLaunch
     public TimeSpan? Timeout { get; init; }
 
     /// <summary>What the node offers the step: its object store and dataset.</summary>
-    public StepContext Context { get; init; } = new();
+    public StepNodeContext Context { get; init; } = new();
 
     /// <summary>The problems with this launch, each naming the field and how to fix it.</summary>
     public IEnumerable<string> Validate()
@@ -92,7 +92,7 @@ public sealed partial record StepLaunch
 }
 
 /// <summary>What the node offers a step, passed to it as <c>FLUID_*</c> environment variables.</summary>
-public sealed record StepContext
+public sealed record StepNodeContext
 {
     /// <summary>The Unix socket of the node's object store (<c>FLUID_OBJECTSTORE_SOCKET</c>).</summary>
     public string? ObjectStoreSocket { get; init; }

@@ -148,7 +148,7 @@ public sealed class DataProcessReconciler(
     }
 
     private async Task<TimeSpan?> LaunchAsync(
-        string key, DataProcess step, Dataset? dataset, Scheduling.SchedulingDecision decision, CancellationToken cancellationToken)
+        string key, DataProcess step, Dataset? dataset, Scheduling.StepPlacement decision, CancellationToken cancellationToken)
     {
         var attempt = Attempt(step) + 1;
         var launch = planner.Launch(step, dataset, decision.Node!, attempt);

@@ -18,7 +18,7 @@ public sealed class StepPlanner(ControlPlaneState state, StepScheduler scheduler
     /// <summary>The argument that makes a program host its step methods (FluidSteps.RunIfRequested).</summary>
     public const string StepArgument = "--fluid-step";
 
-    public Scheduling.SchedulingDecision Schedule(DataProcess step, Dataset? dataset, DataProcess? predecessor, IReadOnlyDictionary<string, int> runningPerNode)
+    public Scheduling.StepPlacement Schedule(DataProcess step, Dataset? dataset, DataProcess? predecessor, IReadOnlyDictionary<string, int> runningPerNode)
     {
         var instances = state.ObjectStores.Instances.Select(i => i.Node).ToHashSet(StringComparer.Ordinal);
         var candidates = state.Nodes.Nodes
@@ -43,7 +43,7 @@ public sealed class StepPlanner(ControlPlaneState state, StepScheduler scheduler
     }
 
     /// <summary>The decision as the step's status records it: the node, the reason, and the best scores with their reasons.</summary>
-    public static ContractOps.SchedulingDecision Record(Scheduling.SchedulingDecision decision) => new()
+    public static ContractOps.SchedulingDecision Record(Scheduling.StepPlacement decision) => new()
     {
         Node = decision.Node ?? "",
         Reason = decision.Reason,
@@ -77,7 +77,7 @@ public sealed class StepPlanner(ControlPlaneState state, StepScheduler scheduler
             Environment = environment,
             WorkingDirectory = workingDirectory,
             Timeout = step.Spec.TimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
-            Context = new StepContext
+            Context = new StepNodeContext
             {
                 ObjectStoreSocket = state.ObjectStores.Instances.FirstOrDefault(i => i.Node == node)?.IpcSocket,
                 DatasetName = dataset?.Metadata.Name,

@@ -5,6 +5,7 @@ using Fluid.Aspire.Contracts.Runtimes;
 using Fluid.Aspire.Contracts.Store;
 using Fluid.Aspire.Controller.Events;
 using Fluid.Aspire.Controller.ObjectStores;
+using Fluid.Aspire.Controller.Nodes;
 using Fluid.Aspire.Controller.Runtime;
 
 namespace Fluid.Aspire.Controller.Reconciliation;
@@ -31,9 +32,9 @@ public sealed class ControlPlaneState(
 
     public TimeProvider Clock { get; } = clock;
 
-    public Informer<Dataset> Datasets { get; } = new(store, loggers.CreateLogger<Informer<Dataset>>());
+    public Informer<Dataset> Datasets { get; } = Informer.Of<Dataset>(store, loggers.CreateLogger<Informer<Dataset>>());
 
-    public Informer<ObjectStoreRuntime> Runtimes { get; } = new(store, loggers.CreateLogger<Informer<ObjectStoreRuntime>>());
+    public Informer<ObjectStoreRuntime> Runtimes { get; } = Informer.Of<ObjectStoreRuntime>(store, loggers.CreateLogger<Informer<ObjectStoreRuntime>>());
 
-    public Informer<DataProcess> Processes { get; } = new(store, loggers.CreateLogger<Informer<DataProcess>>());
+    public Informer<DataProcess> Processes { get; } = Informer.Of<DataProcess>(store, loggers.CreateLogger<Informer<DataProcess>>());
 }

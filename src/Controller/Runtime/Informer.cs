@@ -1,4 +1,4 @@
-using Fluid.Aspire.Cluster.Etcd;
+using Fluid.Aspire.Cluster.Resilience;
 using Fluid.Aspire.Contracts;
 using Fluid.Aspire.Contracts.Store;
 using Microsoft.Extensions.Logging;
@@ -6,14 +6,22 @@ using k8s;
 
 namespace Fluid.Aspire.Controller.Runtime;
 
+/// <summary>Informers of this project's kinds.</summary>
+public static class Informer
+{
+    /// <summary>An informer of <typeparamref name="T"/> through the resource store.</summary>
+    public static Informer<T> Of<T>(IResourceStore store, ILogger logger)
+        where T : Resource => new(new ResourceListWatch<T>(store), logger);
+}
+
 /// <summary>
 /// A local cache of every resource of a kind, kept current from the store: list, then watch from the list's
 /// version; when the watch breaks or its version expires, list again and report the difference. Consumers get
 /// one ordered stream of changes whatever happened to the connection, and must clone a cached object before
 /// changing it.
 /// </summary>
-public sealed class Informer<T>(IResourceStore store, ILogger logger)
-    where T : Resource
+public sealed class Informer<T>(IListWatch<T> source, ILogger logger)
+    where T : class
 {
     private readonly Lock _gate = new();
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -45,21 +53,21 @@ public sealed class Informer<T>(IResourceStore store, ILogger logger)
 
     public async Task RunAsync(CancellationToken stoppingToken)
     {
-        var retry = EtcdRetry.Forever(logger, $"Listing {ResourceKinds.Of<T>().Plural}");
+        var retry = TransientRetry.Forever(logger, $"Listing {source.Plural}");
         while (!stoppingToken.IsCancellationRequested)
         {
             var version = await retry.ExecuteAsync(ListAsync, stoppingToken);
             try
             {
-                await foreach (var change in store.WatchAsync<T>(resourceVersion: version, cancellationToken: stoppingToken))
+                await foreach (var (type, item) in source.WatchAsync(version, stoppingToken))
                 {
-                    Apply(change);
+                    Apply(type, item);
                 }
             }
-            catch (ResourceStoreException ex) when (!stoppingToken.IsCancellationRequested)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested && (ex is ResourceStoreException || TransientRetry.IsTransient(ex)))
             {
                 IsSynced = false;
-                logger.LogInformation("The watch of {Kind} ended ({Reason}); listing again.", ResourceKinds.Of<T>().Plural, ex.Message);
+                logger.LogInformation("The watch of {Kind} ended ({Reason}); listing again.", source.Plural, ex.Message);
             }
             catch (Exception) when (stoppingToken.IsCancellationRequested)
             {
@@ -71,17 +79,8 @@ public sealed class Informer<T>(IResourceStore store, ILogger logger)
 
     private async ValueTask<string> ListAsync(CancellationToken cancellationToken)
     {
-        ResourceList<T> list;
-        try
-        {
-            list = await store.ListAsync<T>(cancellationToken: cancellationToken);
-        }
-        catch (ResourceStoreUnavailableException ex)
-        {
-            throw new IOException(ex.Message, ex);
-        }
-
-        var listed = list.Items.ToDictionary(ResourceKeys.Of, StringComparer.Ordinal);
+        var (items, version) = await source.ListAsync(cancellationToken);
+        var listed = items.ToDictionary(source.KeyOf, StringComparer.Ordinal);
         Dictionary<string, T> previous;
         lock (_gate)
         {
@@ -99,7 +98,7 @@ public sealed class Informer<T>(IResourceStore store, ILogger logger)
 
         foreach (var (key, item) in listed)
         {
-            if (!previous.TryGetValue(key, out var old) || old.Metadata.ResourceVersion != item.Metadata.ResourceVersion)
+            if (!previous.TryGetValue(key, out var old) || source.VersionOf(old) != source.VersionOf(item))
             {
                 Changed?.Invoke(old, item);
             }
@@ -107,26 +106,26 @@ public sealed class Informer<T>(IResourceStore store, ILogger logger)
 
         IsSynced = true;
         _synced.TrySetResult();
-        return list.ResourceVersion;
+        return version;
     }
 
-    private void Apply(WatchEvent<T> change)
+    private void Apply(WatchEventType type, T item)
     {
-        var key = ResourceKeys.Of(change.Resource);
+        var key = source.KeyOf(item);
         T? old;
         lock (_gate)
         {
             old = _items.GetValueOrDefault(key);
-            if (change.Type == WatchEventType.Deleted)
+            if (type == WatchEventType.Deleted)
             {
                 _items.Remove(key);
             }
             else
             {
-                _items[key] = change.Resource;
+                _items[key] = item;
             }
         }
 
-        Changed?.Invoke(old, change.Type == WatchEventType.Deleted ? null : change.Resource);
+        Changed?.Invoke(old, type == WatchEventType.Deleted ? null : item);
     }
 }

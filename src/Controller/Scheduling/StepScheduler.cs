@@ -44,12 +44,12 @@ public sealed class StepScheduler
 
     /// <summary>Indexes the nodes, then schedules; to schedule many steps on the same nodes, index them once with
     /// <see cref="CandidateNodes.Create"/> and use the other overload.</summary>
-    public SchedulingDecision Schedule(IEnumerable<CandidateNode> nodes, SchedulingRequest request) =>
+    public StepPlacement Schedule(IEnumerable<CandidateNode> nodes, SchedulingRequest request) =>
         Schedule(CandidateNodes.Create(nodes), request);
 
     /// <summary>Chooses a node for the step, or explains why none fits.</summary>
     /// <exception cref="ArgumentException">The request is invalid; the message lists every problem and its fix.</exception>
-    public SchedulingDecision Schedule(CandidateNodes nodes, SchedulingRequest request)
+    public StepPlacement Schedule(CandidateNodes nodes, SchedulingRequest request)
     {
         ArgumentNullException.ThrowIfNull(nodes);
         ArgumentNullException.ThrowIfNull(request);
@@ -108,8 +108,8 @@ public sealed class StepScheduler
         ArrayPool<Ranked>.Shared.Return(ranked);
 
         return fitting == 0
-            ? new SchedulingDecision(request.Step, null, NothingFits(context, filtered), scores, filtered)
-            : new SchedulingDecision(request.Step, scores[0].Node, Chosen(context, scores, filtered.Count), scores, filtered);
+            ? new StepPlacement(request.Step, null, NothingFits(context, filtered), scores, filtered)
+            : new StepPlacement(request.Step, scores[0].Node, Chosen(context, scores, filtered.Count), scores, filtered);
     }
 
     private static bool MatchesAny(CompiledTerm[] terms, int node)

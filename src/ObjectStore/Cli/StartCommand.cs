@@ -21,6 +21,10 @@ internal static class StartCommand
         var zone = new Option<string>("--zone") { Description = "The node's zone label." };
         var region = new Option<string>("--region") { Description = "The node's region label." };
         var etcd = new Option<string>("--etcd") { Description = "Join the cluster whose state is in this etcd, e.g. http://127.0.0.1:2379 (default: standalone)." };
+        var kubeconfig = new Option<string>("--kubeconfig")
+        {
+            Description = "With --etcd: register this node's object store with the control plane through the Kubernetes API of this kubeconfig (in a pod: its service account).",
+        };
         var rpcPort = new Option<int?>("--rpc-port") { Description = "The gRPC port for other instances and remote clients (default: any free port)." };
         var bulkPort = new Option<int?>("--bulk-port") { Description = "The port of the bulk channel between instances (default: any free port)." };
         var bind = new Option<string>("--bind") { Description = "The address the RPC and bulk listeners bind to (default 127.0.0.1)." };
@@ -31,7 +35,7 @@ internal static class StartCommand
 
         var command = new Command("start", "Run the object store daemon until Ctrl+C or SIGTERM.")
         {
-            size, arenaSize, reserve, spillPath, spillLow, spillHigh, node, zone, region, etcd, rpcPort, bulkPort, bind, advertise, backend, shmDirectory, peerChannel,
+            size, arenaSize, reserve, spillPath, spillLow, spillHigh, node, zone, region, etcd, kubeconfig, rpcPort, bulkPort, bind, advertise, backend, shmDirectory, peerChannel,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -63,6 +67,7 @@ internal static class StartCommand
             Set("Fluid:Node:Zone", parse.GetValue(zone));
             Set("Fluid:Node:Region", parse.GetValue(region));
             Set("ConnectionStrings:fluid", parse.GetValue(etcd));
+            Set("Fluid:Kubernetes:Kubeconfig", parse.GetValue(kubeconfig) is { } file ? Path.GetFullPath(file) : null);
 
             WebApplication app;
             try

@@ -1,3 +1,4 @@
+using Fluid.Aspire.Cluster.Resilience;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using Etcdserverpb;
@@ -305,7 +306,7 @@ internal sealed class EtcdCatalog : BackgroundService, IObjectCatalog, IHealthCh
         // Register once the endpoints are bound, so that a registered instance is one that can be called.
         await _lifetime.WhenStartedAsync(stoppingToken);
         var watching = _watcher.RunAsync(stoppingToken);
-        var retry = EtcdRetry.Forever(_logger, "Registering the object store instance");
+        var retry = TransientRetry.Forever(_logger, "Registering the object store instance");
         while (!stoppingToken.IsCancellationRequested)
         {
             var lease = await retry.ExecuteAsync(RegisterAsync, stoppingToken);
@@ -609,7 +610,7 @@ internal sealed class EtcdCatalog : BackgroundService, IObjectCatalog, IHealthCh
         {
             return await call();
         }
-        catch (Exception ex) when (EtcdRetry.IsTransient(ex))
+        catch (Exception ex) when (TransientRetry.IsTransient(ex))
         {
             throw new ObjectStoreException(ObjectStoreErrorCode.Unavailable,
                 $"etcd at {string.Join(", ", _etcd.ConnectionString.Endpoints)} is unreachable ({ex.Message}); try again once it is back.", ex);

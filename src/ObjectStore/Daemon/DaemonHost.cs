@@ -38,14 +38,22 @@ internal static class DaemonHost
         services.AddSingleton(settings.Store);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ObjectStoreTelemetry>();
-        if (string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(ClusterBuilderExtensions.DefaultConnectionName)))
+        var standalone = string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(ClusterBuilderExtensions.DefaultConnectionName));
+        var member = false;
+        if (standalone)
         {
             services.AddSingleton<IObjectCatalog, StandaloneCatalog>();
         }
         else
         {
             builder.AddFluidCluster();
-            builder.AddNodeMembership(NodeComponents.ObjectStore);
+            if (builder.HasKubernetesApi())
+            {
+                builder.AddKubernetesApi();
+                builder.AddNodeMembership(NodeComponents.ObjectStore);
+                member = true;
+            }
+
             services.AddSingleton<EtcdCatalog>();
             services.AddSingleton<IObjectCatalog>(sp => sp.GetRequiredService<EtcdCatalog>());
             services.AddHostedService(sp => sp.GetRequiredService<EtcdCatalog>());
@@ -68,6 +76,13 @@ internal static class DaemonHost
         if (arenas.FallbackReason is { } reason)
         {
             app.Logger.LogWarning("Shared memory: {Reason}. Pass --memory-backend Shm to choose this and silence the warning.", reason);
+        }
+
+        if (!standalone && !member)
+        {
+            app.Logger.LogWarning(
+                "Not registering as the object store of node {Node}: no Kubernetes API is configured, so the controller will not schedule here. " +
+                "Pass --kubeconfig (or run in a pod) to join the control plane.", settings.NodeName);
         }
 
         app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(

@@ -35,7 +35,7 @@ public sealed class InformerTests
             await connection.KeyValue.CompactAsync(new CompactionRequest { Revision = long.Parse(now, CultureInfo.InvariantCulture) },
                 cancellationToken: cancellationToken);
         });
-        var informer = new Informer<Dataset>(store, NullLogger.Instance);
+        var informer = Informer.Of<Dataset>(store, NullLogger.Instance);
         var changes = new ConcurrentQueue<string>();
         informer.Changed += (before, after) => changes.Enqueue(after is null ? $"-{before!.Metadata.Name}" : $"+{after.Metadata.Name}");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);

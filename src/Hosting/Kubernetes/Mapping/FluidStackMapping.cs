@@ -124,7 +124,9 @@ internal static class FluidStackMapping
         };
 
         var pod = NodeDaemonPod(fluid, builder, container, name);
-        return new KubernetesWorkload(name, DaemonSet(name, fluid.Name, pod));
+        var workload = new KubernetesWorkload(name, DaemonSet(name, fluid.Name, pod));
+        RbacObjects.Grant(workload, ComponentPermissions.ObjectStore, fluid.Name, builder.Values);
+        return workload;
     }
 
     private static KubernetesWorkload MapCacheAgent(FluidResource fluid, WorkloadBuilder builder)
@@ -133,7 +135,9 @@ internal static class FluidStackMapping
         var container = Container(fluid, builder, StackComponent.CacheAgent);
         container.Resources = builder.Resources(name, "50m", "128Mi", "512Mi");
         var pod = NodeDaemonPod(fluid, builder, container, name);
-        return new KubernetesWorkload(name, DaemonSet(name, fluid.Name, pod));
+        var workload = new KubernetesWorkload(name, DaemonSet(name, fluid.Name, pod));
+        RbacObjects.Grant(workload, ComponentPermissions.CacheAgent, fluid.Name, builder.Values);
+        return workload;
     }
 
     /// <summary>A service of the stack: its image, its HTTP port and probes, where etcd is, and for a daemon its node.</summary>

@@ -28,13 +28,19 @@ public static class ComponentPermissions
         new PermissionRule("", "pods", [.. Read, "create", "delete"], PermissionScope.Cluster, "runs each step as a pod on the node the scheduler chose, and stops it"),
         new PermissionRule("", "pods/log", ["get"], PermissionScope.Cluster, "keeps the tail of a failed step's log in its status"),
         new PermissionRule("", "nodes", Read, PermissionScope.Cluster, "places steps by the nodes' locality labels and free capacity"),
-        new PermissionRule("coordination.k8s.io", "leases", ["get", "create", "update"], PermissionScope.Namespace,
-            "elects one active controller among the replicas, in the stack's namespace"),
+        new PermissionRule("coordination.k8s.io", "leases", [.. Read, "create", "update"], PermissionScope.Namespace,
+            "elects one active controller among the replicas, and follows which node daemons are alive from their Leases, in the stack's namespace"),
     ];
 
-    /// <summary>The object store: it keeps its state in etcd and needs no access to the Kubernetes API.</summary>
-    public static IReadOnlyList<PermissionRule> ObjectStore { get; } = [];
+    /// <summary>The object store: its objects' state is in etcd; on the API it only keeps its node member Lease.</summary>
+    public static IReadOnlyList<PermissionRule> ObjectStore { get; } = NodeDaemon;
 
-    /// <summary>The cache agent: it keeps its state in etcd and needs no access to the Kubernetes API.</summary>
-    public static IReadOnlyList<PermissionRule> CacheAgent { get; } = [];
+    /// <summary>The cache agent: on the API it only keeps its node member Lease.</summary>
+    public static IReadOnlyList<PermissionRule> CacheAgent { get; } = NodeDaemon;
+
+    private static PermissionRule[] NodeDaemon =>
+    [
+        new PermissionRule("coordination.k8s.io", "leases", ["get", "create", "update", "delete"], PermissionScope.Namespace,
+            "says the daemon is alive on its node with a Lease it renews, and deletes it when it stops"),
+    ];
 }

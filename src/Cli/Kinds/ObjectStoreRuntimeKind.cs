@@ -6,10 +6,10 @@ using Fluid.Aspire.Contracts.Runtimes;
 namespace Fluid.Aspire.Cli.Kinds;
 
 /// <summary>Object-store runtimes: workers desired, placed and ready (declared on <see cref="ResourceKinds.ObjectStoreRuntime"/>), and their memory in their description.</summary>
-internal sealed class RuntimeKind : CustomKind<ObjectStoreRuntime>
+internal sealed class ObjectStoreRuntimeKind : CustomKind<ObjectStoreRuntime>
 {
     /// <summary>Also answers to the shorter names fluid has always accepted.</summary>
-    public RuntimeKind()
+    public ObjectStoreRuntimeKind()
         : base("runtime", "runtimes")
     {
     }

@@ -67,9 +67,9 @@ public sealed class NodeScore
 }
 
 /// <summary>The scheduler's answer for one step: the node, or none and exactly why, with every node's account.</summary>
-public sealed class SchedulingDecision
+public sealed class StepPlacement
 {
-    internal SchedulingDecision(string step, string? node, string reason, IReadOnlyList<NodeScore> scores, IReadOnlyList<FilteredNode> filtered)
+    internal StepPlacement(string step, string? node, string reason, IReadOnlyList<NodeScore> scores, IReadOnlyList<FilteredNode> filtered)
     {
         Step = step;
         Node = node;

@@ -1,15 +1,17 @@
+using System.Net;
 using Grpc.Core;
+using k8s.Autorest;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Retry;
 
-namespace Fluid.Aspire.Cluster.Etcd;
+namespace Fluid.Aspire.Cluster.Resilience;
 
 /// <summary>
-/// The retry policy of the loops that must outlive an etcd outage (registration, watches): retry transport failures
+/// The retry policy of the loops that must outlive an outage of etcd or of the Kubernetes API (registration, watches): retry transport failures
 /// for ever, backing off exponentially with jitter up to a few seconds, and say so in the log.
 /// </summary>
-public static class EtcdRetry
+public static class TransientRetry
 {
     public static ResiliencePipeline Forever(ILogger logger, string activity) =>
         new ResiliencePipelineBuilder()
@@ -30,9 +32,10 @@ public static class EtcdRetry
             })
             .Build();
 
-    /// <summary>Failures that a later attempt can cure: etcd unreachable, restarting, or a broken stream.</summary>
+    /// <summary>Failures that a later attempt can cure: etcd or the API server unreachable, restarting, overloaded, or a broken stream.</summary>
     public static bool IsTransient(Exception ex) => ex switch
     {
+        HttpOperationException http => http.Response.StatusCode is HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError,
         RpcException rpc => rpc.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal
             or StatusCode.Unknown or StatusCode.Aborted or StatusCode.ResourceExhausted,
         IOException or HttpRequestException => true,
