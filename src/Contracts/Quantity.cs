@@ -27,6 +27,28 @@ public readonly partial record struct Quantity(decimal Value)
     public static Quantity Parse(string text) =>
         TryParse(text, out var quantity, out var error) ? quantity : throw new FormatException(error);
 
+    /// <summary>
+    /// A size in bytes written as a quantity (<c>4Gi</c>, <c>512Mi</c>, <c>1G</c>, <c>65536</c>), rounded up to whole bytes:
+    /// the one parser of sizes, for the object store's options as for resources.
+    /// </summary>
+    /// <exception cref="FormatException">Not a quantity, negative, or beyond 2^63 - 1 bytes; the message says which.</exception>
+    public static long ParseBytes(string text)
+    {
+        if (!TryParse(text?.Trim(), out var quantity, out var error))
+        {
+            throw new FormatException(error);
+        }
+
+        if (quantity.Value < 0)
+        {
+            throw new FormatException($"'{text}' is negative; a size is 0 or more, e.g. 4Gi.");
+        }
+
+        return decimal.Ceiling(quantity.Value) > long.MaxValue
+            ? throw new FormatException($"'{text}' is too large for a size (at most 2^63 - 1 bytes, about 8Ei).")
+            : quantity.ToInt64();
+    }
+
     /// <summary>Parses a quantity, or returns false.</summary>
     public static bool TryParse(string? text, out Quantity quantity) => TryParse(text, out quantity, out _);
 
@@ -140,6 +162,7 @@ public readonly partial record struct Quantity(decimal Value)
         return exponent < 0 ? 1 / result : result;
     }
 
-    [GeneratedRegex(@"^(?<number>[+-]?(\d+(\.\d*)?|\.\d+))(?<suffix>|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)$", RegexOptions.CultureInvariant)]
+    // [0-9] rather than \d, which takes any script's digits, which decimal.Parse would then refuse.
+    [GeneratedRegex(@"^(?<number>[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+))(?<suffix>|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)$", RegexOptions.CultureInvariant)]
     private static partial Regex Syntax();
 }

@@ -141,7 +141,7 @@ public static class FluidBuilderExtensions
     {
         try
         {
-            ObjectStore.Objects.ByteSize.Parse(size);
+            Contracts.Quantity.ParseBytes(size);
         }
         catch (FormatException ex)
         {

@@ -100,4 +100,68 @@ public sealed class QuantityTests
     {
         Assert.Equal(expected, Quantity.FormatBytes(bytes));
     }
+
+    [Theory]
+    [InlineData("4Gi", 4L * 1024 * 1024 * 1024)]
+    [InlineData("512Mi", 512L * 1024 * 1024)]
+    [InlineData("1G", 1_000_000_000L)]
+    [InlineData("1.5Gi", 1_610_612_736L)]
+    [InlineData("65536", 65_536L)]
+    [InlineData("0", 0L)]
+    [InlineData("1e9", 1_000_000_000L)]
+    [InlineData("  8Gi ", 8L * 1024 * 1024 * 1024)]
+    [InlineData("0.5", 1L)]
+    [InlineData("1.0001Ki", 1025L)]
+    [InlineData("8388607Ti", 8_388_607L << 40)]
+    [InlineData("9223372036854775807", long.MaxValue)]
+    public void Sizes_parse_to_whole_bytes_rounded_up(string text, long bytes) =>
+        Assert.Equal(bytes, Quantity.ParseBytes(text));
+
+    [Fact]
+    public void Parsing_does_not_depend_on_the_current_culture()
+    {
+        var before = System.Globalization.CultureInfo.CurrentCulture;
+        try
+        {
+            // German writes 1,5 for 1.5: the size must still read as one and a half GiB.
+            System.Globalization.CultureInfo.CurrentCulture = System.Globalization.CultureInfo.GetCultureInfo("de-DE");
+            Assert.Equal(1_610_612_736L, Quantity.ParseBytes("1.5Gi"));
+        }
+        finally
+        {
+            System.Globalization.CultureInfo.CurrentCulture = before;
+        }
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("Gi")]
+    [InlineData("1,5Gi")]
+    [InlineData("4 Gi B")]
+    [InlineData("4GiB")]
+    [InlineData("4gi")]
+    [InlineData("2GB")]
+    [InlineData("٣Gi")]
+    public void Text_that_is_not_a_size_is_refused_with_the_accepted_forms(string text)
+    {
+        var error = Assert.Throws<FormatException>(() => Quantity.ParseBytes(text));
+
+        Assert.Contains("is not a quantity", error.Message, StringComparison.Ordinal);
+        Assert.Contains("2Gi, 512Mi", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("-4Gi")]
+    public void A_negative_size_is_refused(string text) =>
+        Assert.Contains("negative", Assert.Throws<FormatException>(() => Quantity.ParseBytes(text)).Message, StringComparison.Ordinal);
+
+    [Theory]
+    [InlineData("9223372036854775808")]
+    [InlineData("8388608Ti")]
+    [InlineData("8Ei")]
+    [InlineData("99999999999999999999999999999Ti")]
+    [InlineData("123456789012345678901234567890123456789")]
+    public void A_size_beyond_2_to_the_63_bytes_is_too_large_not_an_overflow(string text) =>
+        Assert.Contains("too large", Assert.Throws<FormatException>(() => Quantity.ParseBytes(text)).Message, StringComparison.Ordinal);
 }

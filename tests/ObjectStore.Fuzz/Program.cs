@@ -52,7 +52,7 @@ root.SetAction(async (parse, cancellationToken) =>
             Parallelism = parse.GetValue(parallel),
             DaemonAlive = daemon is not null ? () => !daemon.HasExited : watched is { } id ? () => Directory.Exists($"/proc/{id}") : null,
             DaemonMemory = (daemon?.Id ?? watched) is { } memoryOf ? () => FuzzRun.ResidentMemory(memoryOf) : null,
-            MemoryGrowthLimit = ByteSize.Parse(parse.GetValue(memoryLimit)!),
+            MemoryGrowthLimit = Fluid.Aspire.Contracts.Quantity.ParseBytes(parse.GetValue(memoryLimit)!),
             CheckLeaks = daemon is not null,
             Progress = progress => Console.WriteLine(progress),
             CaseDone = parse.GetValue(verbose) ? outcome => Console.WriteLine(outcome.Describe()) : null,

@@ -1,3 +1,4 @@
+using Fluid.Aspire.Contracts;
 using Fluid.Aspire.Cluster.Membership;
 using Fluid.Aspire.ObjectStore.Native;
 using Fluid.Aspire.ObjectStore.Objects;
@@ -48,14 +49,14 @@ internal sealed record DaemonSettings
             throw new InvalidOperationException(string.Join(Environment.NewLine, problems));
         }
 
-        var size = ByteSize.Parse(options.Size);
+        var size = Quantity.ParseBytes(options.Size);
         return new DaemonSettings
         {
             NodeName = node.Name,
             Labels = node.ToLabels(),
             SocketPath = Path.GetFullPath(options.Socket ?? Ipc.SocketPaths.Default()),
             Size = size,
-            ArenaSize = options.ArenaSize is null ? size : ByteSize.Parse(options.ArenaSize),
+            ArenaSize = options.ArenaSize is null ? size : Quantity.ParseBytes(options.ArenaSize),
             ReserveMemory = options.ReserveMemory,
             Backend = options.MemoryBackend,
             ShmDirectory = options.ShmDirectory,

@@ -1,3 +1,4 @@
+using Fluid.Aspire.Contracts;
 using Fluid.Aspire.ObjectStore.Native;
 using Fluid.Aspire.ObjectStore.Objects;
 
@@ -71,7 +72,7 @@ public sealed class ObjectStoreOptions
             string? problem = null;
             try
             {
-                if (ByteSize.Parse(value) < 4096)
+                if (Quantity.ParseBytes(value) < 4096)
                 {
                     problem = $"{SectionName}:{name} is {value}; use at least 4Ki.";
                 }
@@ -120,8 +121,8 @@ public sealed class ObjectStoreOptions
     {
         try
         {
-            var size = ByteSize.Parse(Size);
-            var arenaSize = ArenaSize is null ? size : ByteSize.Parse(ArenaSize);
+            var size = Quantity.ParseBytes(Size);
+            var arenaSize = ArenaSize is null ? size : Quantity.ParseBytes(ArenaSize);
             return arenaSize <= 0 ? 0 : (size / arenaSize) + (size % arenaSize == 0 ? 0 : 1);
         }
         catch (FormatException)
@@ -132,7 +133,7 @@ public sealed class ObjectStoreOptions
 
     private long ArenaSizeForMaxCount()
     {
-        var size = ByteSize.Parse(Size);
+        var size = Quantity.ParseBytes(Size);
         return (size / DescriptorPassing.MaxDescriptors) + (size % DescriptorPassing.MaxDescriptors == 0 ? 0 : 1);
     }
 }

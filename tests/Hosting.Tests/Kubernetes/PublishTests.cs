@@ -171,9 +171,10 @@ public sealed class PublishTests(PublishedApp app) : IClassFixture<PublishedApp>
         var clusterScoped = new[] { "CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding" };
         Assert.All(built.Where(o => !clusterScoped.Contains(o.Kind)), o => Assert.Equal("team-a", o.Metadata.NamespaceProperty));
         Assert.All(built.Where(o => clusterScoped.Contains(o.Kind)), o => Assert.Null(o.Metadata.NamespaceProperty));
-        // The controller's account is bound where it now lives.
+        // Every account (the controller's, the daemons') is bound where it now lives.
         Assert.Equal("team-a", built.OfType<V1ClusterRoleBinding>().Single().Subjects.Single().NamespaceProperty);
-        Assert.Equal("team-a", built.OfType<V1RoleBinding>().Single().Subjects.Single().NamespaceProperty);
+        Assert.Equal(3, built.OfType<V1RoleBinding>().Count());
+        Assert.All(built.OfType<V1RoleBinding>(), binding => Assert.Equal("team-a", binding.Subjects.Single().NamespaceProperty));
     }
 
     [Fact]
@@ -194,16 +195,20 @@ public sealed class PublishTests(PublishedApp app) : IClassFixture<PublishedApp>
         Assert.DoesNotContain(everyRule, rule =>
             rule.Verbs.Contains("*") || rule.Resources.Contains("*") || rule.ApiGroups.Contains("*") || (rule.ResourceNames?.Contains("*") ?? false));
 
-        // The daemons do not call the Kubernetes API: no account, no token.
-        foreach (var daemon in new[] { "fluid-objectstore", "fluid-cacheagent" })
+        // The daemons call the API only for their member Lease: a Role in the namespace, nothing cluster-wide.
+        foreach (var (daemon, permissions) in new[] { ("fluid-objectstore", ComponentPermissions.ObjectStore), ("fluid-cacheagent", ComponentPermissions.CacheAgent) })
         {
-            Assert.False(File.Exists(Path.Combine(app.Output, "manifests", daemon, "serviceaccount.yaml")));
+            var daemonRole = KubernetesYaml.Deserialize<V1Role>(File.ReadAllText(Path.Combine(app.Output, "manifests", daemon, "role.yaml")), strict: true);
+            Assert.Equal(Declared(PermissionScope.Namespace, permissions), Granted(daemonRole.Rules));
+            Assert.Empty(Declared(PermissionScope.Cluster, permissions));
+            Assert.False(File.Exists(Path.Combine(app.Output, "manifests", daemon, "clusterrole.yaml")));
             var pod = KubernetesYaml.Deserialize<V1DaemonSet>(File.ReadAllText(Path.Combine(app.Output, "manifests", daemon, "daemonset.yaml")), strict: true).Spec.Template.Spec;
-            Assert.False(pod.AutomountServiceAccountToken);
+            Assert.Equal(daemon, pod.ServiceAccountName);
+            Assert.True(pod.AutomountServiceAccountToken);
         }
 
-        static SortedSet<string> Declared(PermissionScope scope) =>
-            new(ComponentPermissions.Controller.Where(p => p.Scope == scope).SelectMany(p => p.Verbs.Select(v => $"{p.ApiGroup}|{p.Resource}|{v}")), StringComparer.Ordinal);
+        static SortedSet<string> Declared(PermissionScope scope, IReadOnlyList<PermissionRule>? permissions = null) =>
+            new((permissions ?? ComponentPermissions.Controller).Where(p => p.Scope == scope).SelectMany(p => p.Verbs.Select(v => $"{p.ApiGroup}|{p.Resource}|{v}")), StringComparer.Ordinal);
 
         static SortedSet<string> Granted(IEnumerable<V1PolicyRule> rules) =>
             new(rules.SelectMany(r => r.ApiGroups.SelectMany(g => r.Resources.SelectMany(res => r.Verbs.Select(v => $"{g}|{res}|{v}")))), StringComparer.Ordinal);

@@ -93,7 +93,7 @@ internal static class FluidStackMapping
         var container = Container(fluid, builder, component);
         container.Args = ["start"];
 
-        var memoryMiB = (int)(Fluid.Aspire.ObjectStore.Objects.ByteSize.Parse(fluid.ObjectStoreMemory) / (1024 * 1024));
+        var memoryMiB = (int)(Fluid.Aspire.Contracts.Quantity.ParseBytes(fluid.ObjectStoreMemory) / (1024 * 1024));
         var memory = values.Declare(WorkloadBuilder.Parameter(name, "memoryMiB"), memoryMiB);
         var overhead = values.Declare(WorkloadBuilder.Parameter(name, "overheadMiB"), 512);
         var reserve = values.Declare(WorkloadBuilder.Parameter(name, "reserveMemory"), fluid.ReserveObjectStoreMemory);
