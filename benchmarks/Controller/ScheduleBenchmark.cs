@@ -1,3 +1,5 @@
+using Fluid.Aspire.Contracts;
+using k8s.Models;
 using System.Diagnostics;
 using System.Globalization;
 using Fluid.Aspire.Controller.Scheduling;
@@ -124,21 +126,21 @@ internal static class ScheduleBenchmark
     {
         string Node() => $"node-{random.Next(NodeCount):0000}";
         string[] Nodes(int count) => Enumerable.Range(0, count).Select(_ => Node()).ToArray();
-        NodeSelectorRequirement Expression(string key, NodeSelectorOperator op, params string[] values) => new(key, op, values);
+        static V1NodeSelectorRequirement Expression(string key, string op, params string[] values) => NodeSelectors.Requirement(key, op, values);
 
         return new SchedulingRequest
         {
             Step = $"step-{index}",
             Required =
             [
-                new NodeSelectorTerm(Expression("disk", NodeSelectorOperator.In, "ssd", "nvme"), Expression("cores", NodeSelectorOperator.Gt, "4")),
-                new NodeSelectorTerm(Expression("gpu", NodeSelectorOperator.Exists), Expression("kubernetes.io/os", NodeSelectorOperator.In, "linux")),
+                NodeSelectors.Term(Expression("disk", NodeSelectorOperators.In, "ssd", "nvme"), Expression("cores", NodeSelectorOperators.Gt, "4")),
+                NodeSelectors.Term(Expression("gpu", NodeSelectorOperators.Exists), Expression("kubernetes.io/os", NodeSelectorOperators.In, "linux")),
             ],
             Preferred =
             [
-                new PreferredSchedulingTerm(30, new NodeSelectorTerm(Expression("topology.kubernetes.io/zone", NodeSelectorOperator.In, "zone-1-a", "zone-2-b"))),
-                new PreferredSchedulingTerm(20, new NodeSelectorTerm(Expression("cores", NodeSelectorOperator.Gt, "8"))),
-                new PreferredSchedulingTerm(10, new NodeSelectorTerm(Expression("pool", NodeSelectorOperator.NotIn, "pool-e"))),
+                NodeSelectors.Preferred(30, NodeSelectors.Term(Expression("topology.kubernetes.io/zone", NodeSelectorOperators.In, "zone-1-a", "zone-2-b"))),
+                NodeSelectors.Preferred(20, NodeSelectors.Term(Expression("cores", NodeSelectorOperators.Gt, "8"))),
+                NodeSelectors.Preferred(10, NodeSelectors.Term(Expression("pool", NodeSelectorOperators.NotIn, "pool-e"))),
             ],
             Inputs =
             [

@@ -31,21 +31,22 @@ public readonly partial record struct Quantity(decimal Value)
     /// A size in bytes written as a quantity (<c>4Gi</c>, <c>512Mi</c>, <c>1G</c>, <c>65536</c>), rounded up to whole bytes:
     /// the one parser of sizes, for the object store's options as for resources.
     /// </summary>
-    /// <exception cref="FormatException">Not a quantity, negative, or beyond 2^63 - 1 bytes; the message says which.</exception>
+    /// <exception cref="FormatException">Not a size, negative, or beyond 2^63 - 1 bytes; the message says which.</exception>
     public static long ParseBytes(string text)
     {
-        if (!TryParse(text?.Trim(), out var quantity, out var error))
+        var trimmed = text?.Trim();
+        if (trimmed is null || !Syntax().IsMatch(trimmed))
         {
-            throw new FormatException(error);
+            throw new FormatException($"'{text}' is not a size; write it like 4Gi, 512Mi, 1G or 65536 (bytes), as Kubernetes writes quantities.");
         }
 
-        if (quantity.Value < 0)
+        if (!TryParse(trimmed, out var quantity) || decimal.Ceiling(quantity.Value) > long.MaxValue)
         {
-            throw new FormatException($"'{text}' is negative; a size is 0 or more, e.g. 4Gi.");
+            throw new FormatException($"'{text}' is too large.");
         }
 
-        return decimal.Ceiling(quantity.Value) > long.MaxValue
-            ? throw new FormatException($"'{text}' is too large for a size (at most 2^63 - 1 bytes, about 8Ei).")
+        return quantity.Value < 0
+            ? throw new FormatException($"'{text}' is negative; a size is 0 or more, e.g. 4Gi.")
             : quantity.ToInt64();
     }
 

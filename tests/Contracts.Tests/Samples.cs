@@ -1,3 +1,4 @@
+using k8s.Models;
 using Fluid.Aspire.Contracts.Datasets;
 using Fluid.Aspire.Contracts.Operations;
 using Fluid.Aspire.Contracts.Runtimes;
@@ -46,18 +47,9 @@ internal static class Samples
             },
             NodeAffinity = new NodeAffinity
             {
-                Required = new NodeSelector
+                Required = new V1NodeSelector
                 {
-                    NodeSelectorTerms =
-                    {
-                        new NodeSelectorTerm
-                        {
-                            MatchExpressions =
-                            {
-                                new NodeSelectorRequirement { Key = "topology.kubernetes.io/zone", Operator = NodeSelectorOperator.In, Values = { "zone-a", "zone-b" } },
-                            },
-                        },
-                    },
+                    NodeSelectorTerms = [NodeSelectors.Term(NodeSelectors.Requirement("topology.kubernetes.io/zone", NodeSelectorOperators.In, "zone-a", "zone-b"))],
                 },
             },
             Placement = Placement.Exclusive,

@@ -1,3 +1,4 @@
+using k8s.Models;
 using Fluid.Aspire.Contracts.Datasets;
 using Fluid.Aspire.Contracts.Operations;
 using Fluid.Aspire.Contracts.Runtimes;
@@ -67,9 +68,11 @@ public sealed class ValidationTests
         ["required affinity without terms"] = Bad(Samples.Dataset, d => d.Spec.NodeAffinity!.Required!.NodeSelectorTerms.Clear(), "spec.nodeAffinity.required.nodeSelectorTerms", "is required; e.g. [{\"matchExpressions\""),
         ["a term without expressions"] = Bad(Samples.Dataset, d => Term(d).MatchExpressions.Clear(), "spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions", "is required"),
         ["In without values"] = Bad(Samples.Dataset, d => Requirement(d).Values.Clear(), "spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].values", "at least one value for operator In"),
-        ["Exists with values"] = Bad(Samples.Dataset, d => Requirement(d).Operator = NodeSelectorOperator.Exists, "spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].values", "must be empty for operator Exists"),
-        ["Gt with a non-integer"] = Bad(Samples.Dataset, d => Requirement(d).Operator = NodeSelectorOperator.Gt, "spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].values", "exactly one integer for operator Gt"),
-        ["requirement without operator"] = Bad(Samples.Dataset, d => Requirement(d).Operator = null, "spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].operator", "is required; use one of In, NotIn, Exists, DoesNotExist, Gt, Lt"),
+        ["Exists with values"] = Bad(Samples.Dataset, d => Requirement(d).OperatorProperty = NodeSelectorOperators.Exists, "spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].values", "must be empty for operator Exists"),
+        ["Gt with a non-integer"] = Bad(Samples.Dataset, d => Requirement(d).OperatorProperty = NodeSelectorOperators.Gt, "spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].values", "exactly one integer for operator Gt"),
+        ["requirement without operator"] = Bad(Samples.Dataset, d => Requirement(d).OperatorProperty = null, "spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].operator", "is required; e.g. In"),
+        ["requirement with an unknown operator"] = Bad(Samples.Dataset, d => Requirement(d).OperatorProperty = "in", "spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].operator", "'in' is not one of In, NotIn, Exists, DoesNotExist, Gt, Lt"),
+        ["a term with match fields"] = Bad(Samples.Dataset, d => Term(d).MatchFields = [NodeSelectors.Requirement("metadata.name", NodeSelectorOperators.In, "node-0")], "spec.nodeAffinity.required.nodeSelectorTerms[0].matchFields", "is not supported: select nodes by their labels"),
         ["requirement with a bad key"] = Bad(Samples.Dataset, d => Requirement(d).Key = "zone!", "spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].key", "'zone!' is not a qualified name"),
         ["an enum value cast from a number"] = Bad(Samples.Dataset, d => d.Spec.Placement = (Placement)7, "spec.placement", "use one of Exclusive, Shared"),
         ["an access mode cast from a number"] = Bad(Samples.Dataset, d => d.Spec.AccessModes.Add((AccessMode)9), "spec.accessModes[1]", "9 is not a defined value of AccessMode; use one of ReadWriteOnce"),
@@ -146,9 +149,11 @@ public sealed class ValidationTests
             string[] points = ["local:///mnt/a", "pvc://claim-1/raw", "http://h/a", "https://h:8443/a", "s3://b/p", "oss://b", "hdfs://nn:8020/d", "objectstore://housing/"];
             d.Spec.Mounts.AddRange(points.Select((point, i) => new Mount { MountPoint = point, Name = $"m{i}" }));
         }),
-        ["Gt with an integer and DoesNotExist without values"] = Good(Samples.Dataset, d => Term(d).MatchExpressions.AddRange(
-            new NodeSelectorRequirement { Key = "cpus", Operator = NodeSelectorOperator.Gt, Values = { "4" } },
-            new NodeSelectorRequirement { Key = "fluid.io/draining", Operator = NodeSelectorOperator.DoesNotExist })),
+        ["Gt with an integer and DoesNotExist without values"] = Good(Samples.Dataset, d =>
+        {
+            Term(d).MatchExpressions.Add(NodeSelectors.Requirement("cpus", NodeSelectorOperators.Gt, "4"));
+            Term(d).MatchExpressions.Add(NodeSelectors.Requirement("fluid.io/draining", NodeSelectorOperators.DoesNotExist));
+        }),
         ["a minimal runtime"] = Good(() => new ObjectStoreRuntime { Metadata = { Name = "housing" } }, _ => { }),
         ["watermarks equal"] = Good(Samples.Runtime, r => r.Spec.TieredStore!.Levels[0].Low = "0.95"),
         ["a quota in decimal units"] = Good(Samples.Runtime, r => r.Spec.TieredStore!.Levels[0].Quota = "1.5G"),
@@ -166,9 +171,9 @@ public sealed class ValidationTests
 
     public static TheoryData<string> GoodCaseNames => [.. GoodCases.Keys];
 
-    private static NodeSelectorTerm Term(Dataset dataset) => dataset.Spec.NodeAffinity!.Required!.NodeSelectorTerms[0];
+    private static V1NodeSelectorTerm Term(Dataset dataset) => dataset.Spec.NodeAffinity!.Required!.NodeSelectorTerms[0];
 
-    private static NodeSelectorRequirement Requirement(Dataset dataset) => Term(dataset).MatchExpressions[0];
+    private static V1NodeSelectorRequirement Requirement(Dataset dataset) => Term(dataset).MatchExpressions[0];
 
     [Theory]
     [MemberData(nameof(BadCaseNames))]

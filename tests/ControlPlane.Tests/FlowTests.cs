@@ -101,15 +101,9 @@ public sealed class FlowTests
         await using var client = Flows.Client(cluster);
         var zoneB = new NodeAffinity
         {
-            Required = new NodeSelector
+            Required = new k8s.Models.V1NodeSelector
             {
-                NodeSelectorTerms =
-                {
-                    new NodeSelectorTerm
-                    {
-                        MatchExpressions = { new NodeSelectorRequirement { Key = "topology.kubernetes.io/zone", Operator = NodeSelectorOperator.In, Values = { "zone-b" } } },
-                    },
-                },
+                NodeSelectorTerms = [NodeSelectors.Term(NodeSelectors.Requirement("topology.kubernetes.io/zone", NodeSelectorOperators.In, "zone-b"))],
             },
         };
         var dataset = await client.CreateDatasetAsync("in-zone-b", options: new DatasetOptions { NodeAffinity = zoneB }, cancellationToken: Cancellation);

@@ -69,7 +69,7 @@ public sealed class DecisionTests
         ];
         var request = Step(new StepInput("x_train", 64 * MiB, "node-0"), new StepInput("y_train", 1 * MiB, "node-2")) with
         {
-            Preferred = [new PreferredSchedulingTerm(30, Term("disk In ssd"))],
+            Preferred = [Preferred(30, "disk In ssd")],
             After = new PreviousStep("node-1", AffinityPolicy.Prefer),
         };
 
@@ -129,7 +129,7 @@ public sealed class DecisionTests
         CandidateNode[] nodes = [Node("a", labels: ("fast", "yes")), Node("b")];
         var request = Step(new StepInput("x", 1, "b"), new StepInput("y", 1, "b"), new StepInput("z", 1, "b")) with
         {
-            Preferred = [new PreferredSchedulingTerm(100, Term("fast Exists"))],
+            Preferred = [Preferred(100, "fast Exists")],
         };
 
         var decision = _scheduler.Schedule(nodes, request);

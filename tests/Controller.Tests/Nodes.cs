@@ -1,3 +1,5 @@
+using Fluid.Aspire.Contracts;
+using k8s.Models;
 using Fluid.Aspire.Controller.Scheduling;
 
 namespace Fluid.Aspire.Controller.Tests;
@@ -47,16 +49,18 @@ internal static class Nodes
     }
 
     /// <summary>An expression from its text: <c>disk In ssd,nvme</c>, <c>gpu Exists</c>, <c>cores Gt 8</c>.</summary>
-    public static NodeSelectorRequirement Expression(string text)
+    public static V1NodeSelectorRequirement Expression(string text)
     {
         var parts = text.Split(' ', 3);
         var values = parts.Length == 3 ? parts[2].Split(',') : [];
-        return new NodeSelectorRequirement(parts[0], Enum.Parse<NodeSelectorOperator>(parts[1]), values);
+        return NodeSelectors.Requirement(parts[0], parts[1], values);
     }
 
     /// <summary>A term from its expressions, separated by " and ".</summary>
-    public static NodeSelectorTerm Term(string text) =>
-        new(text.Split(" and ").Select(Expression).ToArray());
+    public static V1NodeSelectorTerm Term(string text) => NodeSelectors.Term([.. text.Split(" and ").Select(Expression)]);
+
+    /// <summary>A preferred term of <paramref name="weight"/> from its text.</summary>
+    public static V1PreferredSchedulingTerm Preferred(int weight, string text) => NodeSelectors.Preferred(weight, Term(text));
 
     public static SchedulingRequest Step(params StepInput[] inputs) => new() { Step = "train", Inputs = inputs };
 

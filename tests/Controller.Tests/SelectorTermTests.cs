@@ -75,7 +75,7 @@ public sealed class SelectorTermTests
     {
         var decision = _scheduler.Schedule(Labelled, Step() with
         {
-            Preferred = [new PreferredSchedulingTerm(30, Term("disk In ssd,nvme")), new PreferredSchedulingTerm(45, Term("cores Gt 10"))],
+            Preferred = [Preferred(30, "disk In ssd,nvme"), Preferred(45, "cores Gt 10")],
         });
 
         Assert.Equal(["n-gpu", "n-ssd", "n-hdd", "n-odd"], Names(decision.Scores));
@@ -91,7 +91,7 @@ public sealed class SelectorTermTests
         var nodes = FourInTwoRegions();
         var request = Step(new StepInput("x", MiB, "node-0")) with
         {
-            Preferred = [new PreferredSchedulingTerm(40, Term("topology.kubernetes.io/zone In zone-b"))],
+            Preferred = [Preferred(40, "topology.kubernetes.io/zone In zone-b")],
         };
 
         var decision = _scheduler.Schedule(nodes, request);

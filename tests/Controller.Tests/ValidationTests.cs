@@ -1,3 +1,4 @@
+using k8s.Models;
 using Fluid.Aspire.Controller.Scheduling;
 using static Fluid.Aspire.Controller.Tests.Nodes;
 
@@ -9,9 +10,10 @@ public sealed class ValidationTests
 
     [Theory]
     [InlineData("weight", "Preferred term 1 has weight 0: use 1–100")]
-    [InlineData("gt", "Required term 1, expression 1 (cores Gt) needs exactly one integer value")]
-    [InlineData("in", "Required term 1, expression 1 (disk In) has no values")]
-    [InlineData("exists", "Required term 1, expression 1 (gpu Exists) has values: Exists takes none")]
+    [InlineData("gt", "Required term 1, expression 1 (cores Gt eight): values must hold exactly one integer for operator Gt")]
+    [InlineData("in", "Required term 1, expression 1 (disk In []): values must list at least one value for operator In")]
+    [InlineData("exists", "Required term 1, expression 1 (gpu Exists): values must be empty for operator Exists")]
+    [InlineData("operator", "Required term 1, expression 1 has the unknown operator 'Near': use In, NotIn, Exists, DoesNotExist, Gt, Lt")]
     [InlineData("empty-term", "Required term 1 has no match expressions")]
     [InlineData("size", "Input 'x' has -1 bytes")]
     [InlineData("previous", "After.Node is empty")]
@@ -19,11 +21,12 @@ public sealed class ValidationTests
     {
         var request = scenario switch
         {
-            "weight" => Step() with { Preferred = [new PreferredSchedulingTerm(0, Term("disk Exists"))] },
-            "gt" => Step() with { Required = [new NodeSelectorTerm(new NodeSelectorRequirement("cores", NodeSelectorOperator.Gt, "eight"))] },
-            "in" => Step() with { Required = [new NodeSelectorTerm(new NodeSelectorRequirement("disk", NodeSelectorOperator.In))] },
-            "exists" => Step() with { Required = [new NodeSelectorTerm(new NodeSelectorRequirement("gpu", NodeSelectorOperator.Exists, "a100"))] },
-            "empty-term" => Step() with { Required = [new NodeSelectorTerm()] },
+            "weight" => Step() with { Preferred = [Preferred(0, "disk Exists")] },
+            "gt" => Step() with { Required = [Term("cores Gt eight")] },
+            "in" => Step() with { Required = [Term("disk In")] },
+            "exists" => Step() with { Required = [Term("gpu Exists a100")] },
+            "empty-term" => Step() with { Required = [new V1NodeSelectorTerm()] },
+            "operator" => Step() with { Required = [Term("zone Near a")] },
             "size" => Step(new StepInput("x", -1, "node-0")),
             _ => Step() with { After = new PreviousStep("", AffinityPolicy.Prefer) },
         };

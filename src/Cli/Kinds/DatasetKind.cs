@@ -45,7 +45,6 @@ internal sealed class DatasetKind : CustomKind<Dataset>
     /// <summary>A node affinity in one line: terms ORed, expressions ANDed, as the scheduler reads them.</summary>
     private static string? Describe(NodeAffinity? affinity) =>
         affinity?.Required is { NodeSelectorTerms.Count: > 0 } required
-            ? string.Join(" or ", required.NodeSelectorTerms.Select(t =>
-                string.Join(" and ", t.MatchExpressions.Select(e => $"{e.Key} {e.Operator} [{string.Join(",", e.Values)}]".Replace(" []", "", StringComparison.Ordinal)))))
+            ? string.Join(" or ", required.NodeSelectorTerms.Select(t => t.Describe()))
             : "any node";
 }

@@ -46,7 +46,7 @@ internal sealed class SchemaGenerator(XmlDocumentation documentation, bool descr
         var node = new V1JSONSchemaProps
         {
             Type = "object",
-            Description = documentation.Summary(type),
+            Description = documentation.Summary(type) ?? KubernetesModelRules.Description(type),
             Properties = new Dictionary<string, V1JSONSchemaProps>(StringComparer.Ordinal),
         };
         var properties = ResourceJson.Options.GetTypeInfo(type).Properties.Where(p => p.Get is not null).ToList();
@@ -62,7 +62,7 @@ internal sealed class SchemaGenerator(XmlDocumentation documentation, bool descr
             var child = ValueNode(property.PropertyType, property.CustomConverter, Child(path, property.Name));
             if (property.AttributeProvider is PropertyInfo member)
             {
-                child.Description = documentation.Summary(member) ?? child.Description;
+                child.Description = documentation.Summary(member) ?? KubernetesModelRules.Description(member) ?? child.Description;
             }
 
             node.Properties[property.Name] = child;
@@ -97,7 +97,7 @@ internal sealed class SchemaGenerator(XmlDocumentation documentation, bool descr
             return;
         }
 
-        if (member.GetCustomAttribute<RequiredAttribute>(inherit: true) is not null)
+        if (KubernetesModelRules.Of<RequiredAttribute>(member).Any())
         {
             Report($"{Declaring(member, owner)}.{property.Name}.Required", path, RequiredAttribute.ApplyTo(node, property.Name));
         }
@@ -107,7 +107,7 @@ internal sealed class SchemaGenerator(XmlDocumentation documentation, bool descr
             node.Required.Add(property.Name);
         }
 
-        foreach (var rule in member.GetCustomAttributes<FieldRuleAttribute>(inherit: true))
+        foreach (var rule in KubernetesModelRules.Of<FieldRuleAttribute>(member))
         {
             // A rule for strings on a list of strings is a rule for its items, as in ResourceValidator.
             var (target, type) = child.Type == "array" && property.PropertyType.GetGenericArguments() is [var item] && item == typeof(string)
@@ -118,7 +118,7 @@ internal sealed class SchemaGenerator(XmlDocumentation documentation, bool descr
     }
 
     /// <summary>The class that declares a property (an operation's base spec for <c>schedule</c>), so a rule has one name wherever it is met.</summary>
-    private static string Declaring(PropertyInfo member, Type owner) => (member.DeclaringType ?? owner).Name;
+    private static string Declaring(PropertyInfo member, Type owner) => KubernetesModelRules.RuleName(member.DeclaringType ?? owner);
 
     private V1JSONSchemaProps ValueNode(Type declared, System.Text.Json.Serialization.JsonConverter? converter, string path)
     {

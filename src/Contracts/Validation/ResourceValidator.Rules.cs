@@ -27,8 +27,13 @@ public static partial class ResourceValidator
             return SchemaForm.Keywords("pattern on mountPoint (a URL's host is approximated; the exact check is local-only)");
         }),
         Rule<Mount>("SecretNotOption", CheckEncryptOptions, (_, _) => SchemaForm.LocalOnly(PairsCost)),
-        Rule<NodeSelectorRequirement>("ValuesForOperator", CheckRequirementValues,
+        Rule<V1NodeSelectorRequirement>("ValuesForOperator", CheckRequirementValues,
             (_, _) => SchemaForm.LocalOnly("requirements sit in two unbounded lists, whose CEL cost estimate exceeds the budget")),
+        Rule<V1NodeSelectorTerm>("NoMatchFields", CheckNoMatchFields, (node, _) =>
+        {
+            node.Properties[JsonNameOf(typeof(V1NodeSelectorTerm), nameof(V1NodeSelectorTerm.MatchFields))].MaxItems = 0;
+            return SchemaForm.Keywords("maxItems 0 on matchFields");
+        }),
         Rule<TieredStoreLevel>("DiskPath", CheckDiskPath, (node, _) => SchemaForm.Cel(node,
             "!(self.mediumtype in ['SSD', 'HDD']) || (has(self.path) && self.path.trim() != '')",
             "path is required for mediumtype SSD and HDD; e.g. /mnt/ssd/cache", ".path")),
@@ -72,7 +77,7 @@ public static partial class ResourceValidator
         @"^(local:///\S+|pvc://[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*(/\S*)?|(https?|hdfs|s3|oss)://[^/\s]+(/\S*)?|objectstore://([^/\s]\S*|/\S+))$";
 
     private static CodeRule Rule<T>(string name, Action<T, string, Context> check, Func<V1JSONSchemaProps, Type, SchemaForm> schema) =>
-        new($"{(typeof(T).IsInterface ? typeof(T).Name[1..] : typeof(T).Name)}.{name}", typeof(T), (target, path, context) => check((T)target, path, context), schema);
+        new($"{(typeof(T).IsInterface ? typeof(T).Name[1..] : KubernetesModelRules.RuleName(typeof(T)))}.{name}", typeof(T), (target, path, context) => check((T)target, path, context), schema);
 
     /// <summary>A custom kind's name format as a CEL rule at the root, which may read <c>metadata.name</c>.</summary>
     private static SchemaForm NameFormatSchema(V1JSONSchemaProps root, Type type) =>
@@ -206,29 +211,21 @@ public static partial class ResourceValidator
     }
 
     /// <summary>How many values each operator takes (Kubernetes' rules).</summary>
-    private static void CheckRequirementValues(NodeSelectorRequirement requirement, string path, Context context)
+    private static void CheckRequirementValues(V1NodeSelectorRequirement requirement, string path, Context context)
     {
-        if (requirement.Operator is not { } op)
-        {
-            return;
-        }
-
-        var values = requirement.Values;
-        var name = Serialization.EnumNames.Of(op);
-        string? problem = op switch
-        {
-            NodeSelectorOperator.In or NodeSelectorOperator.NotIn when values.Count == 0 =>
-                $"must list at least one value for operator {name}; e.g. [\"zone-a\"]",
-            NodeSelectorOperator.Exists or NodeSelectorOperator.DoesNotExist when values.Count > 0 =>
-                $"must be empty for operator {name}, which only looks at whether the label is there",
-            NodeSelectorOperator.Gt or NodeSelectorOperator.Lt when values.Count != 1 ||
-                !long.TryParse(values[0], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _) =>
-                $"must hold exactly one integer for operator {name}; e.g. [\"4\"]",
-            _ => null,
-        };
-        if (problem is not null)
+        if (requirement.ValuesProblem() is { } problem)
         {
             context.Add(FieldPath.Child(path, "values"), problem + ".");
+        }
+    }
+
+    /// <summary>Nodes are selected by their labels here; a field selector would be accepted and never applied.</summary>
+    private static void CheckNoMatchFields(V1NodeSelectorTerm term, string path, Context context)
+    {
+        if (term.MatchFields is { Count: > 0 })
+        {
+            context.Add(FieldPath.Child(path, "matchFields"),
+                "is not supported: select nodes by their labels with matchExpressions, e.g. {key: fluid.io/node, operator: In, values: [node-0]}.");
         }
     }
 

@@ -190,8 +190,8 @@ public static partial class ResourceValidator
             _get = info.Get!;
             var member = info.AttributeProvider as MemberInfo;
             ClrName = member?.Name ?? info.Name;
-            Required = member?.GetCustomAttribute<RequiredAttribute>(inherit: true);
-            Rules = member is null ? [] : [.. member.GetCustomAttributes<FieldRuleAttribute>(inherit: true)];
+            Required = member is null ? null : KubernetesModelRules.Of<RequiredAttribute>(member).FirstOrDefault();
+            Rules = member is null ? [] : [.. KubernetesModelRules.Of<FieldRuleAttribute>(member)];
         }
 
         public string JsonName { get; }

@@ -369,6 +369,25 @@ public sealed class PatternAttribute : FieldRuleAttribute
     }
 }
 
+/// <summary>One of a fixed set of strings, as Kubernetes' string enums (a node selector's operator) are.</summary>
+public sealed class AllowedValuesAttribute(params string[] values) : FieldRuleAttribute
+{
+    /// <summary>The values allowed, case-sensitive.</summary>
+    public IReadOnlyList<string> Values { get; } = values;
+
+    /// <inheritdoc />
+    public override string? Check(object value) =>
+        Values.Contains((string)value, StringComparer.Ordinal) ? null : $"'{value}' is not one of {string.Join(", ", Values)} (case matters).";
+
+    /// <inheritdoc />
+    public override SchemaForm ApplyTo(V1JSONSchemaProps node, Type type)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        node.EnumProperty = [.. Values];
+        return SchemaForm.Keywords("enum");
+    }
+}
+
 /// <summary>A URI whose scheme is one of <see cref="Schemes"/>; each scheme's own rules are checked by <see cref="ResourceValidator"/>.</summary>
 public sealed class SchemeAttribute : FieldRuleAttribute
 {

@@ -27,7 +27,7 @@ public sealed class StepPlanner(ControlPlaneState state, StepScheduler scheduler
         var request = new SchedulingRequest
         {
             Step = step.Metadata.Name,
-            Required = dataset?.Spec.NodeAffinity?.Required?.NodeSelectorTerms.Select(Convert).ToArray() ?? [],
+            Required = [.. dataset?.Spec.NodeAffinity?.Required?.NodeSelectorTerms ?? []],
             Inputs = step.Spec.Inputs
                 .Select(name => (name, found: state.ObjectStores.Find(name)))
                 .Where(input => input.found is not null)
@@ -115,15 +115,4 @@ public sealed class StepPlanner(ControlPlaneState state, StepScheduler scheduler
         var root = mount.MountPoint["local://".Length..];
         return string.IsNullOrEmpty(reference?.SubPath) ? root : Path.Combine(root, reference.SubPath);
     }
-
-    private static Scheduling.NodeSelectorTerm Convert(Contract.NodeSelectorTerm term) =>
-        new([.. term.MatchExpressions.Select(e => new NodeSelectorRequirement(e.Key, e.Operator switch
-        {
-            Contract.NodeSelectorOperator.In => Scheduling.NodeSelectorOperator.In,
-            Contract.NodeSelectorOperator.NotIn => Scheduling.NodeSelectorOperator.NotIn,
-            Contract.NodeSelectorOperator.Exists => Scheduling.NodeSelectorOperator.Exists,
-            Contract.NodeSelectorOperator.DoesNotExist => Scheduling.NodeSelectorOperator.DoesNotExist,
-            Contract.NodeSelectorOperator.Gt => Scheduling.NodeSelectorOperator.Gt,
-            _ => Scheduling.NodeSelectorOperator.Lt,
-        }, e.Values))]);
 }

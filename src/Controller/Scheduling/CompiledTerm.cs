@@ -1,3 +1,5 @@
+using Fluid.Aspire.Contracts;
+using k8s.Models;
 using System.Globalization;
 
 namespace Fluid.Aspire.Controller.Scheduling;
@@ -11,9 +13,9 @@ internal sealed class CompiledTerm
     private readonly int[][] _columns;
     private readonly bool[][] _tables;
 
-    public CompiledTerm(CandidateNodes nodes, NodeSelectorTerm term)
+    public CompiledTerm(CandidateNodes nodes, V1NodeSelectorTerm term)
     {
-        var expressions = term.MatchExpressions;
+        var expressions = term.MatchExpressions ?? [];
         _columns = new int[expressions.Count][];
         _tables = new bool[expressions.Count][];
         for (var i = 0; i < expressions.Count; i++)
@@ -60,29 +62,29 @@ internal sealed class CompiledTerm
     }
 
     /// <summary>The expression's answer for "no such label" (slot 0) and for each distinct value id (slot id + 1).</summary>
-    private static bool[] Table(LabelColumn? column, NodeSelectorRequirement expression)
+    private static bool[] Table(LabelColumn? column, V1NodeSelectorRequirement expression)
     {
         var table = new bool[(column?.DistinctValues ?? 0) + 1];
-        switch (expression.Operator)
+        switch (expression.OperatorProperty)
         {
-            case NodeSelectorOperator.In:
-                SetValues(table, column, expression.Values, true);
+            case NodeSelectorOperators.In:
+                SetValues(table, column, expression.Values ?? [], true);
                 break;
-            case NodeSelectorOperator.NotIn:
+            case NodeSelectorOperators.NotIn:
                 Array.Fill(table, true);
-                SetValues(table, column, expression.Values, false);
+                SetValues(table, column, expression.Values ?? [], false);
                 break;
-            case NodeSelectorOperator.Exists:
+            case NodeSelectorOperators.Exists:
                 Array.Fill(table, true);
                 table[0] = false;
                 break;
-            case NodeSelectorOperator.DoesNotExist:
+            case NodeSelectorOperators.DoesNotExist:
                 table[0] = true;
                 break;
-            case NodeSelectorOperator.Gt or NodeSelectorOperator.Lt when column is not null:
+            case NodeSelectorOperators.Gt or NodeSelectorOperators.Lt when column is not null:
                 var bound = long.Parse(expression.Values[0], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
                 var integers = column.Integers;
-                var greater = expression.Operator == NodeSelectorOperator.Gt;
+                var greater = expression.OperatorProperty == NodeSelectorOperators.Gt;
                 for (var id = 0; id < integers.Length; id++)
                 {
                     table[id + 1] = integers[id] is { } value && (greater ? value > bound : value < bound);
@@ -94,7 +96,7 @@ internal sealed class CompiledTerm
         return table;
     }
 
-    private static void SetValues(bool[] table, LabelColumn? column, IReadOnlyList<string> values, bool answer)
+    private static void SetValues(bool[] table, LabelColumn? column, IList<string> values, bool answer)
     {
         if (column is null)
         {

@@ -1,3 +1,6 @@
+using Fluid.Aspire.Contracts;
+using k8s.Models;
+
 namespace Fluid.Aspire.Controller.Scheduling;
 
 /// <summary>One input object of a step: its size and the nodes that hold a copy of it.</summary>
@@ -33,10 +36,10 @@ public sealed record SchedulingRequest
     public required string Step { get; init; }
 
     /// <summary>Node selector terms, any one of which a node must match; empty: no constraint.</summary>
-    public IReadOnlyList<NodeSelectorTerm> Required { get; init; } = [];
+    public IReadOnlyList<V1NodeSelectorTerm> Required { get; init; } = [];
 
-    /// <summary>Terms that add their weight to the nodes they match.</summary>
-    public IReadOnlyList<PreferredSchedulingTerm> Preferred { get; init; } = [];
+    /// <summary>Terms that add their weight (1–100) to the score of every node they match.</summary>
+    public IReadOnlyList<V1PreferredSchedulingTerm> Preferred { get; init; } = [];
 
     /// <summary>The step's input objects and where their copies are.</summary>
     public IReadOnlyList<StepInput> Inputs { get; init; } = [];
@@ -64,7 +67,7 @@ public sealed record SchedulingRequest
                 continue;
             }
 
-            foreach (var problem in term.Validate($"Required term {i + 1}"))
+            foreach (var problem in Validate(term, $"Required term {i + 1}"))
             {
                 yield return problem;
             }
@@ -83,7 +86,7 @@ public sealed record SchedulingRequest
                 yield return $"Preferred term {i + 1} has weight {preferred.Weight}: use 1–100, as in Kubernetes.";
             }
 
-            foreach (var problem in preferred.Preference.Validate($"Preferred term {i + 1}"))
+            foreach (var problem in Validate(preferred.Preference, $"Preferred term {i + 1}"))
             {
                 yield return problem;
             }
@@ -126,6 +129,40 @@ public sealed record SchedulingRequest
         if (After is not null && string.IsNullOrEmpty(After.Node))
         {
             yield return "After.Node is empty: name the node the previous step ran on, or leave After unset.";
+        }
+    }
+
+    private static IEnumerable<string> Validate(V1NodeSelectorTerm term, string where)
+    {
+        if (term.MatchExpressions is not { Count: > 0 } expressions)
+        {
+            yield return $"{where} has no match expressions, so it matches no node: add an expression or drop the term.";
+            yield break;
+        }
+
+        if (term.MatchFields is { Count: > 0 })
+        {
+            yield return $"{where} has match fields, which the scheduler does not read: select by labels with match expressions.";
+        }
+
+        for (var i = 0; i < expressions.Count; i++)
+        {
+            var at = $"{where}, expression {i + 1}";
+            switch (expressions[i])
+            {
+                case null:
+                    yield return $"{at} is null: remove it.";
+                    break;
+                case { Key: null or "" }:
+                    yield return $"{at} has an empty key: name the label to match, for example topology.kubernetes.io/zone.";
+                    break;
+                case var expression when !NodeSelectorOperators.All.Contains(expression.OperatorProperty):
+                    yield return $"{at} has the unknown operator '{expression.OperatorProperty}': use {string.Join(", ", NodeSelectorOperators.All)}.";
+                    break;
+                case var expression when expression.ValuesProblem() is { } problem:
+                    yield return $"{at} ({expression.Describe()}): values {problem}.";
+                    break;
+            }
         }
     }
 }

@@ -1,3 +1,4 @@
+using Fluid.Aspire.Contracts;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 
@@ -279,7 +280,7 @@ internal sealed class ScoringContext
         }
 
         public readonly void Preferred(int term, double points) =>
-            Contributions.Add(new ScoreContribution($"preferred term {term + 1} ({context.Request.Preferred[term].Preference})", points));
+            Contributions.Add(new ScoreContribution($"preferred term {term + 1} ({context.Request.Preferred[term].Preference.Describe()})", points));
     }
 }
 

@@ -1,3 +1,4 @@
+using Fluid.Aspire.Contracts;
 using System.Buffers;
 using System.Globalization;
 using System.Text;
@@ -276,13 +277,13 @@ public sealed class StepScheduler
                 _singleTerm = new string[expressions.Count];
                 for (var i = 0; i < expressions.Count; i++)
                 {
-                    _singleTerm[i] = $"does not match required term 1 (fails {expressions[i]})";
+                    _singleTerm[i] = $"does not match required term 1 (fails {expressions[i].Describe()})";
                 }
             }
             else if (request.Required.Count > 1)
             {
                 _anyTerm = $"matches none of the {request.Required.Count} required terms " +
-                    $"({string.Join("; ", request.Required.Select((t, i) => $"{i + 1}: {t}"))})";
+                    $"({string.Join("; ", request.Required.Select((t, i) => $"{i + 1}: {t.Describe()}"))})";
             }
         }
 

@@ -1,0 +1,62 @@
+using System.Reflection;
+using k8s.Models;
+
+namespace Fluid.Aspire.Contracts.Validation;
+
+/// <summary>
+/// The rules on the KubernetesClient types the contracts use (a node selector), which cannot carry this project's
+/// attributes: the same attributes, kept in a table by type and property, read wherever attributes are.
+/// </summary>
+internal static class KubernetesModelRules
+{
+    private static readonly Dictionary<(Type Type, string Property), Attribute[]> Table = new()
+    {
+        [(typeof(V1NodeSelector), nameof(V1NodeSelector.NodeSelectorTerms))] =
+            [new RequiredAttribute { Example = "[{\"matchExpressions\": [{\"key\": \"topology.kubernetes.io/zone\", \"operator\": \"In\", \"values\": [\"zone-a\"]}]}]" }],
+        [(typeof(V1NodeSelectorTerm), nameof(V1NodeSelectorTerm.MatchExpressions))] =
+            [new RequiredAttribute { Example = "[{\"key\": \"topology.kubernetes.io/zone\", \"operator\": \"In\", \"values\": [\"zone-a\"]}]" }],
+        [(typeof(V1NodeSelectorRequirement), nameof(V1NodeSelectorRequirement.Key))] =
+            [new RequiredAttribute { Example = "topology.kubernetes.io/zone" }, new QualifiedNameAttribute()],
+        [(typeof(V1NodeSelectorRequirement), nameof(V1NodeSelectorRequirement.OperatorProperty))] =
+            [new RequiredAttribute { Example = "In" }, new AllowedValuesAttribute([.. NodeSelectorOperators.All])],
+    };
+
+    private static readonly Dictionary<string, string> Descriptions = new(StringComparer.Ordinal)
+    {
+        [nameof(V1NodeSelectorTerm)] = "Requirements that a node must all satisfy (they are ANDed).",
+        [nameof(V1NodeSelectorRequirement)] = "One requirement on a node label: key operator values.",
+        [$"{nameof(V1NodeSelector)}.{nameof(V1NodeSelector.NodeSelectorTerms)}"] = "The terms, any one of which selects a node (they are ORed); at least one.",
+        [$"{nameof(V1NodeSelectorTerm)}.{nameof(V1NodeSelectorTerm.MatchExpressions)}"] = "The requirements on node labels; at least one.",
+        [$"{nameof(V1NodeSelectorTerm)}.{nameof(V1NodeSelectorTerm.MatchFields)}"] = "Not supported: nodes are selected by their labels.",
+        [$"{nameof(V1NodeSelectorRequirement)}.{nameof(V1NodeSelectorRequirement.Key)}"] = "The label key, e.g. topology.kubernetes.io/zone.",
+        [$"{nameof(V1NodeSelectorRequirement)}.{nameof(V1NodeSelectorRequirement.OperatorProperty)}"] = "How the label is compared: In, NotIn, Exists, DoesNotExist, Gt or Lt.",
+        [$"{nameof(V1NodeSelectorRequirement)}.{nameof(V1NodeSelectorRequirement.Values)}"] =
+            "For In and NotIn, one or more; for Exists and DoesNotExist, none; for Gt and Lt, one integer.",
+    };
+
+    /// <summary>The description of a KubernetesClient type or property the contracts use (its own documentation is not deployed), or null.</summary>
+    public static string? Description(MemberInfo member)
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        var key = member is Type type ? type.Name : $"{member.DeclaringType?.Name}.{member.Name}";
+        return Descriptions.GetValueOrDefault(key);
+    }
+
+    /// <summary>The attributes of <paramref name="member"/>: its own, else the table's for a KubernetesClient type.</summary>
+    public static IEnumerable<T> Of<T>(MemberInfo member)
+        where T : Attribute
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        var own = member.GetCustomAttributes<T>(inherit: true);
+        return member.DeclaringType is { } type && Table.TryGetValue((type, member.Name), out var listed)
+            ? own.Concat(listed.OfType<T>())
+            : own;
+    }
+
+    /// <summary>The name rules of a type go by: a KubernetesClient type's kind without its version (V1NodeSelector: NodeSelector).</summary>
+    public static string RuleName(Type type)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        return type.Namespace == typeof(V1NodeSelector).Namespace && type.Name.StartsWith("V1", StringComparison.Ordinal) ? type.Name[2..] : type.Name;
+    }
+}
