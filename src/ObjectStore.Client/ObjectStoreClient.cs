@@ -197,7 +197,7 @@ public sealed class ObjectStoreClient : IAsyncDisposable, IDisposable
             HoldsNothing);
 
     public Task<StoreStats> GetStatsAsync(CancellationToken cancellationToken = default) =>
-        _channel.CallAsync(w => w.Begin(MessageType.Stats), MessageType.StatsReply, StoreStats.Read, cancellationToken, HoldsNothing);
+        _channel.CallAsync(w => w.Begin(MessageType.Stats), MessageType.StatsReply, StoreStatsCodec.Read, cancellationToken, HoldsNothing);
 
     public ValueTask DisposeAsync()
     {

@@ -116,7 +116,7 @@ public sealed record Answer(MessageType Type, object Message)
             MessageType.ObjectData => ObjectResponse.Read(ref reader),
             MessageType.Ok => type,
             MessageType.ObjectList => ObjectListResponse.Read(ref reader),
-            MessageType.StatsReply => StoreStats.Read(ref reader),
+            MessageType.StatsReply => StoreStatsCodec.Read(ref reader),
             MessageType.ObjectInfo => ObjectInfo.Read(ref reader),
             MessageType.Error => ErrorResponse.Read(ref reader),
             _ => throw new WireFormatException($"The daemon sent a frame of type 0x{(byte)type:x2}, which is not an answer."),

@@ -327,48 +327,6 @@ public sealed record ListRequest(string Pattern, int Limit)
     public static ListRequest Read(ref WireReader reader) => new(reader.ReadString(), (int)Math.Min(reader.ReadUInt32(), int.MaxValue));
 }
 
-/// <summary>One line of a listing.</summary>
-public sealed record ObjectSummary(
-    ObjectId Id, string TypeName, long NBytes, int Instance, bool IsPersisted, bool IsLocal, bool IsSpilled, IReadOnlyList<string> Names)
-{
-    /// <summary>The fewest bytes of one summary: id, an empty type name, size, instance, three flags, no names.</summary>
-    public const int MinWireLength = 8 + 1 + 8 + 2 + 3 + 1;
-
-    public void Write(FrameWriter writer)
-    {
-        writer.WriteUInt64(Id.Value);
-        writer.WriteString(TypeName);
-        writer.WriteInt64(NBytes);
-        writer.WriteUInt16((ushort)Instance);
-        writer.WriteBool(IsPersisted);
-        writer.WriteBool(IsLocal);
-        writer.WriteBool(IsSpilled);
-        writer.WriteCount(Names.Count);
-        foreach (var name in Names)
-        {
-            writer.WriteString(name);
-        }
-    }
-
-    public static ObjectSummary Read(ref WireReader reader)
-    {
-        var id = new ObjectId(reader.ReadUInt64());
-        var type = reader.ReadString();
-        var bytes = reader.ReadInt64();
-        var instance = reader.ReadUInt16();
-        var persisted = reader.ReadBool();
-        var local = reader.ReadBool();
-        var spilled = reader.ReadBool();
-        var names = new string[reader.ReadCount()];
-        for (var i = 0; i < names.Length; i++)
-        {
-            names[i] = reader.ReadString();
-        }
-
-        return new ObjectSummary(id, type, bytes, instance, persisted, local, spilled, names);
-    }
-}
-
 public sealed record ObjectListResponse(IReadOnlyList<ObjectSummary> Objects, bool Truncated)
 {
     public void Write(FrameWriter writer)
@@ -385,10 +343,10 @@ public sealed record ObjectListResponse(IReadOnlyList<ObjectSummary> Objects, bo
 
     public static ObjectListResponse Read(ref WireReader reader)
     {
-        var objects = new ObjectSummary[reader.ReadCount(ObjectSummary.MinWireLength)];
+        var objects = new ObjectSummary[reader.ReadCount(ObjectSummaryCodec.MinWireLength)];
         for (var i = 0; i < objects.Length; i++)
         {
-            objects[i] = ObjectSummary.Read(ref reader);
+            objects[i] = ObjectSummaryCodec.Read(ref reader);
         }
 
         return new ObjectListResponse(objects, reader.ReadBool());

@@ -250,7 +250,7 @@ public sealed class WireCodecTests
             SpilledBytes = long.MaxValue, SpilledBlobs = 5, Puts = 6, Gets = 7, FetchedBytes = 8,
         };
 
-        Assert.Equal(stats, RoundTrip(stats.Write, MessageType.StatsReply, StoreStats.Read));
+        Assert.Equal(stats, RoundTrip(stats.Write, MessageType.StatsReply, StoreStatsCodec.Read));
     }
 
     [Fact]

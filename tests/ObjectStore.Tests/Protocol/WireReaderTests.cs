@@ -320,7 +320,7 @@ public sealed class WireReaderTests
             MessageType.PutName => NameRequest.Read(type, ref reader),
             MessageType.List => ListRequest.Read(ref reader),
             MessageType.ObjectList => ObjectListResponse.Read(ref reader),
-            MessageType.StatsReply => StoreStats.Read(ref reader),
+            MessageType.StatsReply => StoreStatsCodec.Read(ref reader),
             MessageType.Error => (object)ErrorResponse.Read(ref reader),
             _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
         };
