@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Fluid.Aspire.Cluster.Membership;
 using k8s;
 using k8s.Models;
@@ -12,15 +13,18 @@ public sealed class SimulatedNodeStatus(k8s.Kubernetes kubernetes, NodeDirectory
 {
     public async Task RunAsync(CancellationToken leading)
     {
-        using var changed = new SemaphoreSlim(1);
-        void OnChanged() => changed.Release();
+        // A channel rather than a semaphore: the directory may still signal once this term is over, and a completed
+        // channel takes that quietly where a disposed semaphore would throw into the directory's loop.
+        var changed = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+        void OnChanged() => changed.Writer.TryWrite(true);
         var written = new Dictionary<string, string>(StringComparer.Ordinal);
         nodes.Changed += OnChanged;
+        changed.Writer.TryWrite(true);
         try
         {
-            while (true)
+            while (await changed.Reader.WaitToReadAsync(leading))
             {
-                await changed.WaitAsync(leading);
+                changed.Reader.TryRead(out _);
                 foreach (var node in nodes.Nodes.Where(n => n.Labels.GetValueOrDefault(NodeLabels.Simulated) == "true"))
                 {
                     var message = node.Ready
@@ -40,6 +44,7 @@ public sealed class SimulatedNodeStatus(k8s.Kubernetes kubernetes, NodeDirectory
         finally
         {
             nodes.Changed -= OnChanged;
+            changed.Writer.TryComplete();
         }
     }
 
