@@ -17,7 +17,7 @@ public abstract class Resource : IKubernetesObject<V1ObjectMeta>, IJsonOnDeseria
     /// <summary>The namespace of an object built in code without one, as in Kubernetes.</summary>
     public const string DefaultNamespace = "default";
 
-    private V1ObjectMeta _metadata = WithCollections(new V1ObjectMeta { NamespaceProperty = DefaultNamespace });
+    private V1ObjectMeta _metadata = Complete(new V1ObjectMeta { NamespaceProperty = DefaultNamespace });
 
     /// <summary>Sets the identity of a kind; derived classes pass their registered API version and kind.</summary>
     protected Resource(string apiVersion, string kind)
@@ -36,14 +36,13 @@ public abstract class Resource : IKubernetesObject<V1ObjectMeta>, IJsonOnDeseria
 
     /// <summary>
     /// Kubernetes' own object metadata: users set name, namespace (<c>default</c> unless set), labels, annotations and
-    /// finalizers; the API server sets uid, resourceVersion, generation and the timestamps. Its lists and maps are
-    /// never null here, whether the object was built in code or read.
+    /// finalizers; the API server sets uid, resourceVersion, generation and the timestamps.
     /// </summary>
     [JsonPropertyOrder(-1)]
     public V1ObjectMeta Metadata
     {
         get => _metadata;
-        set => _metadata = WithCollections(value);
+        set => _metadata = Complete(value);
     }
 
     /// <summary>A deep copy, independent of this object: change it freely, then write it back.</summary>
@@ -56,11 +55,8 @@ public abstract class Resource : IKubernetesObject<V1ObjectMeta>, IJsonOnDeseria
     /// <summary>An object read without a namespace is in <c>default</c>, as one built in code is.</summary>
     void IJsonOnDeserialized.OnDeserialized() => Metadata.NamespaceProperty ??= DefaultNamespace;
 
-    /// <summary>
-    /// Gives <paramref name="meta"/> empty labels, annotations, finalizers and owner references where it has none (Go's
-    /// zero values), so that code adds a label or a finalizer to any resource's metadata without a null check.
-    /// </summary>
-    private static V1ObjectMeta WithCollections(V1ObjectMeta meta)
+    /// <summary>Gives <paramref name="meta"/> empty labels, annotations, finalizers and owner references where it has none.</summary>
+    public static V1ObjectMeta Complete(V1ObjectMeta meta)
     {
         ArgumentNullException.ThrowIfNull(meta);
         meta.Labels ??= new Dictionary<string, string>(StringComparer.Ordinal);

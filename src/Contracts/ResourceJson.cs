@@ -1,3 +1,4 @@
+using k8s.Models;
 using System.Collections;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -79,7 +80,7 @@ public static class ResourceJson
             Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
             UnmappedMemberHandling = strict ? JsonUnmappedMemberHandling.Disallow : JsonUnmappedMemberHandling.Skip,
-            TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { OmitEmpty, KeepDefaultForNull } },
+            TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { OmitEmpty, KeepDefaultForNull, CompleteMetadata } },
             Converters =
             {
                 new StrictEnumConverterFactory(),
@@ -124,6 +125,18 @@ public static class ResourceJson
 
             var earlier = property.ShouldSerialize;
             property.ShouldSerialize = earlier is null ? isEmpty : (owner, value) => earlier(owner, value) && isEmpty(owner, value);
+        }
+    }
+
+    /// <summary>
+    /// Object metadata read here always has its lists and maps, empty when absent (Go's zero values), as a resource
+    /// built in code has (<see cref="Resource.Metadata"/>): code adds a label or a finalizer without a null check.
+    /// </summary>
+    private static void CompleteMetadata(JsonTypeInfo type)
+    {
+        if (type.Type == typeof(V1ObjectMeta))
+        {
+            type.OnDeserialized = meta => Resource.Complete((V1ObjectMeta)meta);
         }
     }
 
