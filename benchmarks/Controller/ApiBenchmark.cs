@@ -1,4 +1,3 @@
-using k8s.Models;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
@@ -66,7 +65,7 @@ internal static class ApiBenchmark
 
     private static Dataset NewDataset(string name) => new()
     {
-        Metadata = new V1ObjectMeta { Name = name },
+        Metadata = new ObjectMeta { Name = name },
         Spec = new DatasetSpec { Mounts = [new Mount { MountPoint = $"objectstore://{name}", Name = name }] },
     };
 

@@ -1,4 +1,3 @@
-using k8s.Models;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using Fluid.Aspire.Contracts.Validation;
@@ -64,10 +63,10 @@ public sealed class Event : Resource
         ArgumentNullException.ThrowIfNull(involved);
         return new Event
         {
-            Metadata = new V1ObjectMeta
+            Metadata = new ObjectMeta
             {
                 Name = string.Create(CultureInfo.InvariantCulture, $"{involved.Metadata.Name}.{now.UtcTicks:x}"),
-                NamespaceProperty = involved.Metadata.NamespaceProperty,
+                Namespace = involved.Metadata.Namespace,
             },
             InvolvedObject = ObjectReference.To(involved),
             Type = type,
@@ -113,7 +112,7 @@ public sealed class ObjectReference
         {
             ApiVersion = target.ApiVersion,
             Kind = target.Kind,
-            Namespace = target.Metadata.NamespaceProperty,
+            Namespace = target.Metadata.Namespace,
             Name = target.Metadata.Name,
             Uid = target.Metadata.Uid,
         };

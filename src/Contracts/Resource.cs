@@ -1,6 +1,4 @@
 using System.Text.Json.Serialization;
-using k8s;
-using k8s.Models;
 
 namespace Fluid.Aspire.Contracts;
 
@@ -12,13 +10,8 @@ namespace Fluid.Aspire.Contracts;
 /// Objects are mutable because controllers build and patch them; a controller must never mutate an object it got from
 /// a cache, but a <see cref="Clone"/> of it.
 /// </remarks>
-public abstract class Resource : IKubernetesObject<V1ObjectMeta>, IJsonOnDeserialized
+public abstract class Resource
 {
-    /// <summary>The namespace of an object built in code without one, as in Kubernetes.</summary>
-    public const string DefaultNamespace = "default";
-
-    private V1ObjectMeta _metadata = Complete(new V1ObjectMeta { NamespaceProperty = DefaultNamespace });
-
     /// <summary>Sets the identity of a kind; derived classes pass their registered API version and kind.</summary>
     protected Resource(string apiVersion, string kind)
     {
@@ -34,16 +27,9 @@ public abstract class Resource : IKubernetesObject<V1ObjectMeta>, IJsonOnDeseria
     [JsonPropertyOrder(-2)]
     public string Kind { get; set; }
 
-    /// <summary>
-    /// Kubernetes' own object metadata: users set name, namespace (<c>default</c> unless set), labels, annotations and
-    /// finalizers; the API server sets uid, resourceVersion, generation and the timestamps.
-    /// </summary>
+    /// <summary>Name, namespace, labels and the fields the store maintains (uid, resourceVersion, generation…).</summary>
     [JsonPropertyOrder(-1)]
-    public V1ObjectMeta Metadata
-    {
-        get => _metadata;
-        set => _metadata = Complete(value);
-    }
+    public ObjectMeta Metadata { get; set; } = new();
 
     /// <summary>A deep copy, independent of this object: change it freely, then write it back.</summary>
     /// <remarks>
@@ -52,38 +38,8 @@ public abstract class Resource : IKubernetesObject<V1ObjectMeta>, IJsonOnDeseria
     /// </remarks>
     public virtual Resource Clone() => ResourceJson.Clone(this);
 
-    /// <summary>An object read without a namespace is in <c>default</c>, as one built in code is.</summary>
-    void IJsonOnDeserialized.OnDeserialized() => Metadata.NamespaceProperty ??= DefaultNamespace;
-
-    /// <summary>Gives <paramref name="meta"/> empty labels, annotations, finalizers and owner references where it has none.</summary>
-    public static V1ObjectMeta Complete(V1ObjectMeta meta)
-    {
-        ArgumentNullException.ThrowIfNull(meta);
-        meta.Labels ??= new Dictionary<string, string>(StringComparer.Ordinal);
-        meta.Annotations ??= new Dictionary<string, string>(StringComparer.Ordinal);
-        meta.Finalizers ??= [];
-        meta.OwnerReferences ??= [];
-        return meta;
-    }
-
-    /// <summary>A controller reference to this object, which must have been stored (it needs a uid): it is then deleted with it.</summary>
-    /// <exception cref="InvalidOperationException">The object has no uid yet.</exception>
-    public V1OwnerReference ControllerReference() =>
-        string.IsNullOrEmpty(Metadata.Uid)
-            ? throw new InvalidOperationException(
-                $"{this} has no uid: only an object read back from the store can own others; create it first, then use what the store returned.")
-            : new V1OwnerReference
-            {
-                ApiVersion = ApiVersion,
-                Kind = Kind,
-                Name = Metadata.Name,
-                Uid = Metadata.Uid,
-                Controller = true,
-                BlockOwnerDeletion = true,
-            };
-
     /// <summary><c>Kind namespace/name</c>, for logs and error messages.</summary>
-    public override string ToString() => $"{Kind} {Metadata.NamespaceProperty}/{Metadata.Name}";
+    public override string ToString() => $"{Kind} {Metadata.Namespace}/{Metadata.Name}";
 }
 
 /// <summary>A resource with a desired state (<see cref="Spec"/>, written by users) and an observed one (<see cref="Status"/>, written by controllers).</summary>

@@ -1,4 +1,3 @@
-using k8s.Models;
 using System.Collections;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -80,12 +79,11 @@ public static class ResourceJson
             Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
             UnmappedMemberHandling = strict ? JsonUnmappedMemberHandling.Disallow : JsonUnmappedMemberHandling.Skip,
-            TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { OmitEmpty, KeepDefaultForNull, CompleteMetadata } },
+            TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { OmitEmpty, KeepDefaultForNull } },
             Converters =
             {
                 new StrictEnumConverterFactory(),
                 new TimestampConverter(),
-                new UtcDateTimeConverter(),
                 new GoDurationConverter(),
                 new ResourceConverter(),
             },
@@ -110,12 +108,7 @@ public static class ResourceJson
         {
             Func<object, object?, bool>? isEmpty =
                 property.PropertyType == typeof(string) ? static (_, value) => value is string { Length: > 0 }
-                : typeof(IEnumerable).IsAssignableFrom(property.PropertyType) ? static (_, value) => value switch
-                {
-                    ICollection collection => collection.Count > 0,
-                    IEnumerable items => items.GetEnumerator().MoveNext(),
-                    _ => false,
-                }
+                : typeof(ICollection).IsAssignableFrom(property.PropertyType) ? static (_, value) => value is ICollection { Count: > 0 }
                 : property.PropertyType == typeof(bool) ? static (_, value) => value is true
                 : null;
             if (isEmpty is null)
@@ -125,18 +118,6 @@ public static class ResourceJson
 
             var earlier = property.ShouldSerialize;
             property.ShouldSerialize = earlier is null ? isEmpty : (owner, value) => earlier(owner, value) && isEmpty(owner, value);
-        }
-    }
-
-    /// <summary>
-    /// Object metadata read here always has its lists and maps, empty when absent (Go's zero values), as a resource
-    /// built in code has (<see cref="Resource.Metadata"/>): code adds a label or a finalizer without a null check.
-    /// </summary>
-    private static void CompleteMetadata(JsonTypeInfo type)
-    {
-        if (type.Type == typeof(V1ObjectMeta))
-        {
-            type.OnDeserialized = meta => Resource.Complete((V1ObjectMeta)meta);
         }
     }
 

@@ -1,4 +1,3 @@
-using k8s.Models;
 using System.Globalization;
 using Fluid.Aspire.Contracts;
 using Fluid.Aspire.Contracts.Operations;
@@ -54,18 +53,18 @@ public sealed class DataFlow
             {
                 var step = new DataProcess
                 {
-                    Metadata = new V1ObjectMeta
+                    Metadata = new ObjectMeta
                     {
                         Name = names[i],
-                        NamespaceProperty = Dataset.Namespace,
-                        Labels = new Dictionary<string, string>
+                        Namespace = Dataset.Namespace,
+                        Labels = new()
                         {
                             [FlowLabels.Run] = runId,
                             [FlowLabels.FlowStep] = i.ToString(CultureInfo.InvariantCulture),
                             [FlowLabels.Dataset] = FlowLabels.DatasetValue(Dataset.Namespace, Dataset.Name),
                         },
-                        Annotations = new Dictionary<string, string> { [FlowLabels.ProcessorAnnotation] = Steps[i].Processor.Description },
-                        OwnerReferences = [dataset.ControllerReference()],
+                        Annotations = new() { [FlowLabels.ProcessorAnnotation] = Steps[i].Processor.Description },
+                        OwnerReferences = [OwnerReference.ControlledBy(dataset)],
                     },
                     Spec = new DataProcessSpec
                     {

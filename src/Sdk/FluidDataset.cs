@@ -1,4 +1,3 @@
-using k8s.Models;
 using System.Globalization;
 using Fluid.Aspire.Contracts;
 using Fluid.Aspire.Contracts.Datasets;
@@ -29,7 +28,7 @@ public sealed class FluidDataset
 
     public string Name => Resource.Metadata.Name;
 
-    public string Namespace => Resource.Metadata.NamespaceProperty;
+    public string Namespace => Resource.Metadata.Namespace;
 
     /// <summary>The dataset as last read; <see cref="RefreshAsync"/> reads it again.</summary>
     public Dataset Resource { get; private set; }
@@ -66,7 +65,7 @@ public sealed class FluidDataset
         };
         var runtime = new ObjectStoreRuntime
         {
-            Metadata = new V1ObjectMeta { Name = Name, NamespaceProperty = Namespace, OwnerReferences = [Resource.ControllerReference()] },
+            Metadata = new ObjectMeta { Name = Name, Namespace = Namespace, OwnerReferences = [OwnerReference.ControlledBy(Resource)] },
             Spec = new ObjectStoreRuntimeSpec
             {
                 Replicas = replicas,

@@ -86,7 +86,7 @@ public sealed class CloneTests
     {
         var meta = Samples.Dataset().Metadata;
 
-        var copy = ResourceJson.Clone(meta);
+        var copy = meta.Clone();
         copy.Annotations.Clear();
 
         Assert.Single(meta.Annotations);

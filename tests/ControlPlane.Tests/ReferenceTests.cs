@@ -1,4 +1,3 @@
-using k8s.Models;
 using Etcdserverpb;
 using Fluid.Aspire.Cluster.Etcd;
 using Fluid.Aspire.Contracts;
@@ -98,7 +97,7 @@ public sealed class ReferenceTests
 
     private static DataProcess Step(string name, string dataset, string? after) => new()
     {
-        Metadata = new V1ObjectMeta { Name = name },
+        Metadata = new ObjectMeta { Name = name },
         Spec = new DataProcessSpec
         {
             Dataset = new DatasetReference { Name = dataset },

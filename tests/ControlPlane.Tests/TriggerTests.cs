@@ -1,4 +1,3 @@
-using k8s.Models;
 using Fluid.Aspire.Contracts;
 using Fluid.Aspire.Contracts.Datasets;
 using Fluid.Aspire.Contracts.Operations;
@@ -55,7 +54,7 @@ public sealed class TriggerTests
         await client.CreateDatasetAsync("nightly", $"local://{data.Path}", cancellationToken: Cancellation);
         await client.Store.CreateAsync(new DataProcess
         {
-            Metadata = new V1ObjectMeta { NamespaceProperty = Resource.DefaultNamespace, Name = "every-hour" },
+            Metadata = new ObjectMeta { Name = "every-hour" },
             Spec = new DataProcessSpec
             {
                 Dataset = new DatasetReference { Name = "nightly" },
@@ -118,7 +117,7 @@ public sealed class TriggerTests
         await client.CreateDatasetAsync("short-lived", cancellationToken: Cancellation);
         await client.Store.CreateAsync(new DataProcess
         {
-            Metadata = new V1ObjectMeta { NamespaceProperty = Resource.DefaultNamespace, Name = "expires" },
+            Metadata = new ObjectMeta { Name = "expires" },
             Spec = new DataProcessSpec
             {
                 Dataset = new DatasetReference { Name = "short-lived" },
@@ -146,7 +145,7 @@ public sealed class TriggerTests
     {
         await client.Store.CreateAsync(new DataProcess
         {
-            Metadata = new V1ObjectMeta { NamespaceProperty = Resource.DefaultNamespace, Name = name },
+            Metadata = new ObjectMeta { Name = name },
             Spec = new DataProcessSpec
             {
                 Dataset = new DatasetReference { Name = dataset },

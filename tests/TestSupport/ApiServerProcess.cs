@@ -1,4 +1,3 @@
-using k8s.Models;
 using Fluid.Aspire.Cluster.Kubernetes;
 using Fluid.Aspire.Contracts.Kubernetes;
 

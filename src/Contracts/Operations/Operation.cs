@@ -1,5 +1,3 @@
-using k8s.Models;
-
 namespace Fluid.Aspire.Contracts.Operations;
 
 /// <summary>
@@ -12,7 +10,7 @@ public interface IOperation
     string Kind { get; }
 
     /// <summary>The operation's metadata.</summary>
-    V1ObjectMeta Metadata { get; }
+    ObjectMeta Metadata { get; }
 
     /// <summary>The fields of the spec every operation has.</summary>
     OperationSpec Spec { get; }

@@ -66,11 +66,11 @@ public sealed class StepPlanner(ControlPlaneState state, StepScheduler scheduler
         };
         return new StepLaunch
         {
-            Namespace = step.Metadata.NamespaceProperty,
+            Namespace = step.Metadata.Namespace,
             StepName = step.Metadata.Name,
             RunId = RunOf(step),
             Attempt = attempt,
-            Labels = new Dictionary<string, string>(step.Metadata.Labels ?? new Dictionary<string, string>(), StringComparer.Ordinal),
+            Labels = step.Metadata.Labels,
             NodeName = node,
             Command = command,
             Arguments = arguments,

@@ -1,4 +1,3 @@
-using k8s.Models;
 using System.Collections.Concurrent;
 using System.Globalization;
 using Etcdserverpb;
@@ -54,7 +53,7 @@ public sealed class InformerTests
 
     private static Dataset NewDataset(string name) => new()
     {
-        Metadata = new V1ObjectMeta { Name = name },
+        Metadata = new ObjectMeta { Name = name },
         Spec = new DatasetSpec { Mounts = [new Mount { MountPoint = $"local:///data/{name}", Name = "data" }] },
     };
 
