@@ -32,7 +32,17 @@ public sealed class ResilienceTests
         cluster.Controller.Kill();
         await cluster.StartControllerAsync(Cancellation);
 
-        var reports = await run.WaitAsync(Patience, Cancellation);
+        IReadOnlyList<StepReport> reports;
+        try
+        {
+            reports = await run.WaitAsync(Patience, Cancellation);
+        }
+        catch (TimeoutException ex)
+        {
+            // What the restarted controller did is what explains a stalled flow.
+            throw new TimeoutException($"{ex.Message}\nThe restarted controller's output:\n{cluster.Controller.Output}", ex);
+        }
+
         Assert.All(reports, r => Assert.Equal(OperationPhase.Complete, r.Phase));
         Assert.Equal(["first", "second", "third"], await File.ReadAllLinesAsync(trace, Cancellation));
         Assert.Equal(["started"], await File.ReadAllLinesAsync(starts, Cancellation));
