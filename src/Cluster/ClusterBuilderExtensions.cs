@@ -86,7 +86,14 @@ public static class ClusterBuilderExtensions
     /// pod's own on a cluster, else <c>default</c>.
     /// </summary>
     public static string ControlPlaneNamespace(IServiceProvider services) =>
-        services.GetRequiredService<k8s.KubernetesClientConfiguration>().Namespace ?? "default";
+        ControlPlaneNamespace(services.GetRequiredService<k8s.KubernetesClientConfiguration>());
+
+    /// <inheritdoc cref="ControlPlaneNamespace(IServiceProvider)"/>
+    public static string ControlPlaneNamespace(k8s.KubernetesClientConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return configuration.Namespace ?? "default";
+    }
 
     private static ClusterConnectionString ReadConnectionString(IConfiguration configuration, string connectionName)
     {

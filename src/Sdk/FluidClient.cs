@@ -1,3 +1,4 @@
+using Fluid.Aspire.Cluster;
 using Fluid.Aspire.Cluster.Etcd;
 using Fluid.Aspire.Cluster.Kubernetes;
 using Fluid.Aspire.Contracts;
@@ -25,7 +26,7 @@ public sealed class FluidClient : IAsyncDisposable, IDisposable
         Connection = Config.Resolve();
         var kubeconfig = Aspire.Contracts.Kubernetes.Kubeconfig.Load(Config.KubeConfigFile ?? Connection?.Kubeconfig, Config.Context);
         _kubernetes = new k8s.Kubernetes(kubeconfig);
-        ControlPlaneNamespace = kubeconfig.Namespace ?? "default";
+        ControlPlaneNamespace = ClusterBuilderExtensions.ControlPlaneNamespace(kubeconfig);
         var store = new KubernetesResourceStore(_kubernetes);
         Store = store;
         Server = store.Server;
