@@ -1,3 +1,4 @@
+using k8s.Models;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
@@ -65,7 +66,7 @@ internal static class ApiBenchmark
 
     private static Dataset NewDataset(string name) => new()
     {
-        Metadata = new ObjectMeta { Name = name },
+        Metadata = new V1ObjectMeta { Name = name },
         Spec = new DatasetSpec { Mounts = [new Mount { MountPoint = $"objectstore://{name}", Name = name }] },
     };
 

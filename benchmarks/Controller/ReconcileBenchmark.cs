@@ -1,3 +1,4 @@
+using k8s.Models;
 using System.Diagnostics;
 using System.Globalization;
 using Fluid.Aspire.Contracts;
@@ -40,12 +41,12 @@ internal static class ReconcileBenchmark
                 var name = $"bench-{i:D5}";
                 var dataset = await store.CreateAsync(new Dataset
                 {
-                    Metadata = new ObjectMeta { Name = name },
+                    Metadata = new V1ObjectMeta { Name = name },
                     Spec = new DatasetSpec { Mounts = [new Mount { MountPoint = $"objectstore://{name}", Name = name }] },
                 });
                 await store.CreateAsync(new ObjectStoreRuntime
                 {
-                    Metadata = new ObjectMeta { Name = name, OwnerReferences = [OwnerReference.ControlledBy(dataset)] },
+                    Metadata = new V1ObjectMeta { Name = name, OwnerReferences = [dataset.ControllerReference()] },
                     Spec = new ObjectStoreRuntimeSpec
                     {
                         Replicas = 1,

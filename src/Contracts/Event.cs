@@ -1,3 +1,4 @@
+using k8s.Models;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using Fluid.Aspire.Contracts.Validation;
@@ -63,10 +64,10 @@ public sealed class Event : Resource
         ArgumentNullException.ThrowIfNull(involved);
         return new Event
         {
-            Metadata = new ObjectMeta
+            Metadata = new V1ObjectMeta
             {
                 Name = string.Create(CultureInfo.InvariantCulture, $"{involved.Metadata.Name}.{now.UtcTicks:x}"),
-                Namespace = involved.Metadata.Namespace,
+                NamespaceProperty = involved.Metadata.NamespaceProperty,
             },
             InvolvedObject = ObjectReference.To(involved),
             Type = type,
@@ -112,7 +113,7 @@ public sealed class ObjectReference
         {
             ApiVersion = target.ApiVersion,
             Kind = target.Kind,
-            Namespace = target.Metadata.Namespace,
+            Namespace = target.Metadata.NamespaceProperty,
             Name = target.Metadata.Name,
             Uid = target.Metadata.Uid,
         };

@@ -84,6 +84,7 @@ public static class ResourceJson
             {
                 new StrictEnumConverterFactory(),
                 new TimestampConverter(),
+                new UtcDateTimeConverter(),
                 new GoDurationConverter(),
                 new ResourceConverter(),
             },
@@ -108,7 +109,12 @@ public static class ResourceJson
         {
             Func<object, object?, bool>? isEmpty =
                 property.PropertyType == typeof(string) ? static (_, value) => value is string { Length: > 0 }
-                : typeof(ICollection).IsAssignableFrom(property.PropertyType) ? static (_, value) => value is ICollection { Count: > 0 }
+                : typeof(IEnumerable).IsAssignableFrom(property.PropertyType) ? static (_, value) => value switch
+                {
+                    ICollection collection => collection.Count > 0,
+                    IEnumerable items => items.GetEnumerator().MoveNext(),
+                    _ => false,
+                }
                 : property.PropertyType == typeof(bool) ? static (_, value) => value is true
                 : null;
             if (isEmpty is null)

@@ -97,7 +97,7 @@ public sealed class ControlPlane(
             // A dataset being deleted waits for its steps to go.
             if (after is null && before?.Spec.Dataset is { } dataset)
             {
-                datasets.Enqueue(ResourceKeys.Of(dataset.Namespace ?? before.Metadata.Namespace, dataset.Name));
+                datasets.Enqueue(ResourceKeys.Of(dataset.Namespace ?? before.Metadata.NamespaceProperty, dataset.Name));
             }
         };
         state.Datasets.Changed += (before, after) =>
@@ -105,7 +105,7 @@ public sealed class ControlPlane(
             var dataset = (after ?? before)!;
             var key = ResourceKeys.Of(dataset);
             runtimes.Enqueue(key);
-            foreach (var step in state.Processes.List().Where(p => p.Spec.Dataset?.Name == dataset.Metadata.Name && p.Metadata.Namespace == dataset.Metadata.Namespace))
+            foreach (var step in state.Processes.List().Where(p => p.Spec.Dataset?.Name == dataset.Metadata.Name && p.Metadata.NamespaceProperty == dataset.Metadata.NamespaceProperty))
             {
                 processes.Enqueue(ResourceKeys.Of(step));
             }
@@ -114,7 +114,7 @@ public sealed class ControlPlane(
             {
                 processReconciler.Trigger(
                     p => p.Spec.OnEvent?.DatasetPhase is { } trigger && trigger.Name == dataset.Metadata.Name && trigger.Phase == phase
-                        && (trigger.Namespace ?? p.Metadata.Namespace) == dataset.Metadata.Namespace,
+                        && (trigger.Namespace ?? p.Metadata.NamespaceProperty) == dataset.Metadata.NamespaceProperty,
                     $"dataset {dataset.Metadata.Name} became {phase}");
             }
         };

@@ -1,3 +1,4 @@
+using k8s.Models;
 using System.Globalization;
 using Fluid.Aspire.Contracts;
 using Fluid.Aspire.Contracts.Operations;
@@ -53,18 +54,18 @@ public sealed class DataFlow
             {
                 var step = new DataProcess
                 {
-                    Metadata = new ObjectMeta
+                    Metadata = new V1ObjectMeta
                     {
                         Name = names[i],
-                        Namespace = Dataset.Namespace,
-                        Labels = new()
+                        NamespaceProperty = Dataset.Namespace,
+                        Labels = new Dictionary<string, string>
                         {
                             [FlowLabels.Run] = runId,
                             [FlowLabels.FlowStep] = i.ToString(CultureInfo.InvariantCulture),
                             [FlowLabels.Dataset] = FlowLabels.DatasetValue(Dataset.Namespace, Dataset.Name),
                         },
-                        Annotations = new() { [FlowLabels.ProcessorAnnotation] = Steps[i].Processor.Description },
-                        OwnerReferences = [OwnerReference.ControlledBy(dataset)],
+                        Annotations = new Dictionary<string, string> { [FlowLabels.ProcessorAnnotation] = Steps[i].Processor.Description },
+                        OwnerReferences = [dataset.ControllerReference()],
                     },
                     Spec = new DataProcessSpec
                     {

@@ -1,4 +1,5 @@
 using Fluid.Aspire.Cluster;
+using k8s.Models;
 using Fluid.Aspire.Cluster.Etcd;
 using Fluid.Aspire.Cluster.Kubernetes;
 using Fluid.Aspire.Contracts;
@@ -65,7 +66,7 @@ public sealed class FluidClient : IAsyncDisposable, IDisposable
         options ??= new DatasetOptions();
         var dataset = new Dataset
         {
-            Metadata = new ObjectMeta { Name = name, Namespace = Config.Namespace, Labels = new(options.Labels) },
+            Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Config.Namespace, Labels = new Dictionary<string, string>(options.Labels) },
             Spec = new DatasetSpec
             {
                 Mounts = [new Mount { MountPoint = mountPoint ?? $"objectstore://{name}", Name = options.MountName ?? name, ReadOnly = options.ReadOnly, Options = new(options.Options) }],

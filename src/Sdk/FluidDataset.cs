@@ -1,3 +1,4 @@
+using k8s.Models;
 using System.Globalization;
 using Fluid.Aspire.Contracts;
 using Fluid.Aspire.Contracts.Datasets;
@@ -28,7 +29,7 @@ public sealed class FluidDataset
 
     public string Name => Resource.Metadata.Name;
 
-    public string Namespace => Resource.Metadata.Namespace;
+    public string Namespace => Resource.Metadata.NamespaceProperty;
 
     /// <summary>The dataset as last read; <see cref="RefreshAsync"/> reads it again.</summary>
     public Dataset Resource { get; private set; }
@@ -65,7 +66,7 @@ public sealed class FluidDataset
         };
         var runtime = new ObjectStoreRuntime
         {
-            Metadata = new ObjectMeta { Name = Name, Namespace = Namespace, OwnerReferences = [OwnerReference.ControlledBy(Resource)] },
+            Metadata = new V1ObjectMeta { Name = Name, NamespaceProperty = Namespace, OwnerReferences = [Resource.ControllerReference()] },
             Spec = new ObjectStoreRuntimeSpec
             {
                 Replicas = replicas,

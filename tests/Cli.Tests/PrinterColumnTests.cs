@@ -28,7 +28,7 @@ public sealed class PrinterColumnTests
     {
         var dataset = new Dataset
         {
-            Metadata = { Name = "housing", CreationTimestamp = Now.AddMinutes(-5) },
+            Metadata = { Name = "housing", CreationTimestamp = Now.AddMinutes(-5).UtcDateTime },
             Status = { Phase = DatasetPhase.Bound, UfsTotal = "1.2GiB", FileNum = 42, CacheStates = new CacheStates { Cached = "512MiB" } },
         };
 
@@ -41,7 +41,7 @@ public sealed class PrinterColumnTests
     [Fact]
     public void A_label_column_reads_a_key_with_dots_and_an_unset_step_shows_none()
     {
-        var step = new DataProcess { Metadata = { Name = "train", CreationTimestamp = Now.AddSeconds(-30), Labels = { [FlowLabels.Run] = "r1" } } };
+        var step = new DataProcess { Metadata = { Name = "train", CreationTimestamp = Now.AddSeconds(-30).UtcDateTime, Labels = new Dictionary<string, string> { [FlowLabels.Run] = "r1" } } };
         step.Status.ExitCode = 0;
         step.Status.Duration = TimeSpan.FromMilliseconds(250);
 
@@ -60,5 +60,5 @@ public sealed class PrinterColumnTests
     }
 
     private static Item Item(Resource resource) =>
-        new(resource.Metadata.Name, resource.Metadata.Namespace, resource, JsonNode.Parse(ResourceJson.Serialize(resource))!);
+        new(resource.Metadata.Name, resource.Metadata.NamespaceProperty, resource, JsonNode.Parse(ResourceJson.Serialize(resource))!);
 }

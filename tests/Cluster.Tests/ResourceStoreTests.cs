@@ -1,3 +1,4 @@
+using k8s.Models;
 using Etcdserverpb;
 using Fluid.Aspire.Cluster.Etcd;
 using Fluid.Aspire.Contracts;
@@ -118,7 +119,7 @@ public sealed class ResourceStoreTests
         await store.CreateAsync(labelled, Cancellation);
         await store.CreateAsync(NewDataset("b"), Cancellation);
         var elsewhere = NewDataset("c");
-        elsewhere.Metadata.Namespace = "team-b";
+        elsewhere.Metadata.NamespaceProperty = "team-b";
         var missing = await Assert.ThrowsAsync<ResourceNotFoundException>(() => store.CreateAsync(elsewhere, Cancellation));
         Assert.Contains("namespaces \"team-b\" not found", missing.Message, StringComparison.Ordinal);
         await stack.CreateNamespaceAsync("team-b");
@@ -230,7 +231,7 @@ public sealed class ResourceStoreTests
 
     private static DataProcess NewStep(string name, string? after) => new()
     {
-        Metadata = new ObjectMeta { Name = name },
+        Metadata = new V1ObjectMeta { Name = name },
         Spec = new DataProcessSpec
         {
             Dataset = new DatasetReference { Name = "housing" },
@@ -241,7 +242,7 @@ public sealed class ResourceStoreTests
 
     private static Dataset NewDataset(string name) => new()
     {
-        Metadata = new ObjectMeta { Name = name },
+        Metadata = new V1ObjectMeta { Name = name },
         Spec = new DatasetSpec { Mounts = [new Mount { MountPoint = $"local:///data/{name}", Name = "data" }] },
     };
 }

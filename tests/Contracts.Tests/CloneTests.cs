@@ -86,7 +86,7 @@ public sealed class CloneTests
     {
         var meta = Samples.Dataset().Metadata;
 
-        var copy = meta.Clone();
+        var copy = ResourceJson.Clone(meta);
         copy.Annotations.Clear();
 
         Assert.Single(meta.Annotations);

@@ -95,9 +95,9 @@ public sealed class HelperTests
     {
         var dataset = Samples.Dataset();
 
-        var owner = OwnerReference.ControlledBy(dataset);
+        var owner = dataset.ControllerReference();
         dataset.Metadata.Uid = null;
-        var error = Assert.Throws<ArgumentException>(() => OwnerReference.ControlledBy(dataset));
+        var error = Assert.Throws<InvalidOperationException>(() => dataset.ControllerReference());
 
         Assert.Equal(("Dataset", "housing", true, true), (owner.Kind, owner.Name, owner.Controller, owner.BlockOwnerDeletion));
         Assert.Contains("has no uid", error.Message, StringComparison.Ordinal);
@@ -109,7 +109,7 @@ public sealed class HelperTests
         var recorded = Samples.Event();
 
         Assert.Equal($"housing.{T0.UtcTicks:x}", recorded.Metadata.Name);
-        Assert.Equal("ml", recorded.Metadata.Namespace);
+        Assert.Equal("ml", recorded.Metadata.NamespaceProperty);
         Assert.Equal("housing", recorded.InvolvedObject.Name);
         Assert.Equal(ResourceKinds.ApiVersion, recorded.InvolvedObject.ApiVersion);
     }

@@ -158,14 +158,14 @@ public sealed class JsonShapeTests
     public void Fractional_seconds_and_offsets_survive_as_UTC()
     {
         var dataset = Samples.Dataset();
-        dataset.Metadata.CreationTimestamp = new DateTimeOffset(2025, 3, 4, 7, 6, 7, 123, TimeSpan.FromHours(2)).AddTicks(4567);
+        dataset.Metadata.CreationTimestamp = new DateTimeOffset(2025, 3, 4, 7, 6, 7, 123, TimeSpan.FromHours(2)).AddTicks(4567).UtcDateTime;
 
         var json = Json(dataset);
         var read = ResourceJson.Deserialize<Dataset>(json.ToJsonString());
 
         Assert.Equal("2025-03-04T05:06:07.1234567Z", (string?)json["metadata"]!["creationTimestamp"]);
         Assert.Equal(dataset.Metadata.CreationTimestamp, read.Metadata.CreationTimestamp);
-        Assert.Equal(TimeSpan.Zero, read.Metadata.CreationTimestamp!.Value.Offset);
+        Assert.Equal(DateTimeKind.Utc, read.Metadata.CreationTimestamp!.Value.Kind);
     }
 
     [Fact]
@@ -178,7 +178,7 @@ public sealed class JsonShapeTests
         Assert.Empty(dataset.Metadata.Labels);
         Assert.Empty(dataset.Spec.Mounts);
         Assert.NotNull(dataset.Status);
-        Assert.Equal("default", dataset.Metadata.Namespace);
+        Assert.Equal("default", dataset.Metadata.NamespaceProperty);
     }
 
     [Fact]

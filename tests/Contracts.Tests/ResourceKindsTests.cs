@@ -54,7 +54,7 @@ public sealed class ResourceKindsTests
         Assert.IsType(registered.Type, empty);
         Assert.Equal(registered.ApiVersion, empty.ApiVersion);
         Assert.Equal(kind, empty.Kind);
-        Assert.Equal("default", empty.Metadata.Namespace);
+        Assert.Equal("default", empty.Metadata.NamespaceProperty);
         Assert.NotSame(empty, registered.CreateEmpty());
     }
 

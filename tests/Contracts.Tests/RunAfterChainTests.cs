@@ -1,3 +1,4 @@
+using k8s.Models;
 using Fluid.Aspire.Contracts.Operations;
 using Fluid.Aspire.Contracts.Validation;
 
@@ -22,7 +23,7 @@ public sealed class RunAfterChainTests
     [MemberData(nameof(Chains))]
     public async Task A_chain_is_a_cycle_only_when_it_comes_back_to_the_step_written(string written, string[] stored, string? cycle)
     {
-        var steps = stored.Select(Step).ToDictionary(s => $"{s.Metadata.Namespace}/{s.Metadata.Name}");
+        var steps = stored.Select(Step).ToDictionary(s => $"{s.Metadata.NamespaceProperty}/{s.Metadata.Name}");
 
         var found = await RunAfterChain.FindCycleAsync(Step(written), (kind, ns, name, _) =>
             ValueTask.FromResult<IOperation?>(kind == ResourceKinds.DataProcess ? steps.GetValueOrDefault($"{ns}/{name}") : null),
@@ -50,7 +51,7 @@ public sealed class RunAfterChainTests
     {
         var parts = text.Split('→');
         var (ns, name) = Split(parts[0]);
-        var step = new DataProcess { Metadata = new ObjectMeta { Name = name, Namespace = ns ?? ObjectMeta.DefaultNamespace } };
+        var step = new DataProcess { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns ?? Resource.DefaultNamespace } };
         if (parts.Length == 2)
         {
             var (afterNs, afterName) = Split(parts[1]);

@@ -12,17 +12,17 @@ internal static class Samples
 
     public static Dataset Dataset() => new()
     {
-        Metadata = new ObjectMeta
+        Metadata = new V1ObjectMeta
         {
             Name = "housing",
-            Namespace = "ml",
-            Labels = { ["app.kubernetes.io/part-of"] = "housing", ["tier"] = "gold" },
-            Annotations = { ["example.com/owner"] = "data team" },
+            NamespaceProperty = "ml",
+            Labels = new Dictionary<string, string> { ["app.kubernetes.io/part-of"] = "housing", ["tier"] = "gold" },
+            Annotations = new Dictionary<string, string> { ["example.com/owner"] = "data team" },
             Uid = "6f1d3f52-0d8e-4b43-9f0c-1f7e5f0d2a11",
             ResourceVersion = "42",
             Generation = 3,
-            CreationTimestamp = Created,
-            Finalizers = { "data.fluid-aspire.io/controller" },
+            CreationTimestamp = Created.UtcDateTime,
+            Finalizers = ["data.fluid-aspire.io/controller"],
         },
         Spec = new DatasetSpec
         {
@@ -69,7 +69,7 @@ internal static class Samples
 
     public static ObjectStoreRuntime Runtime() => new()
     {
-        Metadata = new ObjectMeta { Name = "housing", Namespace = "ml" },
+        Metadata = new V1ObjectMeta { Name = "housing", NamespaceProperty = "ml" },
         Spec = new ObjectStoreRuntimeSpec
         {
             Replicas = 2,
@@ -98,7 +98,7 @@ internal static class Samples
 
     public static DataProcess Process() => new()
     {
-        Metadata = new ObjectMeta { Name = "train", Namespace = "ml", Labels = { ["fluid.io/run"] = "run-1" } },
+        Metadata = new V1ObjectMeta { Name = "train", NamespaceProperty = "ml", Labels = new Dictionary<string, string> { ["fluid.io/run"] = "run-1" } },
         Spec = new DataProcessSpec
         {
             Dataset = new DatasetReference { Name = "housing", Namespace = "ml", MountPath = "/data", SubPath = "raw/2025" },

@@ -1,3 +1,4 @@
+using k8s.Models;
 using Etcdserverpb;
 using Fluid.Aspire.Cluster.Etcd;
 using Fluid.Aspire.Contracts;
@@ -97,7 +98,7 @@ public sealed class ReferenceTests
 
     private static DataProcess Step(string name, string dataset, string? after) => new()
     {
-        Metadata = new ObjectMeta { Name = name },
+        Metadata = new V1ObjectMeta { Name = name },
         Spec = new DataProcessSpec
         {
             Dataset = new DatasetReference { Name = dataset },

@@ -1,3 +1,4 @@
+using k8s.Models;
 using Fluid.Aspire.Contracts;
 using Fluid.Aspire.Contracts.Datasets;
 using Fluid.Aspire.Contracts.Operations;
@@ -54,7 +55,7 @@ public sealed class TriggerTests
         await client.CreateDatasetAsync("nightly", $"local://{data.Path}", cancellationToken: Cancellation);
         await client.Store.CreateAsync(new DataProcess
         {
-            Metadata = new ObjectMeta { Name = "every-hour" },
+            Metadata = new V1ObjectMeta { NamespaceProperty = Resource.DefaultNamespace, Name = "every-hour" },
             Spec = new DataProcessSpec
             {
                 Dataset = new DatasetReference { Name = "nightly" },
@@ -117,7 +118,7 @@ public sealed class TriggerTests
         await client.CreateDatasetAsync("short-lived", cancellationToken: Cancellation);
         await client.Store.CreateAsync(new DataProcess
         {
-            Metadata = new ObjectMeta { Name = "expires" },
+            Metadata = new V1ObjectMeta { NamespaceProperty = Resource.DefaultNamespace, Name = "expires" },
             Spec = new DataProcessSpec
             {
                 Dataset = new DatasetReference { Name = "short-lived" },
@@ -145,7 +146,7 @@ public sealed class TriggerTests
     {
         await client.Store.CreateAsync(new DataProcess
         {
-            Metadata = new ObjectMeta { Name = name },
+            Metadata = new V1ObjectMeta { NamespaceProperty = Resource.DefaultNamespace, Name = name },
             Spec = new DataProcessSpec
             {
                 Dataset = new DatasetReference { Name = dataset },

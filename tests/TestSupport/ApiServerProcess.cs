@@ -1,3 +1,4 @@
+using k8s.Models;
 using Fluid.Aspire.Cluster.Kubernetes;
 using Fluid.Aspire.Contracts.Kubernetes;
 

@@ -45,15 +45,15 @@ internal static class LogsCommand
     /// <summary>Why a step has no log: it has not started (and what it waits for), or its log is gone.</summary>
     private static string NoLog(DataProcess step)
     {
-        var id = $"dataprocess {step.Metadata.Namespace}/{step.Metadata.Name}";
+        var id = $"dataprocess {step.Metadata.NamespaceProperty}/{step.Metadata.Name}";
         if (step.Status.Phase is null or OperationPhase.Pending)
         {
             var waiting = step.Status.Conditions.Find(OperationConditions.Waiting)?.Message;
             return $"{id} has no log yet: it has not started{(waiting is null ? "" : $" ({waiting.TrimEnd('.')})")}. " +
-                $"A step has a log once it runs; follow it with: fluid get dataprocess {step.Metadata.Name} -n {step.Metadata.Namespace}";
+                $"A step has a log once it runs; follow it with: fluid get dataprocess {step.Metadata.Name} -n {step.Metadata.NamespaceProperty}";
         }
 
         return $"{id} is {step.Status.Phase} but the controller has no log for it (the log is kept on the machine of the controller that ran it). " +
-            $"fluid describe dataprocess {step.Metadata.Name} -n {step.Metadata.Namespace} shows the end of a failed step's log.";
+            $"fluid describe dataprocess {step.Metadata.Name} -n {step.Metadata.NamespaceProperty} shows the end of a failed step's log.";
     }
 }

@@ -11,13 +11,13 @@ internal static class Describing
     {
         var meta = resource.Metadata;
         description.Field(0, "Name", meta.Name)
-            .Field(0, "Namespace", meta.Namespace)
-            .Map(0, "Labels", meta.Labels)
-            .Map(0, "Annotations", meta.Annotations)
+            .Field(0, "Namespace", meta.NamespaceProperty)
+            .Map(0, "Labels", ReadOnly(meta.Labels))
+            .Map(0, "Annotations", ReadOnly(meta.Annotations))
             .Field(0, "API Version", resource.ApiVersion)
             .Field(0, "Kind", resource.Kind)
             .Field(0, "Created", Humanize.Timestamp(meta.CreationTimestamp, now));
-        if (meta.OwnerReferences.FirstOrDefault(o => o.Controller == true) is { } owner)
+        if (meta.OwnerReferences?.FirstOrDefault(o => o.Controller == true) is { } owner)
         {
             description.Field(0, "Controlled By", $"{owner.Kind}/{owner.Name}");
         }
@@ -26,7 +26,7 @@ internal static class Describing
         {
             // A deleted object that lingers waits for its finalizers: say which, since that is what it waits for.
             description.Field(0, "Deleting", $"since {Humanize.Timestamp(meta.DeletionTimestamp, now)}", Tone.Busy)
-                .Field(0, "Finalizers", string.Join(", ", meta.Finalizers));
+                .Field(0, "Finalizers", string.Join(", ", meta.Finalizers ?? []));
         }
     }
 
@@ -69,4 +69,7 @@ internal static class Describing
     /// <summary>A message as one table cell: a multi-line message would break the columns.</summary>
     public static string? OneLine(string? text) =>
         text?.ReplaceLineEndings(" ").Trim();
+
+    private static Dictionary<string, string> ReadOnly(IDictionary<string, string>? map) =>
+        map is null ? [] : new Dictionary<string, string>(map, StringComparer.Ordinal);
 }

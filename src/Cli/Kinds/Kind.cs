@@ -113,7 +113,7 @@ internal abstract class StoredKind<T> : Kind
     protected static Column Age() => new("AGE", (item, now) => Humanize.Age(((T)item.Value).Metadata.CreationTimestamp, now));
 
     private static Item ToItem(T resource) =>
-        new(resource.Metadata.Name, resource.Metadata.Namespace, resource, JsonNode.Parse(ResourceJson.Serialize(resource))!);
+        new(resource.Metadata.Name, resource.Metadata.NamespaceProperty, resource, JsonNode.Parse(ResourceJson.Serialize(resource))!);
 }
 
 /// <summary>

@@ -29,10 +29,10 @@ public sealed class KubernetesResourceStore(k8s.Kubernetes kubernetes) : IResour
         where T : Resource
     {
         var created = (T)resource.Clone();
-        created.Metadata.Namespace = Namespace(created.Metadata.Namespace);
+        created.Metadata.NamespaceProperty = Namespace(created.Metadata.NamespaceProperty);
         // Checked here as well as by the server, so that the message is the rule table's whatever the server.
         ResourceValidator.EnsureValid(created);
-        return await SendAsync<T>(HttpMethod.Post, Collection<T>(created.Metadata.Namespace), created, created, cancellationToken)
+        return await SendAsync<T>(HttpMethod.Post, Collection<T>(created.Metadata.NamespaceProperty), created, created, cancellationToken)
             ?? throw new ResourceStoreException($"The API server answered the create of {created} with no object.");
     }
 
@@ -137,10 +137,10 @@ public sealed class KubernetesResourceStore(k8s.Kubernetes kubernetes) : IResour
         if (meta.ResourceVersion is null)
         {
             throw new ResourceConflictException(
-                $"{ResourceKinds.Of<T>().Kind} {Namespace(meta.Namespace)}/{meta.Name} has no metadata.resourceVersion; read it first and update what you read.");
+                $"{ResourceKinds.Of<T>().Kind} {Namespace(meta.NamespaceProperty)}/{meta.Name} has no metadata.resourceVersion; read it first and update what you read.");
         }
 
-        return await SendAsync<T>(HttpMethod.Put, Item<T>(meta.Name, meta.Namespace) + subresource, resource, resource, cancellationToken)
+        return await SendAsync<T>(HttpMethod.Put, Item<T>(meta.Name, meta.NamespaceProperty) + subresource, resource, resource, cancellationToken)
             ?? throw new ResourceStoreException($"The API server answered the update of {resource} with no object.");
     }
 
@@ -242,5 +242,5 @@ public sealed class KubernetesResourceStore(k8s.Kubernetes kubernetes) : IResour
     private static string Item<T>(string name, string? namespaceName)
         where T : Resource => $"{Collection<T>(Namespace(namespaceName))}/{Uri.EscapeDataString(name)}";
 
-    private static string Namespace(string? namespaceName) => string.IsNullOrEmpty(namespaceName) ? ObjectMeta.DefaultNamespace : namespaceName;
+    private static string Namespace(string? namespaceName) => string.IsNullOrEmpty(namespaceName) ? Resource.DefaultNamespace : namespaceName;
 }

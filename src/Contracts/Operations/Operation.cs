@@ -1,3 +1,5 @@
+using k8s.Models;
+
 namespace Fluid.Aspire.Contracts.Operations;
 
 /// <summary>
@@ -10,7 +12,7 @@ public interface IOperation
     string Kind { get; }
 
     /// <summary>The operation's metadata.</summary>
-    ObjectMeta Metadata { get; }
+    V1ObjectMeta Metadata { get; }
 
     /// <summary>The fields of the spec every operation has.</summary>
     OperationSpec Spec { get; }

@@ -24,12 +24,12 @@ public static class RunAfterChain
     {
         ArgumentNullException.ThrowIfNull(operation);
         ArgumentNullException.ThrowIfNull(lookup);
-        var start = Identity(operation.Kind, operation.Metadata.Namespace, operation.Metadata.Name);
+        var start = Identity(operation.Kind, operation.Metadata.NamespaceProperty, operation.Metadata.Name);
         var chain = new List<(string Kind, string Namespace, string Name)> { start };
         var current = operation;
         while (current.Spec.RunAfter is { } after && ResourceKinds.FindByKind(after.Kind) is { IsOperation: true } kind)
         {
-            var next = Identity(kind.Kind, after.Namespace ?? current.Metadata.Namespace, after.Name);
+            var next = Identity(kind.Kind, after.Namespace ?? current.Metadata.NamespaceProperty, after.Name);
             if (next == start)
             {
                 chain.Add(next);
@@ -68,7 +68,7 @@ public static class RunAfterChain
         $"runAfter makes a cycle ({cycle}): these steps would wait for each other forever; point runAfter of one of them at a step outside the cycle, or remove it.";
 
     private static (string Kind, string Namespace, string Name) Identity(string kind, string? namespaceName, string name) =>
-        (kind, string.IsNullOrEmpty(namespaceName) ? ObjectMeta.DefaultNamespace : namespaceName, name);
+        (kind, string.IsNullOrEmpty(namespaceName) ? Resource.DefaultNamespace : namespaceName, name);
 
     private static string Describe(List<(string Kind, string Namespace, string Name)> chain)
     {

@@ -158,7 +158,8 @@ internal sealed class SchemaGenerator(XmlDocumentation documentation, bool descr
         : type == typeof(int) || type == typeof(short) || type == typeof(byte) ? new() { Type = "integer", Format = "int32" }
         : type == typeof(long) ? new() { Type = "integer", Format = "int64" }
         : type == typeof(double) || type == typeof(float) || type == typeof(decimal) ? new() { Type = "number", Format = "double" }
-        : type == typeof(DateTimeOffset) ? new() { Type = "string", Format = "date-time" }
+        : type == typeof(DateTimeOffset) || type == typeof(DateTime) ? new() { Type = "string", Format = "date-time" }
+        : type == typeof(object) ? new() { Type = "object", XKubernetesPreserveUnknownFields = true } // e.g. managedFields' fieldsV1
         : type == typeof(TimeSpan) ? new() { Type = "string" } // A Go duration (1m30s), which no OpenAPI format names.
         : null;
 

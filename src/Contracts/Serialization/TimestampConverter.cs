@@ -37,3 +37,15 @@ internal sealed partial class TimestampConverter : JsonConverter<DateTimeOffset>
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$", RegexOptions.CultureInvariant)]
     private static partial Regex Rfc3339();
 }
+
+/// <summary>Kubernetes' own timestamps (KubernetesClient's models use <see cref="DateTime"/>), written as <see cref="TimestampConverter"/> writes them.</summary>
+internal sealed class UtcDateTimeConverter : JsonConverter<DateTime>
+{
+    private static readonly TimestampConverter Timestamps = new();
+
+    public override DateTime Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        Timestamps.Read(ref reader, typeof(DateTimeOffset), options).UtcDateTime;
+
+    public override void Write(Utf8JsonWriter writer, DateTime value, JsonSerializerOptions options) =>
+        Timestamps.Write(writer, value.Kind == DateTimeKind.Unspecified ? new DateTimeOffset(value, TimeSpan.Zero) : new DateTimeOffset(value.ToUniversalTime()), options);
+}

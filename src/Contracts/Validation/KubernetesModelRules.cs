@@ -5,12 +5,22 @@ namespace Fluid.Aspire.Contracts.Validation;
 
 /// <summary>
 /// The rules on the KubernetesClient types the contracts use (a node selector), which cannot carry this project's
-/// attributes: the same attributes, kept in a table by type and property, read wherever attributes are.
+/// attributes (object metadata, owner references, a node selector): the same attributes, kept in a table by type
+/// and property, read wherever attributes are.
 /// </summary>
 internal static class KubernetesModelRules
 {
     private static readonly Dictionary<(Type Type, string Property), Attribute[]> Table = new()
     {
+        [(typeof(V1ObjectMeta), nameof(V1ObjectMeta.Name))] = [new RequiredAttribute { Example = "housing" }],
+        [(typeof(V1ObjectMeta), nameof(V1ObjectMeta.NamespaceProperty))] = [new RequiredAttribute { Example = Resource.DefaultNamespace }, new DnsLabelAttribute { Example = "team-a" }],
+        [(typeof(V1ObjectMeta), nameof(V1ObjectMeta.Labels))] = [new LabelsAttribute()],
+        [(typeof(V1ObjectMeta), nameof(V1ObjectMeta.Annotations))] = [new AnnotationsAttribute()],
+        [(typeof(V1ObjectMeta), nameof(V1ObjectMeta.Finalizers))] = [new QualifiedNameAttribute()],
+        [(typeof(V1OwnerReference), nameof(V1OwnerReference.ApiVersion))] = [new RequiredAttribute { Example = ResourceKinds.ApiVersion }],
+        [(typeof(V1OwnerReference), nameof(V1OwnerReference.Kind))] = [new RequiredAttribute { Example = "Dataset" }],
+        [(typeof(V1OwnerReference), nameof(V1OwnerReference.Name))] = [new RequiredAttribute { Example = "housing" }],
+        [(typeof(V1OwnerReference), nameof(V1OwnerReference.Uid))] = [new RequiredAttribute { Example = "0b9c6a8e-2f0f-4a55-9d1e-5c9a43f0b7a1" }],
         [(typeof(V1NodeSelector), nameof(V1NodeSelector.NodeSelectorTerms))] =
             [new RequiredAttribute { Example = "[{\"matchExpressions\": [{\"key\": \"topology.kubernetes.io/zone\", \"operator\": \"In\", \"values\": [\"zone-a\"]}]}]" }],
         [(typeof(V1NodeSelectorTerm), nameof(V1NodeSelectorTerm.MatchExpressions))] =

@@ -37,7 +37,7 @@ public sealed class ResourceInvalidException : Exception
     {
         ArgumentNullException.ThrowIfNull(resource);
         ArgumentNullException.ThrowIfNull(errors);
-        var name = string.IsNullOrEmpty(resource.Metadata.Name) ? "(no name)" : $"{resource.Metadata.Namespace}/{resource.Metadata.Name}";
+        var name = string.IsNullOrEmpty(resource.Metadata.Name) ? "(no name)" : $"{resource.Metadata.NamespaceProperty}/{resource.Metadata.Name}";
         return $"{resource.Kind} {name} is invalid ({errors.Count} {(errors.Count == 1 ? "error" : "errors")}):" +
             string.Concat(errors.Select(e => $"{Environment.NewLine}  {e}"));
     }

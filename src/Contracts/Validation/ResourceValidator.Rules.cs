@@ -108,7 +108,7 @@ public static partial class ResourceValidator
     {
         var kind = ResourceKinds.Of(resource.GetType());
         var name = resource.Metadata.Name;
-        if (name.Length > 0 &&
+        if (name is { Length: > 0 } &&
             (kind.NameFormat == NameFormat.DnsLabel ? Formats.DnsLabel(name, "housing") : Formats.DnsSubdomain(name, "housing.17a2b3c4d5e6f")) is { } problem)
         {
             context.Add(FieldPath.Child(path, "metadata.name"),
@@ -312,7 +312,7 @@ public static partial class ResourceValidator
     private static void CheckNotAfterItself(IOperation operation, string path, Context context)
     {
         var meta = operation.Metadata;
-        if (operation.Spec.RunAfter is { } after && after.Kind == operation.Kind && after.Name == meta.Name && (after.Namespace ?? meta.Namespace) == meta.Namespace)
+        if (operation.Spec.RunAfter is { } after && after.Kind == operation.Kind && after.Name == meta.Name && (after.Namespace ?? meta.NamespaceProperty) == meta.NamespaceProperty)
         {
             context.Add(FieldPath.Child(path, "spec.runAfter.name"),
                 $"'{after.Name}' is this operation itself, which cannot run after itself; name the step that must finish first, e.g. preprocess.");
@@ -323,10 +323,10 @@ public static partial class ResourceValidator
     private static void CheckDatasetNamespace(DataProcess process, string path, Context context)
     {
         var ns = process.Spec.Dataset?.Namespace;
-        if (!string.IsNullOrEmpty(ns) && ns != process.Metadata.Namespace)
+        if (!string.IsNullOrEmpty(ns) && ns != process.Metadata.NamespaceProperty)
         {
             context.Add(FieldPath.Child(path, "spec.dataset.namespace"),
-                $"is '{ns}', but the DataProcess is in '{process.Metadata.Namespace}'; a step must be in its dataset's namespace: create it in '{ns}', or leave namespace unset.");
+                $"is '{ns}', but the DataProcess is in '{process.Metadata.NamespaceProperty}'; a step must be in its dataset's namespace: create it in '{ns}', or leave namespace unset.");
         }
     }
 

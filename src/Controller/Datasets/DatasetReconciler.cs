@@ -45,7 +45,7 @@ public sealed class DatasetReconciler(ControlPlaneState state) : IReconciler<Dat
         var now = state.Clock.GetUtcNow();
         status.Runtimes = runtime is null
             ? []
-            : [new RuntimeReference { Name = runtime.Metadata.Name, Namespace = runtime.Metadata.Namespace, Category = RuntimeReference.AccelerateCategory, Type = "objectstore" }];
+            : [new RuntimeReference { Name = runtime.Metadata.Name, Namespace = runtime.Metadata.NamespaceProperty, Category = RuntimeReference.AccelerateCategory, Type = "objectstore" }];
         (status.Phase, var reason, var message) = runtime switch
         {
             null => (DatasetPhase.NotBound, "NoRuntime", "No runtime is bound; bind one (dataset.BindRuntimeAsync, or an ObjectStoreRuntime of the same name)."),
@@ -124,9 +124,9 @@ public sealed class DatasetReconciler(ControlPlaneState state) : IReconciler<Dat
             return null;
         }
 
-        var ns = dataset.Metadata.Namespace;
+        var ns = dataset.Metadata.NamespaceProperty;
         var name = dataset.Metadata.Name;
-        foreach (var step in state.Processes.List().Where(p => p.Metadata.Namespace == ns && p.Spec.Dataset?.Name == name))
+        foreach (var step in state.Processes.List().Where(p => p.Metadata.NamespaceProperty == ns && p.Spec.Dataset?.Name == name))
         {
             await DeleteIfPresentAsync<DataProcess>(step.Metadata.Name, ns, cancellationToken);
         }
@@ -137,7 +137,7 @@ public sealed class DatasetReconciler(ControlPlaneState state) : IReconciler<Dat
         }
 
         // The dataset goes last: a step being stopped, or held by someone else's finalizer, still works on it.
-        var remaining = state.Processes.List().Count(p => p.Metadata.Namespace == ns && p.Spec.Dataset?.Name == name);
+        var remaining = state.Processes.List().Count(p => p.Metadata.NamespaceProperty == ns && p.Spec.Dataset?.Name == name);
         if (remaining > 0 || state.Runtimes.Get(Runtime.ResourceKeys.Of(ns, name)) is not null)
         {
             await state.Events.NormalAsync(dataset, "CleaningUp", "Waiting for its steps and its runtime to be deleted.", cancellationToken);

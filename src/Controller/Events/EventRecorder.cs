@@ -1,3 +1,4 @@
+using k8s.Models;
 using Fluid.Aspire.Contracts;
 using Fluid.Aspire.Contracts.Store;
 
@@ -21,7 +22,7 @@ public sealed class EventRecorder(IResourceStore store, TimeProvider clock, ILog
     /// <summary>The events of a resource, oldest first.</summary>
     public async Task<IReadOnlyList<Event>> ListAsync(Resource about, CancellationToken cancellationToken)
     {
-        var events = await store.ListAsync<Event>(about.Metadata.Namespace, cancellationToken: cancellationToken);
+        var events = await store.ListAsync<Event>(about.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
         return [.. events.Items
             .Where(e => e.InvolvedObject.Kind == about.Kind && e.InvolvedObject.Name == about.Metadata.Name)
             .OrderBy(e => e.FirstTimestamp)];
@@ -56,7 +57,7 @@ public sealed class EventRecorder(IResourceStore store, TimeProvider clock, ILog
         var name = NameFor(about, reason, message);
         try
         {
-            var existing = await store.GetAsync<Event>(name, about.Metadata.Namespace, cancellationToken);
+            var existing = await store.GetAsync<Event>(name, about.Metadata.NamespaceProperty, cancellationToken);
             if (existing is not null)
             {
                 existing.Count++;
@@ -67,7 +68,7 @@ public sealed class EventRecorder(IResourceStore store, TimeProvider clock, ILog
             {
                 await store.CreateAsync(new Event
                 {
-                    Metadata = new ObjectMeta { Name = name, Namespace = about.Metadata.Namespace },
+                    Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = about.Metadata.NamespaceProperty },
                     InvolvedObject = ObjectReference.To(about),
                     Type = type,
                     Reason = reason,

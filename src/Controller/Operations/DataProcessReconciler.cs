@@ -105,7 +105,7 @@ public sealed class DataProcessReconciler(
                 return await FinishAsync(step, OperationPhase.Failed, null, "RunAfterCycle", RunAfterChain.CycleMessage(cycle), null, null, cancellationToken);
             }
 
-            predecessor = state.Processes.Get(ResourceKeys.Of(after.Namespace ?? step.Metadata.Namespace, after.Name));
+            predecessor = state.Processes.Get(ResourceKeys.Of(after.Namespace ?? step.Metadata.NamespaceProperty, after.Name));
             switch (predecessor?.Status.Phase)
             {
                 case null when predecessor is null:
@@ -123,7 +123,7 @@ public sealed class DataProcessReconciler(
         }
 
         var dataset = step.Spec.Dataset is { } reference
-            ? state.Datasets.Get(ResourceKeys.Of(reference.Namespace ?? step.Metadata.Namespace, reference.Name))
+            ? state.Datasets.Get(ResourceKeys.Of(reference.Namespace ?? step.Metadata.NamespaceProperty, reference.Name))
             : null;
         if (step.Spec.Dataset is { } wanted && dataset is null)
         {
@@ -189,7 +189,7 @@ public sealed class DataProcessReconciler(
     {
         if (!_running.TryGetValue(key, out var execution))
         {
-            var dataset = step.Spec.Dataset is { } reference ? state.Datasets.Get(ResourceKeys.Of(reference.Namespace ?? step.Metadata.Namespace, reference.Name)) : null;
+            var dataset = step.Spec.Dataset is { } reference ? state.Datasets.Get(ResourceKeys.Of(reference.Namespace ?? step.Metadata.NamespaceProperty, reference.Name)) : null;
             var launch = planner.Launch(step, dataset, step.Status.NodeName ?? "", Math.Max(1, Attempt(step)));
             execution = await executor.TryReattachAsync(launch, cancellationToken);
             if (execution is null)
@@ -252,7 +252,7 @@ public sealed class DataProcessReconciler(
                 await state.Events.NormalAsync(step, "Expired", $"Deleted {ttl} s after it finished (ttlSecondsAfterFinished).", cancellationToken);
                 try
                 {
-                    await state.Store.DeleteAsync<DataProcess>(step.Metadata.Name, step.Metadata.Namespace, cancellationToken);
+                    await state.Store.DeleteAsync<DataProcess>(step.Metadata.Name, step.Metadata.NamespaceProperty, cancellationToken);
                 }
                 catch (ResourceNotFoundException)
                 {
@@ -376,7 +376,7 @@ public sealed class DataProcessReconciler(
         foreach (var dependent in state.Processes.List())
         {
             if (dependent.Spec.RunAfter is { } after && after.Name == step.Metadata.Name
-                && (after.Namespace ?? dependent.Metadata.Namespace) == step.Metadata.Namespace)
+                && (after.Namespace ?? dependent.Metadata.NamespaceProperty) == step.Metadata.NamespaceProperty)
             {
                 Enqueue(ResourceKeys.Of(dependent));
             }

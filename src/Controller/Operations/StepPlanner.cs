@@ -66,11 +66,11 @@ public sealed class StepPlanner(ControlPlaneState state, StepScheduler scheduler
         };
         return new StepLaunch
         {
-            Namespace = step.Metadata.Namespace,
+            Namespace = step.Metadata.NamespaceProperty,
             StepName = step.Metadata.Name,
             RunId = RunOf(step),
             Attempt = attempt,
-            Labels = step.Metadata.Labels,
+            Labels = new Dictionary<string, string>(step.Metadata.Labels ?? new Dictionary<string, string>(), StringComparer.Ordinal),
             NodeName = node,
             Command = command,
             Arguments = arguments,

@@ -35,16 +35,16 @@ public sealed class ObjectStoreRuntimeReconciler(ControlPlaneState state) : IRec
         if (dataset is null)
         {
             Report(status, 0, "DatasetNotFound",
-                $"No Dataset {runtime.Metadata.Namespace}/{runtime.Metadata.Name}: a runtime binds to the dataset of its own name; create that dataset.", now);
+                $"No Dataset {runtime.Metadata.NamespaceProperty}/{runtime.Metadata.Name}: a runtime binds to the dataset of its own name; create that dataset.", now);
             await state.Store.WriteStatusIfChangedAsync(runtime, updated, r => r.Status, cancellationToken);
             return null;
         }
 
-        if (runtime.Metadata.OwnerReferences.Count == 0 && dataset.Metadata.Uid is not null)
+        if (runtime.Metadata.OwnerReferences is not { Count: > 0 } && dataset.Metadata.Uid is not null)
         {
             // Owned by its dataset, so that deleting the dataset deletes the runtime too.
             var owned = runtime.Clone();
-            owned.Metadata.OwnerReferences.Add(OwnerReference.ControlledBy(dataset));
+            owned.Metadata.OwnerReferences = [dataset.ControllerReference()];
             await state.Store.UpdateAsync(owned, cancellationToken);
             return null;
         }

@@ -1,3 +1,4 @@
+using k8s.Models;
 using System.Collections.Concurrent;
 using System.Globalization;
 using Etcdserverpb;
@@ -53,7 +54,7 @@ public sealed class InformerTests
 
     private static Dataset NewDataset(string name) => new()
     {
-        Metadata = new ObjectMeta { Name = name },
+        Metadata = new V1ObjectMeta { Name = name },
         Spec = new DatasetSpec { Mounts = [new Mount { MountPoint = $"local:///data/{name}", Name = "data" }] },
     };
 
