@@ -99,6 +99,13 @@ public sealed class ControlPlane(
             {
                 datasets.Enqueue(ResourceKeys.Of(dataset.Namespace ?? before.Metadata.NamespaceProperty, dataset.Name));
             }
+
+            // The steps that run after this one read its phase from this cache: they are woken once the cache has it,
+            // never by the write that set it, which the cache may not have yet.
+            if (after is not null && after.Status.Phase != before?.Status.Phase)
+            {
+                processReconciler.WakeDependents(after);
+            }
         };
         state.Datasets.Changed += (before, after) =>
         {

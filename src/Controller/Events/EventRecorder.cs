@@ -53,22 +53,17 @@ public sealed class EventRecorder(IResourceStore store, TimeProvider clock, ILog
     {
         var now = clock.GetUtcNow();
 
-        // One event per object, reason and message, named after them: a repeat is found by name, not by a scan.
+        // One event per object, reason and message, named after them: a repeat is found by name, not by a scan. Most
+        // events are new, so the create comes first and a taken name means a repeat to count.
         var name = NameFor(about, reason, message);
+        var ns = about.Metadata.NamespaceProperty;
         try
         {
-            var existing = await store.GetAsync<Event>(name, about.Metadata.NamespaceProperty, cancellationToken);
-            if (existing is not null)
-            {
-                existing.Count++;
-                existing.LastTimestamp = now;
-                await store.UpdateAsync(existing, cancellationToken);
-            }
-            else
+            try
             {
                 await store.CreateAsync(new Event
                 {
-                    Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = about.Metadata.NamespaceProperty },
+                    Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns },
                     InvolvedObject = ObjectReference.To(about),
                     Type = type,
                     Reason = reason,
@@ -77,6 +72,15 @@ public sealed class EventRecorder(IResourceStore store, TimeProvider clock, ILog
                     LastTimestamp = now,
                     Source = new EventSource { Component = Component },
                 }, cancellationToken);
+            }
+            catch (ResourceAlreadyExistsException)
+            {
+                if (await store.GetAsync<Event>(name, ns, cancellationToken) is { } existing)
+                {
+                    existing.Count++;
+                    existing.LastTimestamp = now;
+                    await store.UpdateAsync(existing, cancellationToken);
+                }
             }
         }
         catch (ResourceStoreException ex)

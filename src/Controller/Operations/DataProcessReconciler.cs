@@ -302,7 +302,6 @@ public sealed class DataProcessReconciler(
             await state.Events.WarningAsync(written, "Failed", message, cancellationToken);
         }
 
-        WakeDependents(step);
         return null;
     }
 
@@ -371,7 +370,8 @@ public sealed class DataProcessReconciler(
         }
     }
 
-    private void WakeDependents(DataProcess step)
+    /// <summary>Enqueues the steps that run after <paramref name="step"/>, whose phase changed.</summary>
+    public void WakeDependents(DataProcess step)
     {
         foreach (var dependent in state.Processes.List())
         {
