@@ -1,16 +1,17 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using k8s.Models;
 
 namespace Fluid.Aspire.Contracts;
 
 /// <summary>
-/// A Kubernetes quantity such as <c>2Gi</c>, <c>512Mi</c>, <c>1.5G</c>, <c>500m</c> or <c>1e9</c>, parsed exactly
-/// as the API server accepts it: binary suffixes Ki, Mi, Gi, Ti, Pi, Ei (powers of 1024), decimal suffixes n, u, m,
-/// k, M, G, T, P, E (powers of 1000), or a decimal exponent. Suffixes are case-sensitive (<c>2gi</c>, <c>2GB</c> and
-/// <c>2K</c> are not quantities), so a manifest that passes here also passes on a cluster.
+/// Kubernetes quantities (<c>2Gi</c>, <c>512Mi</c>, <c>1.5G</c>, <c>500m</c>, <c>1e9</c>) as KubernetesClient's
+/// <see cref="ResourceQuantity"/>, read with the errors people need: the text is first checked against Kubernetes'
+/// exact syntax (suffixes are case-sensitive, so <c>2gi</c>, <c>2GB</c> and <c>2K</c> are refused as the API server
+/// refuses them), then KubernetesClient parses it. Also the one parser of sizes in bytes, and Fluid's display of them.
 /// </summary>
-/// <param name="Value">The exact value, e.g. 2147483648 for <c>2Gi</c> or 0.5 for <c>500m</c>.</param>
-public readonly partial record struct Quantity(decimal Value)
+public static partial class Quantity
 {
     /// <summary>The accepted forms, for error messages.</summary>
     public const string Forms =
@@ -18,48 +19,24 @@ public readonly partial record struct Quantity(decimal Value)
 
     /// <summary>
     /// The syntax of a quantity that is not negative (no <c>-</c> sign), ECMA-262 and RE2 alike, for CRD schemas;
-    /// <see cref="TryParse(string?, out Quantity, out string)"/> reads the same syntax, signs allowed.
+    /// <see cref="TryParse(string?, out ResourceQuantity?, out string)"/> reads the same syntax, signs allowed.
     /// </summary>
     public const string NonNegativePattern = @"^\+?([0-9]+(\.[0-9]*)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?$";
 
     /// <summary>Parses a quantity.</summary>
-    /// <exception cref="FormatException">Not a quantity; the message names the accepted forms.</exception>
-    public static Quantity Parse(string text) =>
+    /// <exception cref="FormatException">Not a quantity, or too large; the message names the accepted forms.</exception>
+    public static ResourceQuantity Parse(string text) =>
         TryParse(text, out var quantity, out var error) ? quantity : throw new FormatException(error);
 
-    /// <summary>
-    /// A size in bytes written as a quantity (<c>4Gi</c>, <c>512Mi</c>, <c>1G</c>, <c>65536</c>), rounded up to whole bytes:
-    /// the one parser of sizes, for the object store's options as for resources.
-    /// </summary>
-    /// <exception cref="FormatException">Not a size, negative, or beyond 2^63 - 1 bytes; the message says which.</exception>
-    public static long ParseBytes(string text)
-    {
-        var trimmed = text?.Trim();
-        if (trimmed is null || !Syntax().IsMatch(trimmed))
-        {
-            throw new FormatException($"'{text}' is not a size; write it like 4Gi, 512Mi, 1G or 65536 (bytes), as Kubernetes writes quantities.");
-        }
-
-        if (!TryParse(trimmed, out var quantity) || decimal.Ceiling(quantity.Value) > long.MaxValue)
-        {
-            throw new FormatException($"'{text}' is too large.");
-        }
-
-        return quantity.Value < 0
-            ? throw new FormatException($"'{text}' is negative; a size is 0 or more, e.g. 4Gi.")
-            : quantity.ToInt64();
-    }
-
     /// <summary>Parses a quantity, or returns false.</summary>
-    public static bool TryParse(string? text, out Quantity quantity) => TryParse(text, out quantity, out _);
+    public static bool TryParse(string? text, [NotNullWhen(true)] out ResourceQuantity? quantity) => TryParse(text, out quantity, out _);
 
     /// <summary>Parses a quantity, or returns false with the reason in <paramref name="error"/>.</summary>
-    public static bool TryParse(string? text, out Quantity quantity, out string error)
+    public static bool TryParse(string? text, [NotNullWhen(true)] out ResourceQuantity? quantity, out string error)
     {
-        quantity = default;
+        quantity = null;
         error = "";
-        var match = text is null ? Match.Empty : Syntax().Match(text);
-        if (!match.Success)
+        if (text is null || !Syntax().IsMatch(text))
         {
             error = $"'{text}' is not a quantity; write {Forms}.";
             return false;
@@ -67,9 +44,10 @@ public readonly partial record struct Quantity(decimal Value)
 
         try
         {
-            var number = decimal.Parse(match.Groups["number"].Value, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture);
-            var suffix = match.Groups["suffix"].Value;
-            quantity = new Quantity(number * Multiplier(suffix));
+            // KubernetesClient keeps what it read as a fraction: a value beyond a decimal's range only overflows here.
+            var parsed = new ResourceQuantity(text);
+            _ = parsed.ToDecimal();
+            quantity = parsed;
             return true;
         }
         catch (OverflowException)
@@ -79,32 +57,36 @@ public readonly partial record struct Quantity(decimal Value)
         }
     }
 
-    /// <summary>The value rounded up to a whole number, as Kubernetes' <c>Value()</c>: bytes for a memory quantity.</summary>
-    /// <exception cref="OverflowException">The value does not fit in 64 bits.</exception>
-    public long ToInt64() => decimal.ToInt64(decimal.Ceiling(Value));
-
-    /// <summary>The value in thousandths rounded up, as Kubernetes' <c>MilliValue()</c>: millicores for a CPU quantity.</summary>
-    /// <exception cref="OverflowException">The value does not fit in 64 bits.</exception>
-    public long ToMilli() => decimal.ToInt64(decimal.Ceiling(Value * 1000));
-
-    /// <summary>The value in a canonical form: the largest exact binary suffix for whole numbers (<c>2Gi</c>), else decimal.</summary>
-    public override string ToString()
+    /// <summary>
+    /// A size in bytes written as a quantity (<c>4Gi</c>, <c>512Mi</c>, <c>1G</c>, <c>65536</c>), rounded up to whole bytes:
+    /// the one parser of sizes, for the object store's options as for resources.
+    /// </summary>
+    /// <exception cref="FormatException">Not a size, negative, or 2^63 - 1 bytes or more; the message says which.</exception>
+    public static long ParseBytes(string text)
     {
-        if (Value != decimal.Truncate(Value) || Value == 0)
+        var trimmed = text?.Trim();
+        if (trimmed is null || !Syntax().IsMatch(trimmed))
         {
-            return Value.ToString("0.#########", CultureInfo.InvariantCulture);
+            throw new FormatException($"'{text}' is not a size; write it like 4Gi, 512Mi, 1G or 65536 (bytes), as Kubernetes writes quantities.");
         }
 
-        string[] suffixes = ["", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"];
-        var value = Value;
-        var index = 0;
-        while (index < suffixes.Length - 1 && value % 1024 == 0)
+        if (trimmed.StartsWith('-'))
         {
-            value /= 1024;
-            index++;
+            throw new FormatException($"'{text}' is negative; a size is 0 or more, e.g. 4Gi.");
         }
 
-        return string.Create(CultureInfo.InvariantCulture, $"{value}{suffixes[index]}");
+        // KubernetesClient, as Kubernetes, clamps a value beyond 2^63 - 1 to that: no real size comes near it, so
+        // reaching it means the text asked for more.
+        return TryParse(trimmed, out var quantity) && quantity.ToDecimal() < long.MaxValue
+            ? Bytes(quantity)
+            : throw new FormatException($"'{text}' is too large.");
+    }
+
+    /// <summary>The value rounded up to a whole number, as Kubernetes' <c>Value()</c>: bytes for a memory quantity.</summary>
+    public static long Bytes(ResourceQuantity quantity)
+    {
+        ArgumentNullException.ThrowIfNull(quantity);
+        return decimal.ToInt64(decimal.Ceiling(quantity.ToDecimal()));
     }
 
     /// <summary>
@@ -125,45 +107,7 @@ public readonly partial record struct Quantity(decimal Value)
         return string.Create(CultureInfo.InvariantCulture, $"{value:0.##}{units[unit]}");
     }
 
-    private static decimal Multiplier(string suffix) => suffix switch
-    {
-        "" => 1m,
-        "Ki" => 1024m,
-        "Mi" => 1024m * 1024,
-        "Gi" => 1024m * 1024 * 1024,
-        "Ti" => 1024m * 1024 * 1024 * 1024,
-        "Pi" => 1024m * 1024 * 1024 * 1024 * 1024,
-        "Ei" => 1024m * 1024 * 1024 * 1024 * 1024 * 1024,
-        "n" => 1e-9m,
-        "u" => 1e-6m,
-        "m" => 1e-3m,
-        "k" => 1e3m,
-        "M" => 1e6m,
-        "G" => 1e9m,
-        "T" => 1e12m,
-        "P" => 1e15m,
-        "E" => 1e18m,
-        // The syntax admits only the suffixes above or an exponent such as e3 or E-2.
-        _ => Power(int.Parse(suffix.AsSpan(1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture)),
-    };
-
-    private static decimal Power(int exponent)
-    {
-        if (exponent is > 28 or < -28)
-        {
-            throw new OverflowException();
-        }
-
-        var result = 1m;
-        for (var i = 0; i < Math.Abs(exponent); i++)
-        {
-            result *= 10;
-        }
-
-        return exponent < 0 ? 1 / result : result;
-    }
-
-    // [0-9] rather than \d, which takes any script's digits, which decimal.Parse would then refuse.
-    [GeneratedRegex(@"^(?<number>[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+))(?<suffix>|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)$", RegexOptions.CultureInvariant)]
+    // [0-9] rather than \d, which takes any script's digits.
+    [GeneratedRegex(@"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?$", RegexOptions.CultureInvariant)]
     private static partial Regex Syntax();
 }

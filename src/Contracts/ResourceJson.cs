@@ -85,6 +85,7 @@ public static class ResourceJson
                 new StrictEnumConverterFactory(),
                 new TimestampConverter(),
                 new UtcDateTimeConverter(),
+                new QuantityConverter(),
                 new GoDurationConverter(),
                 new ResourceConverter(),
             },

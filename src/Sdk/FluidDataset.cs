@@ -72,7 +72,7 @@ public sealed class FluidDataset
                 Replicas = replicas,
                 TieredStore = new TieredStore
                 {
-                    Levels = [new TieredStoreLevel { MediumType = medium, Quota = string.Create(CultureInfo.InvariantCulture, $"{(long)(cacheCapacityGiB * 1024)}Mi") }],
+                    Levels = [new TieredStoreLevel { MediumType = medium, Quota = new ResourceQuantity(string.Create(CultureInfo.InvariantCulture, $"{(long)(cacheCapacityGiB * 1024)}Mi")) }],
                 },
             },
         };

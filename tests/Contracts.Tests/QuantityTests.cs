@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace Fluid.Aspire.Contracts.Tests;
 
 public sealed class QuantityTests
@@ -30,7 +32,7 @@ public sealed class QuantityTests
     {
         var quantity = Quantity.Parse(text);
 
-        Assert.Equal(decimal.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), quantity.Value);
+        Assert.Equal(decimal.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), quantity.ToDecimal());
     }
 
     [Theory]
@@ -61,7 +63,6 @@ public sealed class QuantityTests
     }
 
     [Theory]
-    [InlineData("99999999999999999999Ei")]
     [InlineData("1e99")]
     public void A_value_too_large_for_a_decimal_is_refused_not_thrown_as_overflow(string text)
     {
@@ -69,25 +70,38 @@ public sealed class QuantityTests
         Assert.Contains("too large", error, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Bytes_and_millis_round_up_as_Kubernetes_does()
+    [Theory]
+    [InlineData("2Gi", 2L * 1024 * 1024 * 1024)]
+    [InlineData("100m", 1L)]
+    [InlineData("1.0001Ki", 1025L)]
+    public void Bytes_round_up_as_Kubernetes_Value_does(string text, long bytes) =>
+        Assert.Equal(bytes, Quantity.Bytes(Quantity.Parse(text)));
+
+    [Theory]
+    [InlineData("\"2147483648\"", "2147483648")]
+    [InlineData("\"2048Mi\"", "2Gi")]
+    [InlineData("\"1.5Gi\"", "1536Mi")]
+    [InlineData("\"1000k\"", "1M")]
+    [InlineData("\"0.5\"", "500m")]
+    [InlineData("2", "2")]
+    [InlineData("0.25", "250m")]
+    public void Quantities_are_read_from_strings_or_numbers_and_written_in_Kubernetes_canonical_form(string json, string written)
     {
-        Assert.Equal(2L * 1024 * 1024 * 1024, Quantity.Parse("2Gi").ToInt64());
-        Assert.Equal(1, Quantity.Parse("100m").ToInt64());
-        Assert.Equal(500, Quantity.Parse("500m").ToMilli());
-        Assert.Equal(2000, Quantity.Parse("2").ToMilli());
-        Assert.Equal(1, Quantity.Parse("1u").ToMilli());
+        var level = ResourceJson.Deserialize<Runtimes.TieredStoreLevel>($"{{\"mediumtype\": \"MEM\", \"quota\": {json}}}");
+
+        Assert.Contains($"\"quota\":\"{written}\"", JsonSerializer.Serialize(level, ResourceJson.Options), StringComparison.Ordinal);
     }
 
     [Theory]
-    [InlineData("2147483648", "2Gi")]
-    [InlineData("1536Mi", "1536Mi")]
-    [InlineData("1000", "1000")]
-    [InlineData("500m", "0.5")]
-    [InlineData("0Gi", "0")]
-    public void ToString_picks_the_largest_exact_binary_suffix(string text, string expected)
+    [InlineData("\"2GB\"", "'2GB' is not a quantity; write a number with an optional suffix")]
+    [InlineData("\"1e99\"", "'1e99' is too large to be a quantity")]
+    [InlineData("true", "A quantity is a string such as \"2Gi\" or a number, not a JSON True.")]
+    public void Reading_what_is_not_a_quantity_fails_with_the_field_and_the_forms(string json, string message)
     {
-        Assert.Equal(expected, Quantity.Parse(text).ToString());
+        var error = Assert.Throws<JsonException>(() => ResourceJson.Deserialize<Runtimes.TieredStoreLevel>($"{{\"quota\": {json}}}"));
+
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+        Assert.Equal("$.quota", error.Path);
     }
 
     [Theory]
@@ -113,7 +127,7 @@ public sealed class QuantityTests
     [InlineData("0.5", 1L)]
     [InlineData("1.0001Ki", 1025L)]
     [InlineData("8388607Ti", 8_388_607L << 40)]
-    [InlineData("9223372036854775807", long.MaxValue)]
+    [InlineData("9223372036854775806", long.MaxValue - 1)]
     public void Sizes_parse_to_whole_bytes_rounded_up(string text, long bytes) =>
         Assert.Equal(bytes, Quantity.ParseBytes(text));
 
@@ -157,11 +171,12 @@ public sealed class QuantityTests
         Assert.Contains("negative", Assert.Throws<FormatException>(() => Quantity.ParseBytes(text)).Message, StringComparison.Ordinal);
 
     [Theory]
+    [InlineData("9223372036854775807")]
     [InlineData("9223372036854775808")]
     [InlineData("8388608Ti")]
     [InlineData("8Ei")]
     [InlineData("99999999999999999999999999999Ti")]
     [InlineData("123456789012345678901234567890123456789")]
-    public void A_size_beyond_2_to_the_63_bytes_is_too_large_not_an_overflow(string text) =>
+    public void A_size_that_reaches_2_to_the_63_bytes_is_too_large_not_an_overflow(string text) =>
         Assert.Equal($"'{text}' is too large.", Assert.Throws<FormatException>(() => Quantity.ParseBytes(text)).Message);
 }

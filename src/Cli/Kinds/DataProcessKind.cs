@@ -24,7 +24,7 @@ internal sealed class DataProcessKind : CustomKind<DataProcess>
                 OperationPolicy.OnEvent => $"OnEvent, {Trigger(spec.OnEvent)}",
                 var once => once.ToString(),
             })
-            .Field(1, "Resources", spec.Resources is null ? null : $"cpu {spec.Resources.Cpu ?? "any"}, memory {spec.Resources.Memory ?? "any"}")
+            .Field(1, "Resources", spec.Resources is null ? null : $"cpu {spec.Resources.Cpu?.ToString() ?? "any"}, memory {spec.Resources.Memory?.ToString() ?? "any"}")
             .Field(1, "Timeout", spec.TimeoutSeconds is { } timeout ? Seconds(timeout) : null)
             .Field(1, "TTL After Finished", spec.TtlSecondsAfterFinished is { } ttl ? Seconds(ttl) : null);
 

@@ -20,7 +20,7 @@ internal sealed class ObjectStoreRuntimeKind : CustomKind<ObjectStoreRuntime>
             .Field(1, "Replicas", Number(runtime.Spec.Replicas));
         description.Table(1, "Tiered Store", ["Medium", "Quota", "Path", "High", "Low"],
         [
-            .. (runtime.Spec.TieredStore?.Levels ?? []).Select(l => new Cell[] { Medium(l.MediumType), l.Quota, l.Path, l.High, l.Low }),
+            .. (runtime.Spec.TieredStore?.Levels ?? []).Select(l => new Cell[] { Medium(l.MediumType), l.Quota?.ToString(), l.Path, l.High, l.Low }),
         ]);
         description.Map(1, "Node Selector", runtime.Spec.Worker?.NodeSelector ?? [])
             .Map(1, "Options", runtime.Spec.Worker?.Options ?? []);

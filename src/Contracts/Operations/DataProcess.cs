@@ -1,3 +1,4 @@
+using k8s.Models;
 using System.Text.Json.Serialization;
 using Fluid.Aspire.Contracts.Serialization;
 using Fluid.Aspire.Contracts.Validation;
@@ -126,11 +127,9 @@ public sealed class ResourceRequirements
 {
     /// <summary>CPU cores, e.g. <c>2</c> or <c>500m</c> (a bare number is accepted too, as in Kubernetes).</summary>
     [Quantity(Positive = true)]
-    [JsonConverter(typeof(NumberOrStringConverter))]
-    public string? Cpu { get; set; }
+    public ResourceQuantity? Cpu { get; set; }
 
     /// <summary>Memory, e.g. <c>4Gi</c>, or bytes as a bare number.</summary>
     [Quantity(Positive = true)]
-    [JsonConverter(typeof(NumberOrStringConverter))]
-    public string? Memory { get; set; }
+    public ResourceQuantity? Memory { get; set; }
 }

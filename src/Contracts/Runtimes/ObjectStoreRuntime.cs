@@ -1,3 +1,4 @@
+using k8s.Models;
 using System.Globalization;
 using System.Text.Json.Serialization;
 using Fluid.Aspire.Contracts.Serialization;
@@ -74,9 +75,8 @@ public sealed class TieredStoreLevel
 
     /// <summary>How much the tier may hold on each worker, a quantity such as <c>2Gi</c>.</summary>
     [Required(Example = "2Gi")]
-    [JsonConverter(typeof(NumberOrStringConverter))]
     [Quantity(Positive = true)]
-    public string Quota { get; set; } = "";
+    public ResourceQuantity? Quota { get; set; }
 
     /// <summary>The ratio of the quota above which the tier evicts or spills, e.g. <c>"0.95"</c> (a number is accepted too).</summary>
     [JsonConverter(typeof(NumberOrStringConverter))]

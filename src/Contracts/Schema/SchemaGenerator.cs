@@ -161,6 +161,7 @@ internal sealed class SchemaGenerator(XmlDocumentation documentation, bool descr
         : type == typeof(DateTimeOffset) || type == typeof(DateTime) ? new() { Type = "string", Format = "date-time" }
         : type == typeof(object) ? new() { Type = "object", XKubernetesPreserveUnknownFields = true } // e.g. managedFields' fieldsV1
         : type == typeof(TimeSpan) ? new() { Type = "string" } // A Go duration (1m30s), which no OpenAPI format names.
+        : type == typeof(ResourceQuantity) ? new() { XKubernetesIntOrString = true } // As Kubernetes' own quantity fields.
         : null;
 
     private void Report(string name, string path, SchemaForm form) => onRule?.Invoke(new RuleUse(name, path, form));

@@ -5,8 +5,8 @@ namespace Fluid.Aspire.Contracts.Serialization;
 
 /// <summary>
 /// A string property that also accepts a bare JSON number, keeping its text. Fluid writes watermark ratios as
-/// strings (<c>high: "0.95"</c>) and people write numbers (<c>high: 0.95</c>); Kubernetes quantities may be bare
-/// integers (<c>cpu: 2</c>). Both forms mean the same, and writing the value back as a string keeps one shape.
+/// strings (<c>high: "0.95"</c>) and people write numbers (<c>high: 0.95</c>). Both forms mean the same, and writing
+/// the value back as a string keeps one shape.
 /// </summary>
 public sealed class NumberOrStringConverter : JsonConverter<string>
 {

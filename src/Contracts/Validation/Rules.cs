@@ -225,7 +225,7 @@ public sealed class AnnotationsAttribute : FieldRuleAttribute
     }
 }
 
-/// <summary>A Kubernetes quantity such as <c>2Gi</c> (see <see cref="Contracts.Quantity"/>); not negative, and above zero when <see cref="Positive"/>.</summary>
+/// <summary>A Kubernetes quantity such as <c>2Gi</c> (KubernetesClient's <see cref="ResourceQuantity"/>): not negative, and above zero when <see cref="Positive"/>.</summary>
 public sealed class QuantityAttribute : FieldRuleAttribute
 {
     /// <summary>True when zero is not allowed either.</summary>
@@ -234,12 +234,16 @@ public sealed class QuantityAttribute : FieldRuleAttribute
     /// <inheritdoc />
     public override string? Check(object value)
     {
-        if (!Quantity.TryParse((string)value, out var quantity, out var error))
+        // In a resource the value was read as a quantity already (QuantityConverter names text that is not one); the
+        // text form is the rule as the schema's pattern states it.
+        ResourceQuantity? quantity = value as ResourceQuantity;
+        if (quantity is null && !Quantity.TryParse((string)value, out quantity, out var error))
         {
             return error;
         }
 
-        return quantity.Value < 0 || (Positive && quantity.Value == 0)
+        var amount = quantity.ToDecimal();
+        return amount < 0 || (Positive && amount == 0)
             ? $"'{value}' must be {(Positive ? "greater than zero" : "zero or more")}; {ForExample("2Gi")}."
             : null;
     }

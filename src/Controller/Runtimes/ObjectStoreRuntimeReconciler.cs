@@ -86,8 +86,8 @@ public sealed class ObjectStoreRuntimeReconciler(ControlPlaneState state) : IRec
 
     /// <summary>The memory quota of the MEM level, in bytes, if the runtime sets one.</summary>
     private static long? MemoryQuota(ObjectStoreRuntime runtime) =>
-        runtime.Spec.TieredStore?.Levels.FirstOrDefault(l => l.MediumType is MediumType.Memory or null) is { Quota.Length: > 0 } level
-            ? (long)Quantity.Parse(level.Quota).Value
+        runtime.Spec.TieredStore?.Levels.FirstOrDefault(l => l.MediumType is MediumType.Memory or null) is { Quota: { } quota }
+            ? Quantity.Bytes(quota)
             : null;
 
     private (List<WorkerStatus> Workers, List<string> Excluded) PlaceWorkers(
