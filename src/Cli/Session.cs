@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Fluid.Aspire.Contracts.Store;
 using Fluid.Sdk;
 using Grpc.Core;
+using k8s.Autorest;
 
 namespace Fluid.Aspire.Cli;
 
@@ -61,6 +62,27 @@ internal sealed class Session : IAsyncDisposable
     /// <summary>The one line that says the Kubernetes API could not be reached, which one, and what to do.</summary>
     public string Unreachable(ResourceStoreUnavailableException ex) =>
         $"cannot reach the Kubernetes API at {Client.Server.GetLeftPart(UriPartial.Authority)} ({Cause(ex)}). {StartHint}";
+
+    /// <summary>
+    /// Calls the Kubernetes API through KubernetesClient's typed client (for Kubernetes' own kinds: nodes, events);
+    /// a failure is the command's error, saying what it was <paramref name="doing"/>.
+    /// </summary>
+    public async Task<T> KubernetesAsync<T>(string doing, Func<k8s.Kubernetes, Task<T>> call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        try
+        {
+            return await call(Client.Kubernetes);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new CliException(Unreachable(new ResourceStoreUnavailableException(ex.Message, ex)));
+        }
+        catch (HttpOperationException ex)
+        {
+            throw new CliException($"the Kubernetes API answered {(int)ex.Response.StatusCode} to {doing}: {ex.Response.Content}");
+        }
+    }
 
     /// <summary>GETs JSON from the controller; null for a 404.</summary>
     public async Task<JsonNode?> GetControllerJsonAsync(string path, string purpose, CancellationToken cancellationToken)

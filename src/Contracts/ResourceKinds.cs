@@ -6,37 +6,25 @@ using k8s.Models;
 
 namespace Fluid.Aspire.Contracts;
 
-/// <summary>How a kind's <c>metadata.name</c> must look, following Kubernetes.</summary>
-public enum NameFormat
-{
-    /// <summary>At most 63 characters of <c>[a-z0-9-]</c>: for names that become host names, label values or pod names.</summary>
-    DnsLabel,
-
-    /// <summary>At most 253 characters, dot-separated DNS-1123 labels: Kubernetes' rule for most objects.</summary>
-    DnsSubdomain,
-}
-
 /// <summary>One kind of the API: its identity, its plural (as in URLs and <c>kubectl get datasets</c>) and its class.</summary>
 public sealed class ResourceKind
 {
     private readonly Func<Resource> _create;
 
-    internal ResourceKind(string apiVersion, string kind, string plural, Type type, Func<Resource> create, NameFormat nameFormat, bool isOperation)
+    internal ResourceKind(string kind, string plural, Type type, Func<Resource> create, bool isOperation)
     {
-        ApiVersion = apiVersion;
         Kind = kind;
         Plural = plural;
         Type = type;
         _create = create;
-        NameFormat = nameFormat;
         IsOperation = isOperation;
     }
 
-    /// <summary><c>group/version</c>, or just <c>version</c> for Kubernetes' core group.</summary>
-    public string ApiVersion { get; }
+    /// <summary><c>group/version</c>: <see cref="ResourceKinds.ApiVersion"/>.</summary>
+    public string ApiVersion { get; } = ResourceKinds.ApiVersion;
 
-    /// <summary>The API group; empty for Kubernetes' core group.</summary>
-    public string Group => ApiVersion.Contains('/', StringComparison.Ordinal) ? ApiVersion[..ApiVersion.IndexOf('/', StringComparison.Ordinal)] : "";
+    /// <summary>The API group: <see cref="ResourceKinds.Group"/>.</summary>
+    public string Group { get; } = ResourceKinds.Group;
 
     /// <summary>The kind, e.g. <c>Dataset</c>.</summary>
     public string Kind { get; }
@@ -49,9 +37,6 @@ public sealed class ResourceKind
 
     /// <summary>The .NET class.</summary>
     public Type Type { get; }
-
-    /// <summary>The rule for <c>metadata.name</c>.</summary>
-    public NameFormat NameFormat { get; }
 
     /// <summary>True for data operations (a step of a flow), which <c>runAfter</c> may name.</summary>
     public bool IsOperation { get; }
@@ -69,17 +54,17 @@ public sealed class ResourceKind
     /// </summary>
     public IReadOnlyList<V1CustomResourceColumnDefinition> PrinterColumns { get; init; } = [];
 
-    /// <summary>True when this project defines the kind (and the Kubernetes publisher must emit a CRD for it).</summary>
-    public bool IsCustom => Group == ResourceKinds.Group;
-
     /// <summary>A new, empty object of this kind, with apiVersion and kind set.</summary>
     public Resource CreateEmpty() => _create();
 
     /// <inheritdoc />
-    public override string ToString() => $"{Kind}.{(Group.Length == 0 ? "core" : Group)} ({Plural})";
+    public override string ToString() => $"{Kind}.{Group} ({Plural})";
 }
 
-/// <summary>The registry of kinds: lookup by kind, plural or class, and empty instances.</summary>
+/// <summary>
+/// The registry of this project's kinds (each a CRD on a cluster): lookup by kind, plural or class, and empty
+/// instances. Kubernetes' own kinds the control plane writes (Event) are KubernetesClient's models, not kinds here.
+/// </summary>
 public static class ResourceKinds
 {
     /// <summary>The API group of this project's kinds.</summary>
@@ -91,14 +76,11 @@ public static class ResourceKinds
     /// <summary>The apiVersion of this project's kinds.</summary>
     public const string ApiVersion = Group + "/" + Version;
 
-    /// <summary>Kubernetes' core apiVersion, which <see cref="Event"/> uses.</summary>
-    public const string CoreApiVersion = "v1";
-
     /// <summary>The category of every kind of this project: <c>kubectl get fluid</c>.</summary>
     public const string Category = "fluid";
 
     /// <summary>Where data comes from and how it is cached. Its columns are Fluid's.</summary>
-    public static ResourceKind Dataset { get; } = new(ApiVersion, nameof(Dataset), "datasets", typeof(Dataset), () => new Dataset(), NameFormat.DnsLabel, isOperation: false)
+    public static ResourceKind Dataset { get; } = new(nameof(Dataset), "datasets", typeof(Dataset), () => new Dataset(), isOperation: false)
     {
         ShortNames = ["ds"],
         Categories = [Category],
@@ -116,7 +98,7 @@ public static class ResourceKinds
     };
 
     /// <summary>The object-store cache bound to the dataset of the same name: its workers desired, placed and ready.</summary>
-    public static ResourceKind ObjectStoreRuntime { get; } = new(ApiVersion, nameof(ObjectStoreRuntime), "objectstoreruntimes", typeof(ObjectStoreRuntime), () => new ObjectStoreRuntime(), NameFormat.DnsLabel, isOperation: false)
+    public static ResourceKind ObjectStoreRuntime { get; } = new(nameof(ObjectStoreRuntime), "objectstoreruntimes", typeof(ObjectStoreRuntime), () => new ObjectStoreRuntime(), isOperation: false)
     {
         ShortNames = ["osr"],
         Categories = [Category],
@@ -132,7 +114,7 @@ public static class ResourceKinds
     };
 
     /// <summary>A processing step run near its data.</summary>
-    public static ResourceKind DataProcess { get; } = new(ApiVersion, nameof(DataProcess), "dataprocesses", typeof(DataProcess), () => new DataProcess(), NameFormat.DnsLabel, isOperation: true)
+    public static ResourceKind DataProcess { get; } = new(nameof(DataProcess), "dataprocesses", typeof(DataProcess), () => new DataProcess(), isOperation: true)
     {
         ShortNames = ["dp"],
         Categories = [Category],
@@ -153,11 +135,8 @@ public static class ResourceKinds
         ],
     };
 
-    /// <summary>Something that happened to an object. Named like Kubernetes' (<c>&lt;object&gt;.&lt;hex&gt;</c>), so a subdomain.</summary>
-    public static ResourceKind Event { get; } = new(CoreApiVersion, nameof(Event), "events", typeof(Event), () => new Event(), NameFormat.DnsSubdomain, isOperation: false);
-
     /// <summary>Every kind, in a stable order.</summary>
-    public static IReadOnlyList<ResourceKind> All { get; } = [Dataset, ObjectStoreRuntime, DataProcess, Event];
+    public static IReadOnlyList<ResourceKind> All { get; } = [Dataset, ObjectStoreRuntime, DataProcess];
 
     /// <summary>The kinds that are data operations.</summary>
     public static IReadOnlyList<ResourceKind> Operations { get; } = [.. All.Where(k => k.IsOperation)];

@@ -111,6 +111,27 @@ public sealed class ApiTests
         Assert.Equal(first["metadata"]!["resourceVersion"]!.GetValue<string>(), second["metadata"]!["resourceVersion"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task An_event_is_held_to_the_event_rules_and_a_subdomain_name()
+    {
+        await using var api = await LocalApi.StartAsync(Cancellation);
+        await api.CreateNamespaceAsync("ml");
+        const string events = "/api/v1/namespaces/ml/events";
+        var bad = Event("housing.17a2b3c4d5e6f");
+        bad["reason"] = "Mount failed";
+        bad["count"] = 0;
+        bad["involvedObject"]!.AsObject().Remove("kind");
+
+        await api.SendAsync(HttpMethod.Post, events, Event("housing.17a2b3c4d5e6f"), expected: 201);
+        var refused = await api.SendAsync(HttpMethod.Post, events, bad, expected: 422);
+        var longName = await api.SendAsync(HttpMethod.Post, events, Event(new string('a', 254)), expected: 422);
+
+        var causes = refused["details"]!["causes"]!.AsArray().Select(c => (c!["field"]!.GetValue<string>(), c["message"]!.GetValue<string>())).ToList();
+        Assert.Equal(["count", "involvedObject.kind", "reason"], causes.Select(c => c.Item1).Order(StringComparer.Ordinal));
+        Assert.Contains(causes, c => c.Item2.Contains("is not a CamelCase word", StringComparison.Ordinal));
+        Assert.Contains("a DNS-1123 subdomain has at most 253", longName["message"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
     private static async Task<List<JsonObject>> ReadLinesAsync(HttpClient client, string path, int count)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
@@ -135,6 +156,18 @@ public sealed class ApiTests
         ["kind"] = "Dataset",
         ["metadata"] = new JsonObject { ["name"] = name },
         ["spec"] = new JsonObject { ["mounts"] = new JsonArray(new JsonObject { ["name"] = "data", ["mountPoint"] = $"local:///data/{name}" }) },
+    };
+
+    private static JsonObject Event(string name) => new()
+    {
+        ["apiVersion"] = "v1",
+        ["kind"] = "Event",
+        ["metadata"] = new JsonObject { ["name"] = name },
+        ["involvedObject"] = new JsonObject { ["apiVersion"] = "data.fluid-aspire.io/v1alpha1", ["kind"] = "Dataset", ["namespace"] = "ml", ["name"] = "housing" },
+        ["type"] = "Normal",
+        ["reason"] = "Bound",
+        ["count"] = 1,
+        ["source"] = new JsonObject { ["component"] = "fluid-controller" },
     };
 
     private static JsonObject Runtime(string name, JsonObject owner) => new()

@@ -1,5 +1,6 @@
 using Fluid.Aspire.Contracts;
 using Fluid.Aspire.TestSupport;
+using k8s;
 using Fluid.Sdk;
 
 namespace Fluid.Aspire.Cli.Tests;
@@ -45,7 +46,7 @@ public sealed class StackFixture : IAsyncLifetime
         await Assert.ThrowsAsync<FlowFailedException>(() => failing.WaitAsync(Patience, cancellationToken));
 
         // Events are written just after the status they report; describe is tested once the last one is there.
-        await Eventually.ReturnsAsync(() => Client.Store.ListAsync<Event>(cancellationToken: cancellationToken),
+        await Eventually.ReturnsAsync(() => Client.Kubernetes.CoreV1.ListEventForAllNamespacesAsync(cancellationToken: cancellationToken),
             events => events.Items.Any(e => e.InvolvedObject.Name == "housing" && e.Reason == "Bound")
                 && events.Items.Any(e => e.InvolvedObject.Name == "r1-step1" && e.Reason == "Completed")
                 && events.Items.Any(e => e.InvolvedObject.Name == "bad-step0" && e.Reason == "Failed"),

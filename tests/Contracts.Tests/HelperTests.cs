@@ -104,17 +104,6 @@ public sealed class HelperTests
     }
 
     [Fact]
-    public void An_event_is_named_after_its_object_and_the_time()
-    {
-        var recorded = Samples.Event();
-
-        Assert.Equal($"housing.{T0.UtcTicks:x}", recorded.Metadata.Name);
-        Assert.Equal("ml", recorded.Metadata.NamespaceProperty);
-        Assert.Equal("housing", recorded.InvolvedObject.Name);
-        Assert.Equal(ResourceKinds.ApiVersion, recorded.InvolvedObject.ApiVersion);
-    }
-
-    [Fact]
     public void Enum_names_are_the_JSON_ones()
     {
         Assert.Equal("MEM", EnumNames.Of(Runtimes.MediumType.Memory));

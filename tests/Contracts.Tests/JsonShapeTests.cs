@@ -136,25 +136,6 @@ public sealed class JsonShapeTests
     }
 
     [Fact]
-    public void An_event_is_shaped_like_a_core_v1_event()
-    {
-        var json = Json(Samples.Event());
-
-        Assert.Equal("v1", (string?)json["apiVersion"]);
-        Assert.Equal("Event", (string?)json["kind"]);
-        Assert.StartsWith("housing.", (string?)json["metadata"]!["name"], StringComparison.Ordinal);
-        Assert.Equal("ml", (string?)json["metadata"]!["namespace"]);
-        Assert.Equal("Dataset", (string?)json["involvedObject"]!["kind"]);
-        Assert.Equal("6f1d3f52-0d8e-4b43-9f0c-1f7e5f0d2a11", (string?)json["involvedObject"]!["uid"]);
-        Assert.Equal("Warning", (string?)json["type"]);
-        Assert.Equal("MountFailed", (string?)json["reason"]);
-        Assert.Equal(1, (int?)json["count"]);
-        Assert.Equal("2025-03-04T05:06:07Z", (string?)json["lastTimestamp"]);
-        Assert.Equal("dataset-controller", (string?)json["source"]!["component"]);
-        Assert.Null(json["spec"]);
-    }
-
-    [Fact]
     public void Fractional_seconds_and_offsets_survive_as_UTC()
     {
         var dataset = Samples.Dataset();
@@ -198,7 +179,7 @@ public sealed class JsonShapeTests
     [InlineData("""{"apiVersion":"data.fluid-aspire.io/v1alpha1","kind":"Dataset","spec":{"placement":0}}""", "A Placement is written as a string")]
     [InlineData("""{"apiVersion":"data.fluid-aspire.io/v1alpha1","kind":"Dataset","metadata":{"creationTimestamp":"2025-03-04T05:06:07"}}""", "not an RFC 3339 timestamp")]
     [InlineData("""{"apiVersion":"data.fluid-aspire.io/v1alpha1","kind":"DataProcess","status":{"duration":"90 seconds"}}""", "is not a duration")]
-    [InlineData("""{"apiVersion":"data.fluid-aspire.io/v1alpha1","kind":"DataLoad"}""", "The kind 'DataLoad' is not known; use one of Dataset, ObjectStoreRuntime, DataProcess, Event")]
+    [InlineData("""{"apiVersion":"data.fluid-aspire.io/v1alpha1","kind":"DataLoad"}""", "The kind 'DataLoad' is not known; use one of Dataset, ObjectStoreRuntime, DataProcess")]
     [InlineData("""{"apiVersion":"data.fluid.io/v1alpha1","kind":"Dataset"}""", "change apiVersion to data.fluid-aspire.io/v1alpha1")]
     [InlineData("""{"metadata":{"name":"x"}}""", "has no 'kind'")]
     [InlineData("""[1]""", "A resource is a JSON object")]

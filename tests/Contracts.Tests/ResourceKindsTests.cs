@@ -14,7 +14,6 @@ public sealed class ResourceKindsTests
                 ("data.fluid-aspire.io/v1alpha1", "Dataset", "datasets", typeof(Dataset)),
                 ("data.fluid-aspire.io/v1alpha1", "ObjectStoreRuntime", "objectstoreruntimes", typeof(ObjectStoreRuntime)),
                 ("data.fluid-aspire.io/v1alpha1", "DataProcess", "dataprocesses", typeof(DataProcess)),
-                ("v1", "Event", "events", typeof(Event)),
             ],
             ResourceKinds.All.Select(k => (k.ApiVersion, k.Kind, k.Plural, k.Type)));
     }
@@ -25,7 +24,7 @@ public sealed class ResourceKindsTests
         Assert.Same(ResourceKinds.Dataset, ResourceKinds.FindByKind("Dataset"));
         Assert.Same(ResourceKinds.DataProcess, ResourceKinds.FindByPlural("dataprocesses"));
         Assert.Same(ResourceKinds.ObjectStoreRuntime, ResourceKinds.Of<ObjectStoreRuntime>());
-        Assert.Same(ResourceKinds.Event, ResourceKinds.Of(Samples.Event().GetType()));
+        Assert.Throws<KeyNotFoundException>(() => ResourceKinds.Of(typeof(k8s.Models.Corev1Event)));
         Assert.Null(ResourceKinds.FindByKind("dataset"));
         Assert.Null(ResourceKinds.FindByPlural("Datasets"));
     }
@@ -36,15 +35,14 @@ public sealed class ResourceKindsTests
         var byKind = Assert.Throws<KeyNotFoundException>(() => ResourceKinds.GetByKind("DataLoad"));
         var byPlural = Assert.Throws<KeyNotFoundException>(() => ResourceKinds.GetByPlural("dataloads"));
 
-        Assert.Contains("use one of Dataset, ObjectStoreRuntime, DataProcess, Event", byKind.Message, StringComparison.Ordinal);
-        Assert.Contains("use one of datasets, objectstoreruntimes, dataprocesses, events", byPlural.Message, StringComparison.Ordinal);
+        Assert.Contains("use one of Dataset, ObjectStoreRuntime, DataProcess", byKind.Message, StringComparison.Ordinal);
+        Assert.Contains("use one of datasets, objectstoreruntimes, dataprocesses", byPlural.Message, StringComparison.Ordinal);
     }
 
     [Theory]
     [InlineData("Dataset")]
     [InlineData("ObjectStoreRuntime")]
     [InlineData("DataProcess")]
-    [InlineData("Event")]
     public void The_factory_makes_an_empty_object_of_the_kind(string kind)
     {
         var registered = ResourceKinds.GetByKind(kind);
@@ -59,31 +57,21 @@ public sealed class ResourceKindsTests
     }
 
     [Fact]
-    public void Only_DataProcess_is_an_operation_and_only_Event_is_not_custom()
+    public void Only_DataProcess_is_an_operation_and_every_kind_is_of_the_projects_group()
     {
         Assert.Equal([ResourceKinds.DataProcess], ResourceKinds.Operations);
-        Assert.Equal(["Dataset", "ObjectStoreRuntime", "DataProcess"], ResourceKinds.All.Where(k => k.IsCustom).Select(k => k.Kind));
-        Assert.Equal("", ResourceKinds.Event.Group);
-        Assert.Equal("data.fluid-aspire.io", ResourceKinds.Dataset.Group);
+        Assert.All(ResourceKinds.All, k => Assert.Equal("data.fluid-aspire.io", k.Group));
         Assert.Equal("objectstoreruntime", ResourceKinds.ObjectStoreRuntime.Singular);
     }
 
     [Fact]
-    public void Custom_kinds_have_the_fluid_category_and_no_two_kinds_answer_to_one_name()
+    public void Kinds_have_the_fluid_category_and_no_two_kinds_answer_to_one_name()
     {
         var names = ResourceKinds.All.SelectMany(k => k.ShortNames.Append(k.Plural).Append(k.Singular)).ToList();
 
-        Assert.All(ResourceKinds.All.Where(k => k.IsCustom), k => Assert.Equal([ResourceKinds.Category], k.Categories));
+        Assert.All(ResourceKinds.All, k => Assert.Equal([ResourceKinds.Category], k.Categories));
         Assert.Equal(names.Count, names.Distinct().Count());
-        Assert.Equal(["ds", "osr", "dp"], ResourceKinds.All.Where(k => k.IsCustom).Select(k => k.ShortNames.Single()));
-        Assert.Empty(ResourceKinds.Event.PrinterColumns);
-    }
-
-    [Fact]
-    public void Names_of_every_kind_are_labels_but_events_are_subdomains()
-    {
-        Assert.Equal(NameFormat.DnsSubdomain, ResourceKinds.Event.NameFormat);
-        Assert.All(ResourceKinds.All.Where(k => k != ResourceKinds.Event), k => Assert.Equal(NameFormat.DnsLabel, k.NameFormat));
+        Assert.Equal(["ds", "osr", "dp"], ResourceKinds.All.Select(k => k.ShortNames.Single()));
     }
 
     [Fact]

@@ -136,9 +136,25 @@ internal static class Samples
         },
     };
 
-    public static Event Event() =>
-        Contracts.Event.For(Dataset(), EventType.Warning, "MountFailed", "s3://bucket/housing: access denied", "dataset-controller", Created);
+    /// <summary>Kubernetes' Event about the sample dataset, as the controller records one.</summary>
+    public static Corev1Event Event() => new()
+    {
+        ApiVersion = Corev1Event.KubeApiVersion,
+        Kind = Corev1Event.KubeKind,
+        Metadata = new V1ObjectMeta { Name = "housing.17a2b3c4d5e6f", NamespaceProperty = "ml" },
+        InvolvedObject = new V1ObjectReference
+        {
+            ApiVersion = ResourceKinds.ApiVersion, Kind = "Dataset", NamespaceProperty = "ml", Name = "housing", Uid = Dataset().Metadata.Uid,
+        },
+        Type = "Warning",
+        Reason = "MountFailed",
+        Message = "s3://bucket/housing: access denied",
+        Count = 1,
+        FirstTimestamp = Created.UtcDateTime,
+        LastTimestamp = Created.UtcDateTime,
+        Source = new V1EventSource { Component = "fluid-controller" },
+    };
 
     /// <summary>One valid object of every registered kind.</summary>
-    public static IEnumerable<Resource> All() => [Dataset(), Runtime(), Process(), Event()];
+    public static IEnumerable<Resource> All() => [Dataset(), Runtime(), Process()];
 }

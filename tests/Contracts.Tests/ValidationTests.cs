@@ -1,3 +1,4 @@
+using k8s;
 using k8s.Models;
 using Fluid.Aspire.Contracts.Datasets;
 using Fluid.Aspire.Contracts.Operations;
@@ -8,10 +9,10 @@ namespace Fluid.Aspire.Contracts.Tests;
 
 public sealed class ValidationTests
 {
-    private sealed record Case(Func<Resource> Build, string Path, string Fragment);
+    private sealed record Case(Func<IKubernetesObject<V1ObjectMeta>> Build, string Path, string Fragment);
 
     private static Case Bad<T>(Func<T> sample, Action<T> change, string path, string fragment)
-        where T : Resource => new(() =>
+        where T : IKubernetesObject<V1ObjectMeta> => new(() =>
         {
             var resource = sample();
             change(resource);
@@ -19,7 +20,7 @@ public sealed class ValidationTests
         }, path, fragment);
 
     private static Case Good<T>(Func<T> sample, Action<T> change)
-        where T : Resource => Bad(sample, change, "", "");
+        where T : IKubernetesObject<V1ObjectMeta> => Bad(sample, change, "", "");
 
     private static readonly Dictionary<string, Case> BadCases = new()
     {
@@ -28,7 +29,6 @@ public sealed class ValidationTests
         ["name upper case"] = Bad(Samples.Dataset, d => d.Metadata.Name = "Housing", "metadata.name", "'Housing' is not a DNS-1123 label"),
         ["name of 64 characters"] = Bad(Samples.Runtime, r => r.Metadata.Name = new string('a', 64), "metadata.name", "a DNS-1123 label has at most 63"),
         ["name with a dot for a label kind"] = Bad(Samples.Process, p => p.Metadata.Name = "train.v2", "metadata.name", "DataProcess names are DNS-1123 labels"),
-        ["event name of 254 characters"] = Bad(Samples.Event, e => e.Metadata.Name = new string('a', 254), "metadata.name", "a DNS-1123 subdomain has at most 253"),
         ["namespace with underscore"] = Bad(Samples.Dataset, d => d.Metadata.NamespaceProperty = "my_ns", "metadata.namespace", "'my_ns' is not a DNS-1123 label"),
         ["namespace empty"] = Bad(Samples.Dataset, d => d.Metadata.NamespaceProperty = "", "metadata.namespace", "is required; e.g. default"),
         ["label key with a space"] = Bad(Samples.Dataset, d => d.Metadata.Labels["bad key"] = "x", "metadata.labels[bad key]", "'bad key' is not a qualified name"),
@@ -127,9 +127,11 @@ public sealed class ValidationTests
         ["runAfter itself"] = Bad(Samples.Process, p => p.Spec.RunAfter!.Name = "train", "spec.runAfter.name", "cannot run after itself"),
         ["an affinity strategy without policy"] = Bad(Samples.Process, p => p.Spec.RunAfter!.AffinityStrategy!.Policy = null, "spec.runAfter.affinityStrategy.policy", "is required; use one of Require, Prefer"),
 
-        // Event.
+        // Kubernetes' Event, held to the rules of KubernetesModelRules.
+        ["an event with a reason of two words"] = Bad(Samples.Event, e => e.Reason = "Mount failed", "reason", "'Mount failed' is not a CamelCase word"),
         ["an event without reason"] = Bad(Samples.Event, e => e.Reason = "", "reason", "is required; e.g. Scheduled"),
-        ["an event about nothing"] = Bad(Samples.Event, e => e.InvolvedObject.Kind = "", "involvedObject.kind", "is required; e.g. Dataset"),
+        ["an event about no kind"] = Bad(Samples.Event, e => e.InvolvedObject.Kind = "", "involvedObject.kind", "is required; e.g. Dataset"),
+        ["an event about nothing"] = Bad(Samples.Event, e => e.InvolvedObject = null, "involvedObject", "is required; e.g. {\"kind\": \"Dataset\", \"name\": \"housing\"}"),
         ["an event counted zero times"] = Bad(Samples.Event, e => e.Count = 0, "count", "must be at least 1"),
     };
 

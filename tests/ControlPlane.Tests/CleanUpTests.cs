@@ -60,12 +60,10 @@ public sealed class CleanUpTests
         var held = await Eventually.ReturnsAsync(() => client.Store.GetAsync<DataProcess>("held-step0", cancellationToken: Cancellation),
             s => s!.Metadata.DeletionTimestamp is not null && s.Metadata.Finalizers.SequenceEqual(["example.com/hold"]), Patience,
             "the step marked for deletion and let go by the controller", Cancellation);
-        await Eventually.ReturnsAsync(() => client.Store.ListAsync<Event>(cancellationToken: Cancellation),
-            events => events.Items.Any(e => e.InvolvedObject.Name == "held" && e.Reason == "CleaningUp"), Patience, "the dataset waiting for its step",
-            Cancellation);
+        await Eventually.EventsAsync(client.Kubernetes, "held", events => events.Any(e => e.Reason == "CleaningUp"), "the dataset waiting for its step", Cancellation);
         var waiting = await client.Store.GetAsync<Dataset>("held", cancellationToken: Cancellation);
         Assert.NotNull(waiting?.Metadata.DeletionTimestamp);
-        await Eventually.EventsAsync(client.Store, "held-step0", events => events.Any(e => e.Reason == "Completed"), "the step's Completed event", Cancellation);
+        await Eventually.EventsAsync(client.Kubernetes, "held-step0", events => events.Any(e => e.Reason == "Completed"), "the step's Completed event", Cancellation);
 
         held!.Metadata.Finalizers.Clear();
         await client.Store.UpdateAsync(held, Cancellation);

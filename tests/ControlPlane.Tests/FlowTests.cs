@@ -42,7 +42,7 @@ public sealed class FlowTests
         Assert.Equal(0, second.Status.ExitCode);
         Assert.NotNull(second.Status.LastSuccessfulTime);
         // Completed is recorded just after the status it reports: waited for, not read once.
-        await Eventually.EventsAsync(client.Store, "r1-step1", events => events.Any(e => e.Reason == "Scheduled") && events.Any(e => e.Reason == "Completed"),
+        await Eventually.EventsAsync(client.Kubernetes, "r1-step1", events => events.Any(e => e.Reason == "Scheduled") && events.Any(e => e.Reason == "Completed"),
             "Scheduled and Completed", Cancellation);
     }
 

@@ -67,8 +67,8 @@ public sealed class ReferenceTests
             Assert.Null(failed.Status.Conditions.Find("Waiting"));
 
             // While it waited, its Waiting condition said what for and until when; the event records it.
-            bool WaitedFor(Event e) => e.Reason == reason && e.Type == EventType.Normal;
-            var waited = (await Eventually.EventsAsync(client.Store, name, events => events.Any(WaitedFor), $"a {reason} event", Cancellation))
+            bool WaitedFor(Corev1Event e) => e.Reason == reason && e.Type == "Normal";
+            var waited = (await Eventually.EventsAsync(client.Kubernetes, name, events => events.Any(WaitedFor), $"a {reason} event", Cancellation))
                 .Where(WaitedFor).ToArray();
             Assert.All(waited, e => Assert.Contains(missing, e.Message, StringComparison.Ordinal));
             Assert.All(waited, e => Assert.Contains("Fails at", e.Message, StringComparison.Ordinal));

@@ -136,8 +136,7 @@ public sealed class TriggerTests
 
         await Eventually.ReturnsAsync<DataProcess?>(() => client.Store.GetAsync<DataProcess>("expires", cancellationToken: Cancellation), p => p is null,
             Patience, "the step deleted an hour after it finished", Cancellation);
-        await Eventually.ReturnsAsync(() => client.Store.ListAsync<Event>(cancellationToken: Cancellation),
-            events => !events.Items.Any(e => e.InvolvedObject.Name == "expires"), Patience, "its events deleted with it", Cancellation);
+        await Eventually.EventsAsync(client.Kubernetes, "expires", events => events.Length == 0, "its events deleted with it", Cancellation);
         await controller.StopAsync(Cancellation);
     }
 

@@ -1,5 +1,7 @@
 using Fluid.Aspire.Contracts;
 using Fluid.Aspire.Contracts.Store;
+using k8s;
+using k8s.Models;
 
 namespace Fluid.Aspire.TestSupport;
 
@@ -57,11 +59,14 @@ public static class Eventually
         return resource!;
     }
 
-    /// <summary>Waits until the events recorded about the object <paramref name="name"/> satisfy <paramref name="accept"/>, and returns them.</summary>
-    public static Task<Event[]> EventsAsync(
-        IResourceStore store, string name, Func<Event[], bool> accept, string expectation, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// Waits until Kubernetes' Events about the object <paramref name="name"/> (any kind, any namespace, selected by
+    /// the API server) satisfy <paramref name="accept"/>, and returns them.
+    /// </summary>
+    public static Task<Corev1Event[]> EventsAsync(
+        k8s.Kubernetes kubernetes, string name, Func<Corev1Event[], bool> accept, string expectation, CancellationToken cancellationToken) =>
         ReturnsAsync(
-            async () => (await store.ListAsync<Event>(cancellationToken: cancellationToken)).Items.Where(e => e.InvolvedObject.Name == name).ToArray(),
+            async () => (await kubernetes.CoreV1.ListEventForAllNamespacesAsync(fieldSelector: $"involvedObject.name={name}", cancellationToken: cancellationToken)).Items.ToArray(),
             accept,
             Patience,
             $"events of {name}: {expectation}",

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Fluid.Aspire.ApiServer.Http;
-using Fluid.Aspire.Contracts;
 using Fluid.Aspire.Contracts.Validation;
 using k8s;
 using k8s.Models;
@@ -10,10 +9,10 @@ namespace Fluid.Aspire.ApiServer.Kinds;
 
 /// <summary>
 /// Admission of a Kubernetes built-in kind through KubernetesClient's model of it: the JSON must fit the type, the
-/// name must be a DNS subdomain, and what is stored is what the model writes back. A kind this project also models
-/// (Event) must pass that model's rules too, the same rule table the SDK and the controller check.
+/// name must be a DNS subdomain, and what is stored is what the model writes back. A kind the contracts hold to rules
+/// (Event: <see cref="ResourceValidator.HasRules"/>) must pass them too, the same rule table the SDK and the controller check.
 /// </summary>
-internal sealed class KubernetesAdmission<T>(ResourceKind? contract = null) : IAdmission
+internal sealed class KubernetesAdmission<T> : IAdmission
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
     public ValueTask<Admitted> AdmitAsync(
@@ -35,9 +34,7 @@ internal sealed class KubernetesAdmission<T>(ResourceKind? contract = null) : IA
             throw ApiException.Invalid(kind.Kind, kind.Group, name, [("metadata.name", problem)]);
         }
 
-        if (contract is not null &&
-            candidate.Deserialize(contract.Type, ResourceJson.Options) is Resource resource &&
-            ResourceValidator.Validate(resource) is { Count: > 0 } errors)
+        if (ResourceValidator.HasRules(typeof(T)) && ResourceValidator.Validate(model) is { Count: > 0 } errors)
         {
             throw ApiException.Invalid(kind.Kind, kind.Group, name, [.. errors.Select(e => (e.Path, e.Message))]);
         }

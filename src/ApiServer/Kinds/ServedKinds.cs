@@ -12,11 +12,11 @@ public static class ServedKinds
     /// <summary>Every served kind, custom kinds first.</summary>
     public static IReadOnlyList<ServedKind> All { get; } =
     [
-        .. ResourceKinds.All.Where(kind => kind.IsCustom).Select(Custom),
+        .. ResourceKinds.All.Select(Custom),
         new()
         {
             Group = "", Version = "v1", Kind = "Event", Plural = "events", Namespaced = true, ShortNames = ["ev"],
-            Admission = new KubernetesAdmission<Corev1Event>(ResourceKinds.Event),
+            Admission = new KubernetesAdmission<Corev1Event>(),
             Columns =
             [
                 Column.Date("Last Seen", "When it last happened.", o => o["lastTimestamp"] ?? o["eventTime"] ?? o["metadata"]?["creationTimestamp"]),

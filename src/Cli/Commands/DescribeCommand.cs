@@ -37,14 +37,13 @@ internal static class DescribeCommand
                 }
             }
 
-            // Events are read once for all the objects described: one listing of the namespace.
-            var events = type.HasEvents && items.Count > 0
-                ? (await session.Store.ListAsync<Event>(session.Namespace, cancellationToken: cancellationToken)).Items
-                : [];
             for (var i = 0; i < items.Count; i++)
             {
+                var events = type.HasEvents && items[i].Value is Resource resource
+                    ? await EventKind.AboutAsync(session, resource, cancellationToken)
+                    : [];
                 var description = new Description();
-                type.Describe(description, items[i], [.. events.Where(e => IsAbout(e, items[i]))], session.Now);
+                type.Describe(description, items[i], events, session.Now);
                 Console.Out.Write((i > 0 ? "\n\n" : "") + description);
             }
 
@@ -57,14 +56,4 @@ internal static class DescribeCommand
         }));
         return command;
     }
-
-    /// <summary>
-    /// Whether an event is about this very object: by kind and name, and by uid when both have one, so that the
-    /// events of an earlier object of the same name do not show.
-    /// </summary>
-    private static bool IsAbout(Event e, Item item) =>
-        item.Value is Resource resource
-        && e.InvolvedObject.Kind == resource.Kind
-        && e.InvolvedObject.Name == resource.Metadata.Name
-        && (string.IsNullOrEmpty(e.InvolvedObject.Uid) || string.IsNullOrEmpty(resource.Metadata.Uid) || e.InvolvedObject.Uid == resource.Metadata.Uid);
 }

@@ -1,13 +1,15 @@
 using System.Globalization;
 using Fluid.Aspire.Cli.Output;
 using Fluid.Aspire.Contracts;
+using k8s;
+using k8s.Models;
 
 namespace Fluid.Aspire.Cli.Kinds;
 
 /// <summary>The sections every resource's description shares: metadata, conditions and events.</summary>
 internal static class Describing
 {
-    public static void Metadata(Description description, Resource resource, DateTimeOffset now)
+    public static void Metadata(Description description, IKubernetesObject<V1ObjectMeta> resource, DateTimeOffset now)
     {
         var meta = resource.Metadata;
         description.Field(0, "Name", meta.Name)
@@ -44,12 +46,12 @@ internal static class Describing
         ]);
 
     /// <summary>kubectl describe's Events: oldest first, a repeated event once with <c>(x3 over 2m)</c>.</summary>
-    public static void Events(Description description, IReadOnlyList<Event> events, DateTimeOffset now) =>
+    public static void Events(Description description, IReadOnlyList<Corev1Event> events, DateTimeOffset now) =>
         description.Table(0, "Events", ["Type", "Reason", "Age", "From", "Message"],
         [
             .. events.OrderBy(e => LastSeen(e)).Select(e => new Cell[]
             {
-                Cell.State((e.Type ?? EventType.Normal).ToString()),
+                Cell.State(Type(e)),
                 e.Reason,
                 e.Count > 1
                     ? string.Create(CultureInfo.InvariantCulture, $"{Humanize.Age(LastSeen(e), now)} (x{e.Count} over {Humanize.Age(e.FirstTimestamp ?? LastSeen(e), now)})")
@@ -60,10 +62,13 @@ internal static class Describing
         ]);
 
     /// <summary>When an event last happened, falling back to when it was recorded.</summary>
-    public static DateTimeOffset? LastSeen(Event e) => e.LastTimestamp ?? e.FirstTimestamp ?? e.Metadata.CreationTimestamp;
+    public static DateTimeOffset? LastSeen(Corev1Event e) => e.LastTimestamp ?? e.FirstTimestamp ?? e.Metadata.CreationTimestamp;
+
+    /// <summary>Normal or Warning; Kubernetes takes an event without a type for Normal.</summary>
+    public static string Type(Corev1Event e) => string.IsNullOrEmpty(e.Type) ? "Normal" : e.Type;
 
     /// <summary>Who reported an event, kubectl's <c>From</c>: the component, and the host when known.</summary>
-    public static string? Source(Event e) =>
+    public static string? Source(Corev1Event e) =>
         e.Source is null ? null : string.Join(", ", new[] { e.Source.Component, e.Source.Host }.Where(s => !string.IsNullOrEmpty(s)));
 
     /// <summary>A message as one table cell: a multi-line message would break the columns.</summary>

@@ -49,11 +49,22 @@ internal abstract class Kind
     /// <summary>Asks for the object's deletion; false when there is no such object.</summary>
     public abstract Task<bool> DeleteAsync(Session session, string name, string @namespace, CancellationToken cancellationToken);
 
-    public abstract void Describe(Description description, Item item, IReadOnlyList<Event> events, DateTimeOffset now);
+    public abstract void Describe(Description description, Item item, IReadOnlyList<Corev1Event> events, DateTimeOffset now);
+}
+
+/// <summary>A kind whose items hold objects of the class <typeparamref name="T"/>, from which its columns are computed.</summary>
+internal abstract class Kind<T> : Kind
+    where T : class
+{
+    /// <summary>A column computed from the object.</summary>
+    protected static Column Of(string header, Func<T, Cell> value, bool wide = false) => new(header, (item, _) => value((T)item.Value), wide);
+
+    /// <summary>A column computed from the object and the time of the listing.</summary>
+    protected static Column Of(string header, Func<T, DateTimeOffset, Cell> value, bool wide = false) => new(header, (item, now) => value((T)item.Value, now), wide);
 }
 
 /// <summary>A kind kept in the resource store, described by its class <typeparamref name="T"/>.</summary>
-internal abstract class StoredKind<T> : Kind
+internal abstract class StoredKind<T> : Kind<T>
     where T : Resource
 {
     /// <summary>The kind as the API registers it.</summary>
@@ -61,7 +72,7 @@ internal abstract class StoredKind<T> : Kind
 
     public override string Plural => Registered.Plural;
 
-    public override string Qualified => Registered.Group.Length == 0 ? Singular : $"{Singular}.{Registered.Group}";
+    public override string Qualified => $"{Singular}.{Registered.Group}";
 
     public override async Task<IReadOnlyList<Item>> ListAsync(
         Session session, string? @namespace, IReadOnlyDictionary<string, string>? labels, CancellationToken cancellationToken)
@@ -86,7 +97,7 @@ internal abstract class StoredKind<T> : Kind
         }
     }
 
-    public override void Describe(Description description, Item item, IReadOnlyList<Event> events, DateTimeOffset now)
+    public override void Describe(Description description, Item item, IReadOnlyList<Corev1Event> events, DateTimeOffset now)
     {
         var resource = (T)item.Value;
         Describing.Metadata(description, resource, now);
@@ -102,12 +113,6 @@ internal abstract class StoredKind<T> : Kind
 
     /// <summary>The order of a listing; by namespace and name, as the store keeps them.</summary>
     protected virtual IEnumerable<T> Order(IEnumerable<T> items) => items;
-
-    /// <summary>A column computed from the resource.</summary>
-    protected static Column Of(string header, Func<T, Cell> value, bool wide = false) => new(header, (item, _) => value((T)item.Value), wide);
-
-    /// <summary>A column computed from the resource and the time of the listing.</summary>
-    protected static Column Of(string header, Func<T, DateTimeOffset, Cell> value, bool wide = false) => new(header, (item, now) => value((T)item.Value, now), wide);
 
     /// <summary>kubectl's AGE column: since the object was created.</summary>
     protected static Column Age() => new("AGE", (item, now) => Humanize.Age(((T)item.Value).Metadata.CreationTimestamp, now));

@@ -4,9 +4,7 @@ using System.Text.Json.Nodes;
 using Fluid.Aspire.Cli.Output;
 using Fluid.Aspire.Cluster;
 using Fluid.Aspire.Cluster.Membership;
-using Fluid.Aspire.Contracts;
-using Fluid.Aspire.Contracts.Store;
-using k8s.Autorest;
+using k8s.Models;
 
 namespace Fluid.Aspire.Cli.Kinds;
 
@@ -56,7 +54,7 @@ internal sealed class NodeKind : Kind
             "fluid does not delete nodes: a node is the Node object and the daemons registered under its name (object store, cache agent); stop " +
             "the daemons and they leave at once (or when their leases expire); 'kubectl delete node' removes the Node object.");
 
-    public override void Describe(Description description, Item item, IReadOnlyList<Event> events, DateTimeOffset now)
+    public override void Describe(Description description, Item item, IReadOnlyList<Corev1Event> events, DateTimeOffset now)
     {
         var node = Node(item);
         description.Field(0, "Name", node.Name)
@@ -79,19 +77,9 @@ internal sealed class NodeKind : Kind
 
     private static async Task<IReadOnlyList<Item>> ReadAsync(Session session, string? labelSelector, CancellationToken cancellationToken)
     {
-        try
-        {
-            var nodes = await ClusterNode.ReadAsync(session.Client.Kubernetes, session.Client.ControlPlaneNamespace, session.Now, labelSelector, cancellationToken);
-            return [.. nodes.Select(n => new Item(n.Name, null, n, JsonSerializer.SerializeToNode(n, ClusterJson.Options)!))];
-        }
-        catch (HttpRequestException ex)
-        {
-            throw new CliException(session.Unreachable(new ResourceStoreUnavailableException(ex.Message, ex)));
-        }
-        catch (HttpOperationException ex)
-        {
-            throw new CliException($"the Kubernetes API answered {(int)ex.Response.StatusCode} to listing nodes: {ex.Response.Content}");
-        }
+        var nodes = await session.KubernetesAsync("listing nodes", kubernetes =>
+            ClusterNode.ReadAsync(kubernetes, session.Client.ControlPlaneNamespace, session.Now, labelSelector, cancellationToken));
+        return [.. nodes.Select(n => new Item(n.Name, null, n, JsonSerializer.SerializeToNode(n, ClusterJson.Options)!))];
     }
 
     private static ClusterNode Node(Item item) => (ClusterNode)item.Value;

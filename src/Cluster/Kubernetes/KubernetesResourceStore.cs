@@ -235,7 +235,7 @@ public sealed class KubernetesResourceStore(k8s.Kubernetes kubernetes) : IResour
         where T : Resource
     {
         var kind = ResourceKinds.Of<T>();
-        var root = kind.Group.Length == 0 ? $"api/{kind.ApiVersion}" : $"apis/{kind.ApiVersion}";
+        var root = $"apis/{kind.ApiVersion}";
         return namespaceName is null ? $"{root}/{kind.Plural}" : $"{root}/namespaces/{Uri.EscapeDataString(namespaceName)}/{kind.Plural}";
     }
 

@@ -13,23 +13,16 @@ public static class CustomResourceDefinitions
     public const string ApiVersion = "apiextensions.k8s.io/v1";
 
     /// <summary>
-    /// A CRD for every kind with <see cref="ResourceKind.IsCustom"/>, in <see cref="ResourceKinds.All"/> order. Each
-    /// call builds new objects, so a caller may change what it gets.
+    /// A CRD for every kind, in <see cref="ResourceKinds.All"/> order. Each call builds new objects, so a caller may
+    /// change what it gets.
     /// </summary>
-    public static IReadOnlyList<V1CustomResourceDefinition> All => [.. ResourceKinds.All.Where(kind => kind.IsCustom).Select(For)];
+    public static IReadOnlyList<V1CustomResourceDefinition> All => [.. ResourceKinds.All.Select(For)];
 
     /// <summary>The CRD of <paramref name="kind"/>, newly built.</summary>
-    /// <exception cref="ArgumentException">The kind is not custom (Kubernetes defines it, e.g. Event).</exception>
     public static V1CustomResourceDefinition For(ResourceKind kind)
     {
         ArgumentNullException.ThrowIfNull(kind);
-        if (!kind.IsCustom)
-        {
-            throw new ArgumentException(
-                $"{kind} is not a custom kind: Kubernetes defines it, so it needs no CRD; pass a kind of {ResourceKinds.Group}.", nameof(kind));
-        }
-
-        var schema = new SchemaGenerator(XmlDocumentation.Contracts).Generate(kind);
+        var schema = new SchemaGenerator(XmlDocumentation.Contracts).Generate(kind.Type);
         return new V1CustomResourceDefinition
         {
             ApiVersion = ApiVersion,

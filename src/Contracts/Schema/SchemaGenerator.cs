@@ -29,11 +29,11 @@ internal sealed class SchemaGenerator(XmlDocumentation documentation, bool descr
     private readonly NullabilityInfoContext _nullability = new();
     private readonly HashSet<Type> _open = [];
 
-    /// <summary>The schema of a kind's objects: the root of its CRD's <c>openAPIV3Schema</c>.</summary>
-    public V1JSONSchemaProps Generate(ResourceKind kind)
+    /// <summary>The schema of a kind's objects, by its class: the root of its CRD's <c>openAPIV3Schema</c>.</summary>
+    public V1JSONSchemaProps Generate(Type kind)
     {
         ArgumentNullException.ThrowIfNull(kind);
-        return ObjectNode(kind.Type, "");
+        return ObjectNode(kind, "");
     }
 
     private V1JSONSchemaProps ObjectNode(Type type, string path)

@@ -4,12 +4,18 @@ using k8s.Models;
 namespace Fluid.Aspire.Contracts.Validation;
 
 /// <summary>
-/// The rules on the KubernetesClient types the contracts use (a node selector), which cannot carry this project's
-/// attributes (object metadata, owner references, a node selector): the same attributes, kept in a table by type
-/// and property, read wherever attributes are.
+/// The rules on the KubernetesClient types the contracts use, which cannot carry this project's attributes (object
+/// metadata, owner references, a node selector, Kubernetes' Event): the same attributes, kept in a table by type and
+/// property, read wherever attributes are.
 /// </summary>
 internal static class KubernetesModelRules
 {
+    /// <summary>
+    /// Kubernetes' kinds that the control plane writes and holds to rules of this table: the local API server admits
+    /// their objects only when they pass, and docs/resources.md lists their rules beside this project's kinds'.
+    /// </summary>
+    public static IReadOnlyList<Type> Kinds { get; } = [typeof(Corev1Event)];
+
     private static readonly Dictionary<(Type Type, string Property), Attribute[]> Table = new()
     {
         [(typeof(V1ObjectMeta), nameof(V1ObjectMeta.Name))] = [new RequiredAttribute { Example = "housing" }],
@@ -21,6 +27,13 @@ internal static class KubernetesModelRules
         [(typeof(V1OwnerReference), nameof(V1OwnerReference.Kind))] = [new RequiredAttribute { Example = "Dataset" }],
         [(typeof(V1OwnerReference), nameof(V1OwnerReference.Name))] = [new RequiredAttribute { Example = "housing" }],
         [(typeof(V1OwnerReference), nameof(V1OwnerReference.Uid))] = [new RequiredAttribute { Example = "0b9c6a8e-2f0f-4a55-9d1e-5c9a43f0b7a1" }],
+        [(typeof(Corev1Event), nameof(Corev1Event.InvolvedObject))] = [new RequiredAttribute { Example = "{\"kind\": \"Dataset\", \"name\": \"housing\"}" }],
+        [(typeof(Corev1Event), nameof(Corev1Event.Reason))] =
+            [new RequiredAttribute { Example = "Scheduled" }, new PatternAttribute(@"^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$", "a CamelCase word") { Example = "Scheduled" }],
+        [(typeof(Corev1Event), nameof(Corev1Event.Count))] = [new RangeAttribute(1)],
+        [(typeof(V1ObjectReference), nameof(V1ObjectReference.Kind))] = [new RequiredAttribute { Example = "Dataset" }],
+        [(typeof(V1ObjectReference), nameof(V1ObjectReference.NamespaceProperty))] = [new DnsLabelAttribute { Example = "team-a" }],
+        [(typeof(V1ObjectReference), nameof(V1ObjectReference.Name))] = [new RequiredAttribute { Example = "housing" }],
         [(typeof(V1NodeSelector), nameof(V1NodeSelector.NodeSelectorTerms))] =
             [new RequiredAttribute { Example = "[{\"matchExpressions\": [{\"key\": \"topology.kubernetes.io/zone\", \"operator\": \"In\", \"values\": [\"zone-a\"]}]}]" }],
         [(typeof(V1NodeSelectorTerm), nameof(V1NodeSelectorTerm.MatchExpressions))] =
@@ -63,10 +76,16 @@ internal static class KubernetesModelRules
             : own;
     }
 
-    /// <summary>The name rules of a type go by: a KubernetesClient type's kind without its version (V1NodeSelector: NodeSelector).</summary>
+    /// <summary>
+    /// The name rules of a type go by: a KubernetesClient type's kind without its version (V1NodeSelector:
+    /// NodeSelector; Corev1Event, which the core group's version tells apart from events.k8s.io's: Event).
+    /// </summary>
     public static string RuleName(Type type)
     {
         ArgumentNullException.ThrowIfNull(type);
-        return type.Namespace == typeof(V1NodeSelector).Namespace && type.Name.StartsWith("V1", StringComparison.Ordinal) ? type.Name[2..] : type.Name;
+        return type.Namespace != typeof(V1NodeSelector).Namespace ? type.Name
+            : type.Name.StartsWith("V1", StringComparison.Ordinal) ? type.Name[2..]
+            : type.Name.StartsWith("Corev1", StringComparison.Ordinal) ? type.Name[6..]
+            : type.Name;
     }
 }

@@ -19,7 +19,10 @@ public static partial class ResourceValidator
     [
         Rule<Resource>("ApiVersionAndKind", CheckApiVersionAndKind,
             (_, _) => new SchemaForm(Enforcement.Kubernetes, "the API server serves a custom kind only as its own group, version and kind")),
-        Rule<Resource>("NameFormat", CheckNameFormat, NameFormatSchema),
+        Rule<Resource>("NameFormat", CheckNameFormat, (root, _) => SchemaForm.Cel(root,
+            $"self.metadata.name.size() <= {Formats.DnsLabelMaxLength} && self.metadata.name.matches('{Formats.DnsLabelPattern}')",
+            // No fieldPath: it must name a field of the schema, and the schema leaves metadata's fields to Kubernetes.
+            $"metadata.name must be a DNS-1123 label: at most {Formats.DnsLabelMaxLength} characters of lower-case letters, digits and '-', starting and ending with a letter or digit; e.g. housing")),
         Rule<DatasetSpec>("MountPaths", CheckMountPaths, (_, _) => SchemaForm.LocalOnly(PairsCost)),
         Rule<Mount>("MountPointShape", CheckMountPoint, (node, _) =>
         {
@@ -79,15 +82,6 @@ public static partial class ResourceValidator
     private static CodeRule Rule<T>(string name, Action<T, string, Context> check, Func<V1JSONSchemaProps, Type, SchemaForm> schema) =>
         new($"{(typeof(T).IsInterface ? typeof(T).Name[1..] : KubernetesModelRules.RuleName(typeof(T)))}.{name}", typeof(T), (target, path, context) => check((T)target, path, context), schema);
 
-    /// <summary>A custom kind's name format as a CEL rule at the root, which may read <c>metadata.name</c>.</summary>
-    private static SchemaForm NameFormatSchema(V1JSONSchemaProps root, Type type) =>
-        ResourceKinds.Of(type).NameFormat == NameFormat.DnsLabel
-            ? SchemaForm.Cel(root,
-                $"self.metadata.name.size() <= {Formats.DnsLabelMaxLength} && self.metadata.name.matches('{Formats.DnsLabelPattern}')",
-                // No fieldPath: it must name a field of the schema, and the schema leaves metadata's fields to Kubernetes.
-                $"metadata.name must be a DNS-1123 label: at most {Formats.DnsLabelMaxLength} characters of lower-case letters, digits and '-', starting and ending with a letter or digit; e.g. housing")
-            : new SchemaForm(Enforcement.Kubernetes, "the API server requires DNS-1123 subdomains of every object name");
-
     /// <summary>apiVersion and kind match the class.</summary>
     private static void CheckApiVersionAndKind(Resource resource, string path, Context context)
     {
@@ -103,16 +97,16 @@ public static partial class ResourceValidator
         }
     }
 
-    /// <summary>The name follows the kind's format.</summary>
+    /// <summary>
+    /// The name is a DNS-1123 label, stricter than Kubernetes' subdomain: a dataset's or a step's name becomes host
+    /// names, label values and pod names.
+    /// </summary>
     private static void CheckNameFormat(Resource resource, string path, Context context)
     {
-        var kind = ResourceKinds.Of(resource.GetType());
         var name = resource.Metadata.Name;
-        if (name is { Length: > 0 } &&
-            (kind.NameFormat == NameFormat.DnsLabel ? Formats.DnsLabel(name, "housing") : Formats.DnsSubdomain(name, "housing.17a2b3c4d5e6f")) is { } problem)
+        if (name is { Length: > 0 } && Formats.DnsLabel(name, "housing") is { } problem)
         {
-            context.Add(FieldPath.Child(path, "metadata.name"),
-                $"{problem.TrimEnd('.')} ({kind.Kind} names are {(kind.NameFormat == NameFormat.DnsLabel ? "DNS-1123 labels" : "DNS-1123 subdomains")}).");
+            context.Add(FieldPath.Child(path, "metadata.name"), $"{problem.TrimEnd('.')} ({ResourceKinds.Of(resource.GetType()).Kind} names are DNS-1123 labels).");
         }
     }
 

@@ -3,6 +3,8 @@ using System.Collections.Concurrent;
 using System.Reflection;
 using System.Text.Json.Serialization.Metadata;
 using Fluid.Aspire.Contracts.Serialization;
+using k8s;
+using k8s.Models;
 
 namespace Fluid.Aspire.Contracts.Validation;
 
@@ -16,14 +18,23 @@ public static partial class ResourceValidator
 {
     private static readonly ConcurrentDictionary<Type, Shape> Shapes = new();
 
-    /// <summary>Every error in <paramref name="resource"/>, in field order; empty when it is valid.</summary>
-    public static IReadOnlyList<FieldError> Validate(Resource resource)
+    /// <summary>
+    /// Every error in <paramref name="resource"/>, in field order; empty when it is valid. It is an object of this
+    /// project's kinds or of a Kubernetes kind with rules here (<see cref="HasRules"/>).
+    /// </summary>
+    public static IReadOnlyList<FieldError> Validate(IKubernetesObject<V1ObjectMeta> resource)
     {
         ArgumentNullException.ThrowIfNull(resource);
         var context = new Context();
         Walk(resource, "", context);
         return context.Errors;
     }
+
+    /// <summary>
+    /// Whether objects of the Kubernetes kind <paramref name="type"/> (KubernetesClient's model, e.g. Corev1Event)
+    /// are held to rules here, which the local API server then checks when it admits them.
+    /// </summary>
+    public static bool HasRules(Type type) => KubernetesModelRules.Kinds.Contains(type);
 
     /// <summary>Throws unless <paramref name="resource"/> is valid.</summary>
     /// <exception cref="ResourceInvalidException">The resource is invalid; the message lists every error, one per line.</exception>

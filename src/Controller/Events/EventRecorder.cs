@@ -1,32 +1,28 @@
-using k8s.Models;
+using System.Net;
+using Fluid.Aspire.Cluster.Resilience;
 using Fluid.Aspire.Contracts;
-using Fluid.Aspire.Contracts.Store;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
 
 namespace Fluid.Aspire.Controller.Events;
 
 /// <summary>
-/// Records what happened to a resource as Events (Kubernetes' shape), which <c>fluid describe</c> shows. A repeat
-/// of the same reason and message bumps the count of the existing event instead of adding one. Failing to record
-/// never fails the reconcile that records.
+/// Records what happened to a resource as Kubernetes' own Events, which <c>fluid describe</c> and <c>kubectl
+/// describe</c> show. A repeat of the same reason and message bumps the count of the existing event instead of
+/// adding one. Failing to record never fails the reconcile that records.
 /// </summary>
-public sealed class EventRecorder(IResourceStore store, TimeProvider clock, ILogger<EventRecorder> logger)
+public sealed class EventRecorder(k8s.Kubernetes kubernetes, TimeProvider clock, ILogger<EventRecorder> logger)
 {
     private const string Component = "fluid-controller";
+    private const string Normal = "Normal";
+    private const string Warning = "Warning";
 
     public Task NormalAsync(Resource about, string reason, string message, CancellationToken cancellationToken) =>
-        RecordAsync(about, EventType.Normal, reason, message, cancellationToken);
+        RecordAsync(about, Normal, reason, message, cancellationToken);
 
     public Task WarningAsync(Resource about, string reason, string message, CancellationToken cancellationToken) =>
-        RecordAsync(about, EventType.Warning, reason, message, cancellationToken);
-
-    /// <summary>The events of a resource, oldest first.</summary>
-    public async Task<IReadOnlyList<Event>> ListAsync(Resource about, CancellationToken cancellationToken)
-    {
-        var events = await store.ListAsync<Event>(about.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
-        return [.. events.Items
-            .Where(e => e.InvolvedObject.Kind == about.Kind && e.InvolvedObject.Name == about.Metadata.Name)
-            .OrderBy(e => e.FirstTimestamp)];
-    }
+        RecordAsync(about, Warning, reason, message, cancellationToken);
 
     /// <summary>
     /// Deletes the events of a resource that is gone, so that they do not outlive it (Kubernetes lets them expire
@@ -35,23 +31,24 @@ public sealed class EventRecorder(IResourceStore store, TimeProvider clock, ILog
     public async Task ForgetAsync(ResourceKind kind, string key, CancellationToken cancellationToken)
     {
         var (ns, name) = Runtime.ResourceKeys.Split(key);
-        var events = await store.ListAsync<Event>(ns, cancellationToken: cancellationToken);
-        foreach (var stale in events.Items.Where(e => e.InvolvedObject.Kind == kind.Kind && e.InvolvedObject.Name == name))
+        var events = await kubernetes.CoreV1.ListNamespacedEventAsync(
+            ns, fieldSelector: $"involvedObject.kind={kind.Kind},involvedObject.name={name}", cancellationToken: cancellationToken);
+        foreach (var stale in events.Items)
         {
             try
             {
-                await store.DeleteAsync<Event>(stale.Metadata.Name, ns, cancellationToken);
+                await kubernetes.CoreV1.DeleteNamespacedEventAsync(stale.Metadata.Name, ns, cancellationToken: cancellationToken);
             }
-            catch (ResourceNotFoundException)
+            catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
             {
                 // Deleted meanwhile.
             }
         }
     }
 
-    private async Task RecordAsync(Resource about, EventType type, string reason, string message, CancellationToken cancellationToken)
+    private async Task RecordAsync(Resource about, string type, string reason, string message, CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow();
+        var now = clock.GetUtcNow().UtcDateTime;
 
         // One event per object, reason and message, named after them: a repeat is found by name, not by a scan. Most
         // events are new, so the create comes first and a taken name means a repeat to count.
@@ -61,35 +58,44 @@ public sealed class EventRecorder(IResourceStore store, TimeProvider clock, ILog
         {
             try
             {
-                await store.CreateAsync(new Event
+                await kubernetes.CoreV1.CreateNamespacedEventAsync(new Corev1Event
                 {
+                    ApiVersion = Corev1Event.KubeApiVersion,
+                    Kind = Corev1Event.KubeKind,
                     Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns },
-                    InvolvedObject = ObjectReference.To(about),
+                    InvolvedObject = new V1ObjectReference
+                    {
+                        ApiVersion = about.ApiVersion,
+                        Kind = about.Kind,
+                        NamespaceProperty = ns,
+                        Name = about.Metadata.Name,
+                        Uid = about.Metadata.Uid,
+                    },
                     Type = type,
                     Reason = reason,
                     Message = message,
+                    Count = 1,
                     FirstTimestamp = now,
                     LastTimestamp = now,
-                    Source = new EventSource { Component = Component },
-                }, cancellationToken);
+                    Source = new V1EventSource { Component = Component },
+                }, ns, cancellationToken: cancellationToken);
             }
-            catch (ResourceAlreadyExistsException)
+            catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.Conflict)
             {
-                if (await store.GetAsync<Event>(name, ns, cancellationToken) is { } existing)
-                {
-                    existing.Count++;
-                    existing.LastTimestamp = now;
-                    await store.UpdateAsync(existing, cancellationToken);
-                }
+                // A create's only conflict is AlreadyExists: the name is taken by an earlier occurrence.
+                var existing = await kubernetes.CoreV1.ReadNamespacedEventAsync(name, ns, cancellationToken: cancellationToken);
+                existing.Count = (existing.Count ?? 1) + 1;
+                existing.LastTimestamp = now;
+                await kubernetes.CoreV1.ReplaceNamespacedEventAsync(existing, name, ns, cancellationToken: cancellationToken);
             }
         }
-        catch (ResourceStoreException ex)
+        catch (Exception ex) when (ex is HttpOperationException || TransientRetry.IsTransient(ex))
         {
-            // A lost race with another repeat of the same event, or etcd away: the event is not worth failing for.
+            // A lost race with another repeat of the same event, or the API server away: the event is not worth failing for.
             logger.LogDebug("Could not record the event {Reason} of {Resource}: {Problem}", reason, about, ex.Message);
         }
 
-        logger.Log(type == EventType.Warning ? LogLevel.Warning : LogLevel.Information, "{Resource}: {Reason}: {Message}", about, reason, message);
+        logger.Log(type == Warning ? LogLevel.Warning : LogLevel.Information, "{Resource}: {Reason}: {Message}", about, reason, message);
     }
 
     private static string NameFor(Resource about, string reason, string message)

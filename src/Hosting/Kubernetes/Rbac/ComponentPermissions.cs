@@ -13,7 +13,7 @@ public static class ComponentPermissions
     /// <summary>The controller: reconciles every custom kind, runs steps as pods, elects a leader, records events.</summary>
     public static IReadOnlyList<PermissionRule> Controller { get; } =
     [
-        .. ResourceKinds.All.Where(k => k.IsCustom).SelectMany(kind => new[]
+        .. ResourceKinds.All.SelectMany(kind => new[]
         {
             new PermissionRule(kind.Group, kind.Plural,
                 kind.IsOperation ? [.. Read, "create", "update", "patch", "delete"] : [.. Read, "update", "patch"],
