@@ -22,6 +22,7 @@ public sealed class KubectlTests
         Assert.Matches(@"datasets\s+ds\s+data\.fluid-aspire\.io/v1alpha1\s+true\s+Dataset\s+create,delete,deletecollection,get,list,patch,update,watch\s+fluid", resources);
         Assert.Matches(@"leases\s+coordination\.k8s\.io/v1\s+true\s+Lease", resources);
         Assert.Matches(@"nodes\s+no\s+v1\s+false\s+Node", resources);
+        Assert.Matches(@"pods\s+po\s+v1\s+true\s+Pod\s+create,delete,deletecollection,get,list,patch,update,watch\s+all", resources);
         Assert.Equal(
             ["dataprocesses.data.fluid-aspire.io", "datasets.data.fluid-aspire.io", "objectstoreruntimes.data.fluid-aspire.io"],
             fluid.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order(StringComparer.Ordinal));
@@ -157,6 +158,59 @@ public sealed class KubectlTests
         Assert.Contains("\"housing\" deleted", delete.Output, StringComparison.Ordinal);
         var gone = await api.TryKubectlAsync("get", "ds", "housing", "-n", "ml");
         Assert.Contains("Error from server (NotFound): datasets.data.fluid-aspire.io \"housing\" not found", gone.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Pods_show_their_node_and_status_and_a_bound_running_pod_is_deleted_gracefully()
+    {
+        await using var api = await LocalApi.StartAsync(Cancellation);
+        var manifest = Path.Combine(api.Directory, "pods.yaml");
+        await File.WriteAllTextAsync(manifest, """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: step-a}
+            spec:
+              nodeName: node-1
+              containers: [{name: step, image: busybox, command: ["true"]}]
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: unbound}
+            spec:
+              containers: [{name: step, image: busybox}]
+            """, Cancellation);
+        await api.KubectlAsync("apply", "-f", manifest);
+        // What a node's agent writes once the step's process runs, and once it has ended.
+        const string running = """{"status":{"phase":"Running","podIP":"127.0.0.1","containerStatuses":[{"name":"step","image":"busybox","imageID":"","ready":true,"restartCount":0,"state":{"running":{}}}]}}""";
+        const string killed = """{"status":{"phase":"Failed","containerStatuses":[{"name":"step","image":"busybox","imageID":"","ready":false,"restartCount":0,"state":{"terminated":{"exitCode":137,"signal":9}}}]}}""";
+        await api.KubectlAsync("patch", "pod", "step-a", "--subresource=status", "--type=merge", "-p", running);
+
+        var wide = await api.KubectlAsync("get", "pods", "-o", "wide");
+        // kubectl patches built-in kinds strategically: the container merges by name and keeps its command.
+        await api.KubectlAsync("patch", "pod", "step-a", "-p", """{"spec":{"containers":[{"name":"step","image":"busybox:1.36"}]}}""");
+        var container = await api.JsonPathAsync("pod/step-a", "{.spec.containers[0].image} {.spec.containers[0].command[0]}", "default");
+        var logs = await api.TryKubectlAsync("logs", "step-a");
+        var onNode = await api.KubectlAsync("get", "pods", "--field-selector", "spec.nodeName=node-1", "-o", "name");
+        await api.KubectlAsync("delete", "pod", "step-a", "unbound", "--wait=false");
+        var terminating = await api.KubectlAsync("get", "pods");
+        var unbound = await api.TryKubectlAsync("get", "pod", "unbound");
+        var grace = await api.JsonPathAsync("pod/step-a", "{.metadata.deletionGracePeriodSeconds}", "default");
+        await api.KubectlAsync("patch", "pod", "step-a", "--subresource=status", "--type=merge", "-p", killed);
+        var stopped = await api.JsonPathAsync("pod/step-a", "{.status.containerStatuses[0].state.terminated.signal}", "default");
+        await api.KubectlAsync("delete", "pod", "step-a", "--grace-period=0", "--force");
+        var gone = await api.TryKubectlAsync("get", "pod", "step-a");
+
+        Assert.Matches(@"step-a\s+1/1\s+Running\s+0\s+\S+\s+127\.0\.0\.1\s+node-1\s+<none>", wide);
+        Assert.Matches(@"unbound\s+0/1\s+Pending\s+0\s+\S+\s+<none>\s+<none>", wide);
+        Assert.Equal("pod/step-a", onNode.Trim());
+        Assert.Equal("busybox:1.36 true", container);
+        Assert.NotEqual(0, logs.ExitCode);
+        Assert.Contains("NotFound", logs.Output, StringComparison.Ordinal);
+        Assert.Matches(@"step-a\s+1/1\s+Terminating", terminating);
+        Assert.Contains("pods \"unbound\" not found", unbound.Output, StringComparison.Ordinal);
+        Assert.Equal("30", grace);
+        Assert.Equal("9", stopped);
+        Assert.Contains("pods \"step-a\" not found", gone.Output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -82,9 +82,9 @@ internal sealed class LocalApi : IAsyncDisposable
     public Task CreateNamespaceAsync(string name) =>
         SendAsync(HttpMethod.Post, "/api/v1/namespaces", new JsonObject { ["metadata"] = new JsonObject { ["name"] = name } }, expected: 201);
 
-    /// <summary>A field of an object in namespace ml, by kubectl's jsonpath output.</summary>
-    public async Task<string> JsonPathAsync(string resource, string jsonPath) =>
-        (await KubectlAsync("get", resource, "-n", "ml", "-o", $"jsonpath={jsonPath}")).Trim();
+    /// <summary>A field of an object in a namespace (ml unless given), by kubectl's jsonpath output.</summary>
+    public async Task<string> JsonPathAsync(string resource, string jsonPath, string namespaceName = "ml") =>
+        (await KubectlAsync("get", resource, "-n", namespaceName, "-o", $"jsonpath={jsonPath}")).Trim();
 
     /// <summary>Runs kubectl against this server and returns its exit code and output, whatever they are.</summary>
     public async Task<(int ExitCode, string Output)> TryKubectlAsync(params string[] arguments)

@@ -274,6 +274,15 @@ internal sealed class ResourceEndpoints(ObjectRegistry registry, TimeProvider cl
             deleteOptions.PropagationPolicy = policy;
         }
 
+        // KubernetesClient sends the grace period as a query parameter, kubectl in the body.
+        if (request.Query["gracePeriodSeconds"] is { Count: > 0 } grace)
+        {
+            deleteOptions ??= new V1DeleteOptions();
+            deleteOptions.GracePeriodSeconds = long.TryParse(grace, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+                ? seconds
+                : throw ApiException.BadRequest($"gracePeriodSeconds '{grace}' is not a whole number of seconds; write 0 to delete at once, or e.g. 30");
+        }
+
         return deleteOptions;
     }
 

@@ -46,6 +46,12 @@ public sealed class ServedKind
     /// </summary>
     public IReadOnlySet<string> SelectableFields { get; init; } = new HashSet<string>();
 
+    /// <summary>
+    /// The seconds a deletion gives an object to stop before it goes (Kubernetes' graceful deletion, for Pods), or null
+    /// when it goes at once; from the stored object and the request's options.
+    /// </summary>
+    public Func<JsonObject, V1DeleteOptions?, long?>? GracePeriod { get; init; }
+
     /// <summary>The schema of the kind, for the OpenAPI documents; null for built-in kinds, which kubectl knows already.</summary>
     public V1JSONSchemaProps? Schema { get; init; }
 

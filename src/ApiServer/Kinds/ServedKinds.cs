@@ -9,6 +9,9 @@ namespace Fluid.Aspire.ApiServer.Kinds;
 /// <summary>The kinds the local API serves: this project's custom kinds and the built-in kinds the control plane needs.</summary>
 public static class ServedKinds
 {
+    /// <summary>Kubernetes' default <c>terminationGracePeriodSeconds</c>.</summary>
+    private const long DefaultTerminationGracePeriod = 30;
+
     /// <summary>Every served kind, custom kinds first.</summary>
     public static IReadOnlyList<ServedKind> All { get; } =
     [
@@ -56,6 +59,28 @@ public static class ServedKinds
                 Column.Text("Region", "The node's topology.kubernetes.io/region label.", o => o["metadata"]?["labels"]?["topology.kubernetes.io/region"], priority: 1),
             ],
             SelectableFields = new HashSet<string>(StringComparer.Ordinal) { "spec.unschedulable" },
+        },
+        new()
+        {
+            Group = "", Version = "v1", Kind = "Pod", Plural = "pods", Namespaced = true, ShortNames = ["po"], Categories = ["all"], HasStatus = true,
+            Admission = new KubernetesAdmission<V1Pod>(),
+            GracePeriod = PodGracePeriod,
+            Columns =
+            [
+                Column.Text("Ready", "Ready containers of all containers.", PodReady),
+                Column.Text("Status", "What the pod does, as kubectl prints it: a container's reason, or the phase.", PodStatus),
+                Column.Integer("Restarts", "How often its containers restarted.", o => o["status"]?["containerStatuses"]?.AsArray().Sum(c => c?["restartCount"]?.GetValue<int>() ?? 0) ?? 0),
+                Column.Age,
+                Column.Text("IP", "The pod's IP address.", o => o["status"]?["podIP"] ?? "<none>", priority: 1),
+                Column.Text("Node", "The node the pod is bound to.", o => o["spec"]?["nodeName"] ?? "<none>", priority: 1),
+                Column.Text("Nominated Node", "The node the scheduler preempts for it.", o => o["status"]?["nominatedNodeName"] ?? "<none>", priority: 1),
+                Column.Text("Readiness Gates", "Conditions its readiness also waits for.", o => "<none>", priority: 1),
+            ],
+            SelectableFields = new HashSet<string>(StringComparer.Ordinal)
+            {
+                "spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName", "spec.hostNetwork",
+                "status.phase", "status.podIP", "status.nominatedNodeName",
+            },
         },
         new()
         {
@@ -120,6 +145,56 @@ public static class ServedKinds
         var ready = node["status"]?["conditions"]?.AsArray().FirstOrDefault(c => c?["type"]?.GetValue<string>() == "Ready");
         var status = ready?["status"]?.GetValue<string>() == "True" ? "Ready" : "NotReady";
         return node["spec"]?["unschedulable"]?.GetValue<bool>() == true ? status + ",SchedulingDisabled" : status;
+    }
+
+    /// <summary>
+    /// A bound pod that has not finished is deleted gracefully, as Kubernetes does: it is marked, and goes when its node
+    /// has stopped it and deletes it with a grace period of 0. Any other pod goes at once.
+    /// </summary>
+    private static long? PodGracePeriod(JsonObject pod, V1DeleteOptions? options)
+    {
+        var phase = pod["status"]?["phase"]?.GetValue<string>();
+        if (pod["spec"]?["nodeName"] is null || phase is "Succeeded" or "Failed")
+        {
+            return null;
+        }
+
+        var seconds = options?.GracePeriodSeconds ?? pod["spec"]?["terminationGracePeriodSeconds"]?.GetValue<long>() ?? DefaultTerminationGracePeriod;
+        return seconds > 0 ? seconds : null;
+    }
+
+    private static JsonNode PodReady(JsonObject pod)
+    {
+        var statuses = pod["status"]?["containerStatuses"]?.AsArray() ?? [];
+        var total = pod["spec"]?["containers"]?.AsArray().Count ?? 0;
+        return $"{statuses.Count(s => s?["ready"]?.GetValue<bool>() == true)}/{total}";
+    }
+
+    /// <summary>kubectl's STATUS of a pod: Terminating while it is deleted, else the first container's waiting or terminated reason, else the phase.</summary>
+    private static JsonNode PodStatus(JsonObject pod)
+    {
+        if (pod["metadata"]?["deletionTimestamp"] is not null)
+        {
+            return "Terminating";
+        }
+
+        foreach (var container in pod["status"]?["containerStatuses"]?.AsArray() ?? [])
+        {
+            var state = container?["state"];
+            if (state?["waiting"]?["reason"]?.GetValue<string>() is { Length: > 0 } waiting)
+            {
+                return waiting;
+            }
+
+            if (state?["terminated"] is { } terminated)
+            {
+                return terminated["reason"]?.GetValue<string>() is { Length: > 0 } reason ? reason
+                    : terminated["signal"]?.GetValue<int>() is { } signal and not 0 ? $"Signal:{signal}"
+                    : $"ExitCode:{terminated["exitCode"]?.GetValue<int>() ?? 0}";
+            }
+        }
+
+        return pod["status"]?["reason"] ?? pod["status"]?["phase"] ?? "Pending";
     }
 
     private static JsonNode NodeRoles(JsonObject node)

@@ -18,6 +18,15 @@ public static class StrategicMergePatch
         ["ownerReferences"] = "uid",
         ["taints"] = "key",
         ["images"] = "names",
+        ["containers"] = "name",
+        ["initContainers"] = "name",
+        ["ephemeralContainers"] = "name",
+        ["volumes"] = "name",
+        ["env"] = "name",
+        ["volumeMounts"] = "mountPath",
+        ["ports"] = "containerPort",
+        ["imagePullSecrets"] = "name",
+        ["hostAliases"] = "ip",
     };
 
     /// <summary>Lists of strings merged as sets.</summary>

@@ -150,8 +150,9 @@ public sealed class ObjectRegistry(ObjectStorage storage, TimeProvider clock)
     }
 
     /// <summary>
-    /// Deletes an object: one with finalizers gets a <c>deletionTimestamp</c> and goes when the last finalizer is
-    /// removed; one without goes now. Dependents (by owner reference) are deleted in the background by the garbage
+    /// Deletes an object: one its kind deletes gracefully (a running Pod) gets a <c>deletionTimestamp</c> a grace period
+    /// ahead and goes when deleted again with none; one with finalizers gets a <c>deletionTimestamp</c> and goes when
+    /// the last finalizer is removed; any other goes now. Dependents (by owner reference) are deleted in the background by the garbage
     /// collector, or kept and released with <c>propagationPolicy: Orphan</c>.
     /// </summary>
     public async Task<Deletion> DeleteAsync(ServedKind kind, string? namespaceName, string name, V1DeleteOptions? options, CancellationToken cancellationToken)
@@ -174,6 +175,25 @@ public sealed class ObjectRegistry(ObjectStorage storage, TimeProvider clock)
             }
 
             var revision = long.Parse(Text(metadata, "resourceVersion")!, CultureInfo.InvariantCulture);
+            if (kind.GracePeriod?.Invoke(stored, options) is { } grace)
+            {
+                // Marked, not gone: what runs the object stops it and deletes it again with no grace. A second request
+                // may shorten the grace period, never lengthen it.
+                if (metadata["deletionGracePeriodSeconds"]?.GetValue<long>() is { } given && given <= grace)
+                {
+                    return new Deletion(stored, Gone: false);
+                }
+
+                metadata["deletionTimestamp"] = Timestamp(clock.GetUtcNow().AddSeconds(grace));
+                metadata["deletionGracePeriodSeconds"] = grace;
+                if (await storage.ReplaceAsync(kind, stored, revision, cancellationToken) is { } graceful)
+                {
+                    return new Deletion(graceful, Gone: false);
+                }
+
+                continue;
+            }
+
             if (metadata["finalizers"] is JsonArray { Count: > 0 })
             {
                 if (metadata["deletionTimestamp"] is not null)
@@ -340,9 +360,10 @@ public sealed class ObjectRegistry(ObjectStorage storage, TimeProvider clock)
 
         var revision = long.Parse(Text(storedMetadata, "resourceVersion")!, CultureInfo.InvariantCulture);
         var resultMetadata = Metadata(result);
-        if (resultMetadata["deletionTimestamp"] is not null && Finalizers(resultMetadata).Count == 0)
+        if (resultMetadata["deletionTimestamp"] is not null && Finalizers(resultMetadata).Count == 0 && Finalizers(storedMetadata).Count > 0)
         {
-            // The last finalizer is gone from an object being deleted: the deletion completes.
+            // The last finalizer is gone from an object being deleted: the deletion completes. (A pod deleted gracefully
+            // with no finalizers stays, status writes and all, until it is deleted with no grace.)
             var removed = await storage.RemoveAsync(kind, result, revision, cancellationToken) ?? throw Modified(kind, name);
             resultMetadata["resourceVersion"] = removed.ToString(CultureInfo.InvariantCulture);
             return new Written(result, admitted.Warnings);
