@@ -126,7 +126,7 @@ public sealed class JsonShapeTests
         Assert.Equal("Once", (string?)json["spec"]!["policy"]);
         Assert.Equal("Require", (string?)json["spec"]!["runAfter"]!["affinityStrategy"]!["policy"]);
         Assert.Equal(600, (int?)json["spec"]!["ttlSecondsAfterFinished"]);
-        Assert.Equal("500m", (string?)json["spec"]!["resources"]!["cpu"]);
+        Assert.Equal("500m", (string?)json["spec"]!["resources"]!["requests"]!["cpu"]);
         Assert.Equal("Complete", (string?)json["status"]!["phase"]);
         Assert.Equal("1m30.5s", (string?)json["status"]!["duration"]);
         Assert.Equal(0, (int?)json["status"]!["exitCode"]);

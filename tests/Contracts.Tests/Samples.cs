@@ -106,7 +106,11 @@ internal static class Samples
             {
                 Command = new CommandProcessor { Command = "python3", Args = { "train.py", "--epochs", "3" }, Env = { ["DATA_DIR"] = "/data" }, WorkingDir = "/work" },
             },
-            Resources = new ResourceRequirements { Cpu = "500m", Memory = "4Gi" },
+            Resources = new V1ResourceRequirements
+            {
+                Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("500m"), ["memory"] = new("4Gi") },
+                Limits = new Dictionary<string, ResourceQuantity> { ["memory"] = new("8Gi") },
+            },
             Inputs = { "x_train", "y_train" },
             TimeoutSeconds = 3600,
             Policy = OperationPolicy.Once,

@@ -1,3 +1,4 @@
+using k8s.Models;
 using System.Globalization;
 using Fluid.Aspire.Cli.Output;
 using Fluid.Aspire.Contracts;
@@ -24,7 +25,7 @@ internal sealed class DataProcessKind : CustomKind<DataProcess>
                 OperationPolicy.OnEvent => $"OnEvent, {Trigger(spec.OnEvent)}",
                 var once => once.ToString(),
             })
-            .Field(1, "Resources", spec.Resources is null ? null : $"cpu {spec.Resources.Cpu?.ToString() ?? "any"}, memory {spec.Resources.Memory?.ToString() ?? "any"}")
+            .Field(1, "Resources", Amounts(spec.Resources))
             .Field(1, "Timeout", spec.TimeoutSeconds is { } timeout ? Seconds(timeout) : null)
             .Field(1, "TTL After Finished", spec.TtlSecondsAfterFinished is { } ttl ? Seconds(ttl) : null);
 
@@ -84,4 +85,12 @@ internal sealed class DataProcessKind : CustomKind<DataProcess>
         argument.Length > 0 && argument.All(c => char.IsAsciiLetterOrDigit(c) || "-_./=:,@%+".Contains(c, StringComparison.Ordinal))
             ? argument
             : $"'{argument.Replace("'", "'\\''", StringComparison.Ordinal)}'";
+
+    /// <summary>Requests and limits as one line, e.g. <c>requests cpu 500m, memory 4Gi; limits memory 8Gi</c>.</summary>
+    private static string? Amounts(V1ResourceRequirements? resources) =>
+        resources is null
+            ? null
+            : string.Join("; ", new[] { ("requests", resources.Requests), ("limits", resources.Limits) }
+                .Where(part => part.Item2 is { Count: > 0 })
+                .Select(part => $"{part.Item1} {string.Join(", ", part.Item2!.Select(amount => $"{amount.Key} {amount.Value}"))}"));
 }

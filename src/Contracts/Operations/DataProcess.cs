@@ -32,8 +32,11 @@ public sealed class DataProcessSpec : OperationSpec
     [Required(Example = "{\"command\": {\"command\": \"python3\", \"args\": [\"train.py\"]}}")]
     public ProcessorSpec? Processor { get; set; }
 
-    /// <summary>The CPU and memory the step needs; the scheduler places it on a node that has them.</summary>
-    public ResourceRequirements? Resources { get; set; }
+    /// <summary>
+    /// Kubernetes' requests and limits of the step (cpu, memory, …). Checked, and not yet applied: steps run as
+    /// processes of the controller's machine, placed and run without regard to them.
+    /// </summary>
+    public V1ResourceRequirements? Resources { get; set; }
 
     /// <summary>The object-store objects the step reads, so that it runs where they are (data-locality scheduling).</summary>
     [ObjectName]
@@ -120,16 +123,4 @@ public sealed class MethodProcessor
 
     /// <summary>Environment variables added to the node's.</summary>
     public Dictionary<string, string> Env { get; set; } = [];
-}
-
-/// <summary>CPU and memory, as Kubernetes quantities.</summary>
-public sealed class ResourceRequirements
-{
-    /// <summary>CPU cores, e.g. <c>2</c> or <c>500m</c> (a bare number is accepted too, as in Kubernetes).</summary>
-    [Quantity(Positive = true)]
-    public ResourceQuantity? Cpu { get; set; }
-
-    /// <summary>Memory, e.g. <c>4Gi</c>, or bytes as a bare number.</summary>
-    [Quantity(Positive = true)]
-    public ResourceQuantity? Memory { get; set; }
 }

@@ -53,6 +53,10 @@ internal static class KubernetesModelRules
         [$"{nameof(V1NodeSelectorTerm)}.{nameof(V1NodeSelectorTerm.MatchFields)}"] = "Not supported: nodes are selected by their labels.",
         [$"{nameof(V1NodeSelectorRequirement)}.{nameof(V1NodeSelectorRequirement.Key)}"] = "The label key, e.g. topology.kubernetes.io/zone.",
         [$"{nameof(V1NodeSelectorRequirement)}.{nameof(V1NodeSelectorRequirement.OperatorProperty)}"] = "How the label is compared: In, NotIn, Exists, DoesNotExist, Gt or Lt.",
+        [$"{nameof(V1ResourceRequirements)}.{nameof(V1ResourceRequirements.Requests)}"] =
+            "The amounts needed, by resource name (cpu, memory, ephemeral-storage, or a qualified name such as nvidia.com/gpu); each above zero.",
+        [$"{nameof(V1ResourceRequirements)}.{nameof(V1ResourceRequirements.Limits)}"] = "The most that may be used, by resource name; a request is at most its limit.",
+        [$"{nameof(V1ResourceRequirements)}.{nameof(V1ResourceRequirements.Claims)}"] = "Not supported: ask for amounts in requests and limits.",
         [$"{nameof(V1NodeSelectorRequirement)}.{nameof(V1NodeSelectorRequirement.Values)}"] =
             "For In and NotIn, one or more; for Exists and DoesNotExist, none; for Gt and Lt, one integer.",
     };

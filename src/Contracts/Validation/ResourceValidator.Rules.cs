@@ -32,6 +32,13 @@ public static partial class ResourceValidator
         Rule<Mount>("SecretNotOption", CheckEncryptOptions, (_, _) => SchemaForm.LocalOnly(PairsCost)),
         Rule<V1NodeSelectorRequirement>("ValuesForOperator", CheckRequirementValues,
             (_, _) => SchemaForm.LocalOnly("requirements sit in two unbounded lists, whose CEL cost estimate exceeds the budget")),
+        Rule<V1ResourceRequirements>("ResourceAmounts", CheckResourceAmounts,
+            (_, _) => SchemaForm.LocalOnly("the amounts are values of maps whose keys are free, and comparing a request with its limit needs CEL's quantity library, which not every cluster has")),
+        Rule<V1ResourceRequirements>("NoClaims", CheckNoClaims, (node, _) =>
+        {
+            node.Properties[JsonNameOf(typeof(V1ResourceRequirements), nameof(V1ResourceRequirements.Claims))].MaxItems = 0;
+            return SchemaForm.Keywords("maxItems 0 on claims");
+        }),
         Rule<V1NodeSelectorTerm>("NoMatchFields", CheckNoMatchFields, (node, _) =>
         {
             node.Properties[JsonNameOf(typeof(V1NodeSelectorTerm), nameof(V1NodeSelectorTerm.MatchFields))].MaxItems = 0;
@@ -220,6 +227,47 @@ public static partial class ResourceValidator
         {
             context.Add(FieldPath.Child(path, "matchFields"),
                 "is not supported: select nodes by their labels with matchExpressions, e.g. {key: fluid.io/node, operator: In, values: [node-0]}.");
+        }
+    }
+
+    /// <summary>
+    /// Requests and limits name resources as Kubernetes does (cpu, memory, ephemeral-storage, or a qualified name such
+    /// as nvidia.com/gpu), ask for more than zero, and no request exceeds its limit.
+    /// </summary>
+    private static void CheckResourceAmounts(V1ResourceRequirements resources, string path, Context context)
+    {
+        foreach (var (field, amounts) in new[] { ("requests", resources.Requests), ("limits", resources.Limits) })
+        {
+            foreach (var (name, amount) in amounts ?? new Dictionary<string, ResourceQuantity>())
+            {
+                var at = FieldPath.Key(FieldPath.Child(path, field), name);
+                if (Formats.QualifiedName(name, "nvidia.com/gpu") is { } problem)
+                {
+                    context.Add(at, problem);
+                }
+                else if (amount is null || amount.ToDecimal() <= 0)
+                {
+                    context.Add(at, $"must be greater than zero; e.g. {(name == "cpu" ? "500m" : "4Gi")}.");
+                }
+            }
+        }
+
+        foreach (var (name, request) in resources.Requests ?? new Dictionary<string, ResourceQuantity>())
+        {
+            if (resources.Limits?.TryGetValue(name, out var limit) == true && request is not null && limit is not null && request.ToDecimal() > limit.ToDecimal())
+            {
+                context.Add(FieldPath.Key(FieldPath.Child(path, "requests"), name),
+                    $"is {request}, more than its limit of {limit}; a request must be at most the limit: raise the limit or lower the request.");
+            }
+        }
+    }
+
+    /// <summary>Dynamic resource claims need a cluster's resource drivers; a claim would be accepted and never met.</summary>
+    private static void CheckNoClaims(V1ResourceRequirements resources, string path, Context context)
+    {
+        if (resources.Claims is { Count: > 0 })
+        {
+            context.Add(FieldPath.Child(path, "claims"), "is not supported: ask for amounts in requests and limits, e.g. {requests: {cpu: 2, memory: 4Gi}}.");
         }
     }
 

@@ -123,9 +123,9 @@ public sealed class SchemaPatternTests
     [Fact]
     public void A_quantity_may_be_a_bare_integer_as_in_Kubernetes_and_is_written_back_as_a_string()
     {
-        var step = ResourceJson.Deserialize<Operations.DataProcess>("""{"spec": {"resources": {"cpu": 2, "memory": "4Gi"}}}""");
+        var step = ResourceJson.Deserialize<Operations.DataProcess>("""{"spec": {"resources": {"requests": {"cpu": 2, "memory": "4Gi"}}}}""");
 
-        Assert.Equal("2", step.Spec.Resources!.Cpu);
+        Assert.Equal("2", step.Spec.Resources!.Requests["cpu"].ToString());
         Assert.Contains("\"cpu\":\"2\"", ResourceJson.Serialize(step), StringComparison.Ordinal);
     }
 
