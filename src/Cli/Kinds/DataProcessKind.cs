@@ -90,7 +90,7 @@ internal sealed class DataProcessKind : CustomKind<DataProcess>
     private static string? Amounts(V1ResourceRequirements? resources) =>
         resources is null
             ? null
-            : string.Join("; ", new[] { ("requests", resources.Requests), ("limits", resources.Limits) }
-                .Where(part => part.Item2 is { Count: > 0 })
-                .Select(part => $"{part.Item1} {string.Join(", ", part.Item2!.Select(amount => $"{amount.Key} {amount.Value}"))}"));
+            : string.Join("; ", new[] { (Field: "requests", Amounts: resources.Requests), (Field: "limits", Amounts: resources.Limits) }
+                .Where(part => part.Amounts is { Count: > 0 })
+                .Select(part => $"{part.Field} {string.Join(", ", part.Amounts!.Select(amount => $"{amount.Key} {amount.Value}"))}"));
 }
