@@ -101,8 +101,8 @@ public sealed class ControlPlane(
             }
 
             // The steps that run after this one read its phase from this cache: they are woken once the cache has it,
-            // never by the write that set it, which the cache may not have yet.
-            if (after is not null && after.Status.Phase != before?.Status.Phase)
+            // never by the write that set it, which the cache may not have yet. Only an end changes what they do.
+            if (after?.Status.Phase is OperationPhase.Complete or OperationPhase.Failed && after.Status.Phase != before?.Status.Phase)
             {
                 processReconciler.WakeDependents(after);
             }

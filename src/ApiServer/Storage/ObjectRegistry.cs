@@ -152,8 +152,8 @@ public sealed class ObjectRegistry(ObjectStorage storage, TimeProvider clock)
     /// <summary>
     /// Deletes an object: one its kind deletes gracefully (a running Pod) gets a <c>deletionTimestamp</c> a grace period
     /// ahead and goes when deleted again with none; one with finalizers gets a <c>deletionTimestamp</c> and goes when
-    /// the last finalizer is removed; any other goes now. Dependents (by owner reference) are deleted in the background by the garbage
-    /// collector, or kept and released with <c>propagationPolicy: Orphan</c>.
+    /// the last finalizer is removed; any other goes now. Dependents (by owner reference) are deleted in the background
+    /// by the garbage collector, or kept and released with <c>propagationPolicy: Orphan</c>.
     /// </summary>
     public async Task<Deletion> DeleteAsync(ServedKind kind, string? namespaceName, string name, V1DeleteOptions? options, CancellationToken cancellationToken)
     {

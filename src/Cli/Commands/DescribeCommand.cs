@@ -37,13 +37,12 @@ internal static class DescribeCommand
                 }
             }
 
+            // One request for the events of every object described.
+            var events = type.HasEvents ? await EventKind.AboutAsync(session, [.. items.Select(i => i.Value).OfType<Resource>()], cancellationToken) : [];
             for (var i = 0; i < items.Count; i++)
             {
-                var events = type.HasEvents && items[i].Value is Resource resource
-                    ? await EventKind.AboutAsync(session, resource, cancellationToken)
-                    : [];
                 var description = new Description();
-                type.Describe(description, items[i], events, session.Now);
+                type.Describe(description, items[i], items[i].Value is Resource resource ? [.. events.Where(e => EventKind.IsAbout(e, resource))] : [], session.Now);
                 Console.Out.Write((i > 0 ? "\n\n" : "") + description);
             }
 

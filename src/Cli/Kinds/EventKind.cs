@@ -36,16 +36,31 @@ internal sealed class EventKind : Kind<Corev1Event>
     ];
 
     /// <summary>
-    /// The events about <paramref name="about"/>, selected by the API server by the object's kind and name; of those,
-    /// the ones of an earlier object of the same name (another uid) are left out.
+    /// The events about <paramref name="objects"/> (of one kind, in one namespace), in one request that the API server
+    /// selects by their kind, and by name when there is one object. <see cref="IsAbout"/> tells whose each one is.
     /// </summary>
-    public static async Task<IReadOnlyList<Corev1Event>> AboutAsync(Session session, Resource about, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<Corev1Event>> AboutAsync(Session session, IReadOnlyList<Resource> objects, CancellationToken cancellationToken)
     {
-        var meta = about.Metadata;
-        var events = await session.KubernetesAsync($"listing the events of {about.Kind} {meta.Name}", kubernetes => kubernetes.CoreV1.ListNamespacedEventAsync(
-            meta.NamespaceProperty, fieldSelector: $"involvedObject.kind={about.Kind},involvedObject.name={meta.Name}", cancellationToken: cancellationToken));
-        return [.. events.Items.Where(e => string.IsNullOrEmpty(e.InvolvedObject.Uid) || string.IsNullOrEmpty(meta.Uid) || e.InvolvedObject.Uid == meta.Uid)];
+        if (objects.Count == 0)
+        {
+            return [];
+        }
+
+        var first = objects[0];
+        var selector = $"involvedObject.kind={first.Kind}" + (objects.Count == 1 ? $",involvedObject.name={first.Metadata.Name}" : "");
+        var events = await session.KubernetesAsync($"listing the events of {first.Kind} objects", kubernetes => kubernetes.CoreV1.ListNamespacedEventAsync(
+            first.Metadata.NamespaceProperty, fieldSelector: selector, cancellationToken: cancellationToken));
+        return [.. events.Items];
     }
+
+    /// <summary>
+    /// Whether an event is about this very object: by kind and name, and by uid when both have one, so that the events
+    /// of an earlier object of the same name do not show.
+    /// </summary>
+    public static bool IsAbout(Corev1Event e, Resource about) =>
+        e.InvolvedObject.Kind == about.Kind
+        && e.InvolvedObject.Name == about.Metadata.Name
+        && (string.IsNullOrEmpty(e.InvolvedObject.Uid) || string.IsNullOrEmpty(about.Metadata.Uid) || e.InvolvedObject.Uid == about.Metadata.Uid);
 
     public override async Task<IReadOnlyList<Item>> ListAsync(
         Session session, string? @namespace, IReadOnlyDictionary<string, string>? labels, CancellationToken cancellationToken)

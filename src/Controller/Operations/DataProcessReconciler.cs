@@ -370,7 +370,7 @@ public sealed class DataProcessReconciler(
         }
     }
 
-    /// <summary>Enqueues the steps that run after <paramref name="step"/>, whose phase changed.</summary>
+    /// <summary>Enqueues the steps that run after <paramref name="step"/>, which has just ended.</summary>
     public void WakeDependents(DataProcess step)
     {
         foreach (var dependent in state.Processes.List())
