@@ -6,7 +6,7 @@ using Fluid.Aspire.Contracts.Runtimes;
 using Fluid.Aspire.Contracts.Store;
 using Fluid.Aspire.Controller.Datasets;
 using Fluid.Aspire.Controller.Events;
-using Fluid.Aspire.Controller.Execution;
+using Fluid.Aspire.Execution;
 using Fluid.Aspire.Controller.ObjectStores;
 using Fluid.Aspire.Controller.Nodes;
 using Fluid.Aspire.Controller.Operations;

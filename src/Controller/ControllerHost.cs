@@ -4,7 +4,7 @@ using Fluid.Aspire.Cluster.Leadership;
 using Fluid.Aspire.Contracts.Store;
 using Fluid.Aspire.Cluster.Configuration;
 using Fluid.Aspire.Controller.Events;
-using Fluid.Aspire.Controller.Execution;
+using Fluid.Aspire.Execution;
 using Fluid.Aspire.Controller.Nodes;
 using Fluid.Aspire.Controller.ObjectStores;
 using Fluid.Aspire.Controller.Operations;

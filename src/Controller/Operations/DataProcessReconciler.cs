@@ -5,7 +5,7 @@ using Fluid.Aspire.Contracts;
 using Fluid.Aspire.Contracts.Datasets;
 using Fluid.Aspire.Contracts.Operations;
 using Fluid.Aspire.Contracts.Store;
-using Fluid.Aspire.Controller.Execution;
+using Fluid.Aspire.Execution;
 using Fluid.Aspire.Controller.Reconciliation;
 using Fluid.Aspire.Controller.Runtime;
 

@@ -1,4 +1,4 @@
-using Fluid.Aspire.Controller.Execution;
+using Fluid.Aspire.Execution;
 
 namespace Fluid.Aspire.Controller.Operations;
 

@@ -1,7 +1,7 @@
 using Fluid.Aspire.Cluster.Membership;
 using Fluid.Aspire.Contracts.Datasets;
 using Fluid.Aspire.Contracts.Operations;
-using Fluid.Aspire.Controller.Execution;
+using Fluid.Aspire.Execution;
 using Fluid.Aspire.Controller.Reconciliation;
 using Fluid.Aspire.Controller.Scheduling;
 using Contract = Fluid.Aspire.Contracts;

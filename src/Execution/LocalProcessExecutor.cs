@@ -5,7 +5,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Fluid.Aspire.Controller.Execution;
+namespace Fluid.Aspire.Execution;
 
 /// <summary>
 /// Runs steps as processes on this machine. Each attempt runs under a small bash wrapper (fluid-step.sh, written

@@ -1,7 +1,9 @@
 using Fluid.Aspire.Cluster.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
-namespace Fluid.Aspire.Controller.Execution;
+namespace Fluid.Aspire.Execution;
 
 public static class ExecutionBuilderExtensions
 {

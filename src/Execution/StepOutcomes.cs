@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Fluid.Aspire.Controller.Execution;
+namespace Fluid.Aspire.Execution;
 
 /// <summary>Why the executor stopped an attempt, if it did.</summary>
 internal enum StopReason

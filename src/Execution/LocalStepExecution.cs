@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 
-namespace Fluid.Aspire.Controller.Execution;
+namespace Fluid.Aspire.Execution;
 
 /// <summary>
 /// A running attempt of <see cref="LocalProcessExecutor"/>: started by it (then the wrapper is this process's

@@ -1,9 +1,9 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using Fluid.Aspire.TestSupport;
-using static Fluid.Aspire.Controller.Execution.Tests.StepHarness;
+using static Fluid.Aspire.Execution.Tests.StepHarness;
 
-namespace Fluid.Aspire.Controller.Execution.Tests;
+namespace Fluid.Aspire.Execution.Tests;
 
 public sealed partial class LocalProcessExecutorTests
 {

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace Fluid.Aspire.Controller.Execution;
+namespace Fluid.Aspire.Execution;
 
 /// <summary>One attempt of a pipeline step, as an executor needs it: what to run, where, and for which run.</summary>
 public sealed partial record StepLaunch

@@ -1,4 +1,4 @@
-namespace Fluid.Aspire.Controller.Execution;
+namespace Fluid.Aspire.Execution;
 
 /// <summary>How an attempt of a step ended.</summary>
 public enum StepStatus

@@ -1,4 +1,4 @@
-namespace Fluid.Aspire.Controller.Execution;
+namespace Fluid.Aspire.Execution;
 
 /// <summary>Settings of <see cref="LocalProcessExecutor"/>, section <c>Fluid:Executor</c>.</summary>
 public sealed class LocalExecutorOptions

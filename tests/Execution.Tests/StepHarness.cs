@@ -3,7 +3,7 @@ using Fluid.Aspire.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
-namespace Fluid.Aspire.Controller.Execution.Tests;
+namespace Fluid.Aspire.Execution.Tests;
 
 /// <summary>
 /// A logs directory of a test's own, executors over it, and scripts to run as steps. Whatever a test leaves

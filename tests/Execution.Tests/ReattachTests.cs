@@ -1,7 +1,7 @@
 using Fluid.Aspire.TestSupport;
-using static Fluid.Aspire.Controller.Execution.Tests.StepHarness;
+using static Fluid.Aspire.Execution.Tests.StepHarness;
 
-namespace Fluid.Aspire.Controller.Execution.Tests;
+namespace Fluid.Aspire.Execution.Tests;
 
 /// <summary>A controller restart, played by two executors over one logs directory: the first is disposed, the second re-attaches.</summary>
 public sealed class ReattachTests

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Fluid.Aspire.Controller.Execution;
+namespace Fluid.Aspire.Execution;
 
 /// <summary>
 /// What /proc says about processes. A pid alone does not identify a process across a controller restart (pids are

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Fluid.Aspire.Controller.Execution;
+namespace Fluid.Aspire.Execution;
 
 /// <summary>
 /// The step log's format, one line per record: <c>{UTC time, ms} {stream} {text}</c>, where the stream is

@@ -1,4 +1,4 @@
-namespace Fluid.Aspire.Controller.Execution;
+namespace Fluid.Aspire.Execution;
 
 /// <summary>
 /// Runs the attempts of pipeline steps somewhere: as local processes (<see cref="LocalProcessExecutor"/>) or, later,

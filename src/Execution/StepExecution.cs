@@ -1,4 +1,4 @@
-namespace Fluid.Aspire.Controller.Execution;
+namespace Fluid.Aspire.Execution;
 
 /// <summary>A started (or re-attached) attempt of a step: where it runs, and its end when it comes.</summary>
 public abstract class StepExecution

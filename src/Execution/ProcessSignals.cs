@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Fluid.Aspire.Controller.Execution;
+namespace Fluid.Aspire.Execution;
 
 /// <summary>
 /// The few Linux calls .NET does not offer: signalling a whole process group, asking whether a file is executable
