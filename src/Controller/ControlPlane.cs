@@ -1,3 +1,4 @@
+using Fluid.Aspire.Cluster.Kubernetes;
 using Fluid.Aspire.Cluster.Leadership;
 using Fluid.Aspire.Cluster.Membership;
 using Fluid.Aspire.Contracts.Datasets;
@@ -11,7 +12,6 @@ using Fluid.Aspire.Controller.ObjectStores;
 using Fluid.Aspire.Controller.Nodes;
 using Fluid.Aspire.Controller.Operations;
 using Fluid.Aspire.Controller.Reconciliation;
-using Fluid.Aspire.Controller.Runtime;
 using Fluid.Aspire.Controller.Runtimes;
 using Fluid.Aspire.Controller.Scheduling;
 using Microsoft.Extensions.Options;

@@ -1,3 +1,4 @@
+using Fluid.Aspire.Cluster.Kubernetes;
 using Fluid.Aspire.Contracts;
 using Fluid.Aspire.Contracts.Datasets;
 using Fluid.Aspire.Contracts.Operations;
@@ -131,14 +132,14 @@ public sealed class DatasetReconciler(ControlPlaneState state) : IReconciler<Dat
             await DeleteIfPresentAsync<DataProcess>(step.Metadata.Name, ns, cancellationToken);
         }
 
-        if (state.Runtimes.Get(Runtime.ResourceKeys.Of(ns, name)) is not null)
+        if (state.Runtimes.Get(ResourceKeys.Of(ns, name)) is not null)
         {
             await DeleteIfPresentAsync<ObjectStoreRuntime>(name, ns, cancellationToken);
         }
 
         // The dataset goes last: a step being stopped, or held by someone else's finalizer, still works on it.
         var remaining = state.Processes.List().Count(p => p.Metadata.NamespaceProperty == ns && p.Spec.Dataset?.Name == name);
-        if (remaining > 0 || state.Runtimes.Get(Runtime.ResourceKeys.Of(ns, name)) is not null)
+        if (remaining > 0 || state.Runtimes.Get(ResourceKeys.Of(ns, name)) is not null)
         {
             await state.Events.NormalAsync(dataset, "CleaningUp", "Waiting for its steps and its runtime to be deleted.", cancellationToken);
             return WaitForOwned;

@@ -1,3 +1,4 @@
+using Fluid.Aspire.Cluster.Kubernetes;
 using System.Net;
 using Fluid.Aspire.Cluster.Resilience;
 using Fluid.Aspire.Contracts;
@@ -30,7 +31,7 @@ public sealed class EventRecorder(k8s.Kubernetes kubernetes, TimeProvider clock,
     /// </summary>
     public async Task ForgetAsync(ResourceKind kind, string key, CancellationToken cancellationToken)
     {
-        var (ns, name) = Runtime.ResourceKeys.Split(key);
+        var (ns, name) = ResourceKeys.Split(key);
         var events = await kubernetes.CoreV1.ListNamespacedEventAsync(
             ns, fieldSelector: $"involvedObject.kind={kind.Kind},involvedObject.name={name}", cancellationToken: cancellationToken);
         foreach (var stale in events.Items)

@@ -1,5 +1,5 @@
+using Fluid.Aspire.Cluster.Kubernetes;
 using Fluid.Aspire.Cluster.Membership;
-using Fluid.Aspire.Controller.Runtime;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Diagnostics.HealthChecks;

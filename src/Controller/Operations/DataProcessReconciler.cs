@@ -1,3 +1,4 @@
+using Fluid.Aspire.Cluster.Kubernetes;
 using System.Collections.Concurrent;
 using System.Globalization;
 using Cronos;
@@ -7,7 +8,6 @@ using Fluid.Aspire.Contracts.Operations;
 using Fluid.Aspire.Contracts.Store;
 using Fluid.Aspire.Execution;
 using Fluid.Aspire.Controller.Reconciliation;
-using Fluid.Aspire.Controller.Runtime;
 
 namespace Fluid.Aspire.Controller.Operations;
 

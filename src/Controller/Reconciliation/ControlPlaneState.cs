@@ -1,3 +1,4 @@
+using Fluid.Aspire.Cluster.Kubernetes;
 using Fluid.Aspire.Cluster.Membership;
 using Fluid.Aspire.Contracts.Datasets;
 using Fluid.Aspire.Contracts.Operations;
@@ -6,7 +7,6 @@ using Fluid.Aspire.Contracts.Store;
 using Fluid.Aspire.Controller.Events;
 using Fluid.Aspire.Controller.ObjectStores;
 using Fluid.Aspire.Controller.Nodes;
-using Fluid.Aspire.Controller.Runtime;
 
 namespace Fluid.Aspire.Controller.Reconciliation;
 

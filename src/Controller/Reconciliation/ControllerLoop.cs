@@ -1,3 +1,4 @@
+using Fluid.Aspire.Cluster.Kubernetes;
 using Fluid.Aspire.Contracts;
 using Fluid.Aspire.Contracts.Store;
 using Fluid.Aspire.Controller.Runtime;

@@ -1,3 +1,4 @@
+using Fluid.Aspire.Cluster.Kubernetes;
 using k8s.Models;
 using System.Collections.Concurrent;
 using System.Globalization;
@@ -6,7 +7,6 @@ using Fluid.Aspire.Cluster.Etcd;
 using Fluid.Aspire.Contracts;
 using Fluid.Aspire.Contracts.Datasets;
 using Fluid.Aspire.Contracts.Store;
-using Fluid.Aspire.Controller.Runtime;
 using Fluid.Aspire.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
 

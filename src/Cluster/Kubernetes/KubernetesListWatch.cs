@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using k8s;
 using k8s.Models;
 
-namespace Fluid.Aspire.Controller.Runtime;
+namespace Fluid.Aspire.Cluster.Kubernetes;
 
 /// <summary>
 /// List and watch of a built-in kind (Nodes, Leases…) through KubernetesClient's typed calls: its list, and its watch

@@ -4,7 +4,7 @@ using Fluid.Aspire.Contracts.Store;
 using Microsoft.Extensions.Logging;
 using k8s;
 
-namespace Fluid.Aspire.Controller.Runtime;
+namespace Fluid.Aspire.Cluster.Kubernetes;
 
 /// <summary>Informers of this project's kinds.</summary>
 public static class Informer

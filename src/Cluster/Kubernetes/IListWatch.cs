@@ -1,6 +1,6 @@
 using k8s;
 
-namespace Fluid.Aspire.Controller.Runtime;
+namespace Fluid.Aspire.Cluster.Kubernetes;
 
 /// <summary>
 /// What an <see cref="Informer{T}"/> needs of the API for one kind: a list of every object at one version, and the

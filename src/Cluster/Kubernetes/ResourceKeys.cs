@@ -1,6 +1,6 @@
 using Fluid.Aspire.Contracts;
 
-namespace Fluid.Aspire.Controller.Runtime;
+namespace Fluid.Aspire.Cluster.Kubernetes;
 
 /// <summary>The keys of work queues and caches: <c>namespace/name</c>, as in Kubernetes controllers.</summary>
 public static class ResourceKeys

@@ -3,7 +3,7 @@ using Fluid.Aspire.Contracts;
 using Fluid.Aspire.Contracts.Store;
 using k8s;
 
-namespace Fluid.Aspire.Controller.Runtime;
+namespace Fluid.Aspire.Cluster.Kubernetes;
 
 /// <summary>List and watch of one of this project's kinds through the <see cref="IResourceStore"/>.</summary>
 public sealed class ResourceListWatch<T>(IResourceStore store) : IListWatch<T>
