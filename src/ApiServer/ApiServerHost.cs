@@ -40,6 +40,7 @@ public static class ApiServerHost
         services.AddSingleton<ObjectRegistry>();
         services.AddSingleton<OpenApiDocuments>();
         services.AddSingleton<ResourceEndpoints>();
+        services.AddSingleton<PodLogs>();
         services.AddHostedService<DefaultNamespace>();
         services.AddHostedService<GarbageCollector>();
         services.AddHostedService<KubeconfigWriter>();

@@ -30,6 +30,12 @@ public sealed class LocalExecutorOptions
     /// </summary>
     public bool InheritEnvironment { get; set; } = true;
 
+    /// <summary>
+    /// Whether the executor gives steps the <c>FLUID_*</c> variables of <see cref="StepEnvironmentVariables"/>. A
+    /// node's kubelet turns it off: a pod's spec carries every variable its container gets, as on a cluster.
+    /// </summary>
+    public bool SetStepVariables { get; set; } = true;
+
     /// <summary>The bash that runs the step wrapper (version 5 or later); by default the first on PATH.</summary>
     public string? BashPath { get; set; }
 

@@ -64,6 +64,22 @@ public sealed class LocalProcessExecutor : IStepExecutor, IAsyncDisposable
     /// <summary>The log of a step (all its attempts): what <c>fluid logs</c> tails.</summary>
     public string GetLogPath(string @namespace, string stepName) => new StepFiles(_options.LogsDirectory, @namespace, stepName).Log;
 
+    /// <summary>
+    /// Deletes what the executor keeps of a step that no longer runs: its log and the records of its latest attempt,
+    /// as a kubelet forgets a deleted pod.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The step still runs.</exception>
+    public void Forget(string @namespace, string stepName)
+    {
+        var files = new StepFiles(_options.LogsDirectory, @namespace, stepName);
+        using var reservation = Reserve(files.Key);
+        ThrowIfStillRunning(files);
+        foreach (var path in new[] { files.Log, files.Record, files.Exit, files.ExitInProgress })
+        {
+            DeleteIfExists(path);
+        }
+    }
+
     public async Task<StepExecution> StartAsync(StepLaunch launch, CancellationToken cancellationToken)
     {
         ThrowIfInvalid(launch);
@@ -457,9 +473,12 @@ public sealed class LocalProcessExecutor : IStepExecutor, IAsyncDisposable
             environment[name] = value;
         }
 
-        foreach (var (name, value) in StepEnvironmentVariables.For(launch))
+        if (_options.SetStepVariables)
         {
-            environment[name] = value;
+            foreach (var (name, value) in StepEnvironmentVariables.For(launch))
+            {
+                environment[name] = value;
+            }
         }
 
         return environment;

@@ -33,7 +33,7 @@ public sealed partial record StepLaunch
     /// <summary>
     /// Environment variables of the step, over those the executor passes on (see
     /// <see cref="LocalExecutorOptions.InheritEnvironment"/>); the <c>FLUID_*</c> variables of
-    /// <see cref="StepEnvironmentVariables"/> are set by the executor and win over these.
+    /// <see cref="StepEnvironmentVariables"/> are set by the executor (unless <see cref="LocalExecutorOptions.SetStepVariables"/> is off) and win over these.
     /// </summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = NoEntries;
 

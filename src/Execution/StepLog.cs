@@ -96,28 +96,11 @@ internal static class StepLog
     }
 
     /// <summary>The text of an output line, without its time and stream.</summary>
-    public static string TextOf(string line)
-    {
-        var space = line.IndexOf(' ', StringComparison.Ordinal);
-        var second = space < 0 ? -1 : line.IndexOf(' ', space + 1);
-        return second < 0 ? "" : line[(second + 1)..];
-    }
+    public static string TextOf(string line) => StepLogLine.TryParse(line, out var parsed) ? parsed.Text : "";
 
-    public static bool IsError(string line) => StreamOf(line) == ErrStream;
+    public static bool IsError(string line) => StepLogLine.TryParse(line, out var parsed) && parsed.Stream == ErrStream;
 
-    private static bool IsOutput(string line) => StreamOf(line) is OutStream or ErrStream;
-
-    private static string? StreamOf(string line)
-    {
-        var space = line.IndexOf(' ', StringComparison.Ordinal);
-        if (space < 0)
-        {
-            return null;
-        }
-
-        var second = line.IndexOf(' ', space + 1);
-        return second < 0 ? line[(space + 1)..] : line[(space + 1)..second];
-    }
+    private static bool IsOutput(string line) => StepLogLine.TryParse(line, out var parsed) && parsed.IsOutput;
 
     private static bool PrecededByNewline(FileStream file, long position)
     {

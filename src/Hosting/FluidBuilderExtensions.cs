@@ -81,7 +81,11 @@ public static class FluidBuilderExtensions
         {
             var options = new FluidNodeOptions(index);
             var objectStore = AddNodeDaemon<ObjectStoreProject>(builder, etcd, options, "objectstore");
-            var node = new FluidNode(options, objectStore.Resource, AddNodeDaemon<CacheAgentProject>(builder, etcd, options, "cacheagent").Resource, fluid);
+            var cacheAgent = AddNodeDaemon<CacheAgentProject>(builder, etcd, options, "cacheagent")
+                // It is the simulated node's kubelet: the logs of the node's pods stay with the stack.
+                .WithEnvironment(context => context.EnvironmentVariables["Fluid__Executor__LogsDirectory"] =
+                    Path.Combine(builder.ApplicationBuilder.AppHostDirectory, ".fluid", "pods", fluid.Name, options.Name));
+            var node = new FluidNode(options, objectStore.Resource, cacheAgent.Resource, fluid);
             objectStore
                 .WithArgs("start")
                 .WithEnvironment(context =>

@@ -66,6 +66,24 @@ public sealed class ApiTests
     }
 
     [Fact]
+    public async Task A_quiet_watch_is_answered_at_once_and_a_write_meant_for_another_uid_conflicts()
+    {
+        await using var api = await LocalApi.StartAsync(Cancellation);
+        await api.CreateNamespaceAsync("ml");
+        var a = await api.SendAsync(HttpMethod.Post, Datasets, Dataset("a"), expected: 201);
+        using var client = api.CreateClient();
+
+        // client-go counts a watch as started once its answer comes: it must not wait for the first event or bookmark (60 s).
+        using var watch = await client.GetAsync($"{Datasets}?watch=1&allowWatchBookmarks=true&resourceVersion={a["metadata"]!["resourceVersion"]}",
+            HttpCompletionOption.ResponseHeadersRead, Cancellation).WaitAsync(TimeSpan.FromSeconds(30), Cancellation);
+        a["metadata"]!["uid"] = Guid.NewGuid().ToString();
+        var conflict = await api.SendAsync(HttpMethod.Put, $"{Datasets}/a", a, expected: 409);
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, watch.StatusCode);
+        Assert.StartsWith("Operation cannot be fulfilled on datasets.data.fluid-aspire.io \"a\": Precondition failed: UID in precondition", conflict["message"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task A_strategic_merge_patch_merges_a_nodes_conditions_by_type_and_selectors_are_checked()
     {
         await using var api = await LocalApi.StartAsync(Cancellation);

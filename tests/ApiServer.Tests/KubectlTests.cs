@@ -205,7 +205,7 @@ public sealed class KubectlTests
         Assert.Equal("pod/step-a", onNode.Trim());
         Assert.Equal("busybox:1.36 true", container);
         Assert.NotEqual(0, logs.ExitCode);
-        Assert.Contains("NotFound", logs.Output, StringComparison.Ordinal);
+        Assert.Contains("node node-1, where the pod is bound, does not exist", logs.Output, StringComparison.Ordinal);
         Assert.Matches(@"step-a\s+1/1\s+Terminating", terminating);
         Assert.Contains("pods \"unbound\" not found", unbound.Output, StringComparison.Ordinal);
         Assert.Equal("30", grace);

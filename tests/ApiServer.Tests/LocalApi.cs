@@ -78,6 +78,21 @@ internal sealed class LocalApi : IAsyncDisposable
     public Task<string> KubectlAsync(params string[] arguments) =>
         KubernetesTools.RunAsync(KubernetesTools.Kubectl, ["--kubeconfig", KubeconfigPath, "--cache-dir", Path.Combine(Directory, "cache"), .. arguments]);
 
+    /// <summary>
+    /// Starts the cache agent of a simulated node against this server, which makes it the node's kubelet: it keeps the
+    /// Node and runs the pods bound to it, with their logs under <paramref name="logs"/>.
+    /// </summary>
+    public ChildProcess StartNode(string name, string logs) =>
+        ChildProcess.StartDotnet(RepositoryPaths.Output("src/CacheAgent", "Fluid.Aspire.CacheAgent"), [], new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__fluid"] = $"{Etcd.ConnectionString()};Kubeconfig={KubeconfigPath}",
+            ["Fluid__Node__Name"] = name,
+            ["Fluid__Node__Register"] = "true",
+            ["Fluid__Executor__LogsDirectory"] = logs,
+            ["Fluid__Executor__TerminationGracePeriod"] = "00:00:02",
+            ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
+        });
+
     /// <summary>Creates a namespace through the API.</summary>
     public Task CreateNamespaceAsync(string name) =>
         SendAsync(HttpMethod.Post, "/api/v1/namespaces", new JsonObject { ["metadata"] = new JsonObject { ["name"] = name } }, expected: 201);

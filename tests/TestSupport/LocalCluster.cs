@@ -86,6 +86,8 @@ public sealed class LocalCluster : IAsyncDisposable
                     ["Fluid__Node__Zone"] = zone,
                     ["Fluid__Node__Region"] = "local",
                     ["Fluid__Node__LeaseTtlSeconds"] = "3",
+                    // The node's kubelet keeps its pods' logs here.
+                    ["Fluid__Executor__LogsDirectory"] = Path.Combine(cluster._logs.Path, "nodes", node),
                     ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
                 }));
             }

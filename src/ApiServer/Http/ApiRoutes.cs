@@ -17,6 +17,8 @@ internal static class ApiRoutes
         app.MapGet("/openapi/v3/{**path}", (string path, OpenApiDocuments documents) =>
             documents.Find(path) is { } document ? Json(document) : NotFound($"the server could not find the requested resource: no OpenAPI document for {path}"));
         app.MapGet("/openapi/v2", () => NotFound("the local API serves OpenAPI v3 only (/openapi/v3)"));
+        app.MapGet("/api/v1/namespaces/{namespace}/pods/{name}/log", (HttpContext context, string @namespace, string name, PodLogs logs) =>
+            logs.HandleAsync(context, @namespace, name));
         app.Map("/api/{version}/{**rest}", (HttpContext context, string version, string? rest, ResourceEndpoints endpoints) =>
             HandleAsync(context, "", version, rest, endpoints));
         app.Map("/apis/{group}/{version}/{**rest}", (HttpContext context, string group, string version, string? rest, ResourceEndpoints endpoints) =>

@@ -87,6 +87,11 @@ internal static class Discovery
                     Verbs = ["get", "patch", "update"],
                 });
             }
+
+            if (kind == ServedKinds.Pod)
+            {
+                resources.Add(new V1APIResource { Name = "pods/log", SingularName = "", Namespaced = true, Kind = "Pod", Verbs = ["get"] });
+            }
         }
 
         return new V1APIResourceList

@@ -113,6 +113,8 @@ internal sealed class ResourceEndpoints(ObjectRegistry registry, TimeProvider cl
         response.StatusCode = 200;
         response.ContentType = "application/json";
         await response.StartAsync(context.RequestAborted);
+        // Sent now, not with the first event: client-go waits for the answer before it counts the watch as started.
+        await response.Body.FlushAsync(context.RequestAborted);
         var first = true;
         try
         {

@@ -105,6 +105,12 @@ public static class ServedKinds
     /// <summary>Kubernetes' Namespace, in which every namespaced object lives.</summary>
     public static ServedKind Namespace => ByResource[("", "v1", "namespaces")];
 
+    /// <summary>Kubernetes' Pod, whose log the API server fetches from the pod's kubelet.</summary>
+    public static ServedKind Pod => ByResource[("", "v1", "pods")];
+
+    /// <summary>Kubernetes' Node, whose status says where its kubelet serves.</summary>
+    public static ServedKind Node => ByResource[("", "v1", "nodes")];
+
     /// <summary>The served kind called <paramref name="kind"/> in <paramref name="group"/>, or null.</summary>
     public static ServedKind? FindByKind(string group, string kind) => ByKind.GetValueOrDefault((group, kind));
 

@@ -314,6 +314,12 @@ public sealed class ObjectRegistry(ObjectStorage storage, TimeProvider clock)
     {
         var storedMetadata = Metadata(stored);
         var name = Text(storedMetadata, "name")!;
+        // A uid in the body is a precondition, as in Kubernetes: a write meant for an object deleted and created again fails.
+        if (Text(Metadata(desired), "uid") is { Length: > 0 } uid)
+        {
+            CheckPreconditions(kind, name, storedMetadata, new V1Preconditions { Uid = uid });
+        }
+
         JsonObject next;
         if (statusOnly)
         {
