@@ -8,6 +8,7 @@ using Fluid.Aspire.Execution;
 using Fluid.Aspire.Controller.Nodes;
 using Fluid.Aspire.Controller.ObjectStores;
 using Fluid.Aspire.Controller.Operations;
+using Fluid.Aspire.Controller.Pods;
 using Fluid.Aspire.Controller.Scheduling;
 using Microsoft.Extensions.Options;
 
@@ -30,8 +31,10 @@ public static class ControllerHost
         builder.AddServiceDefaults();
         builder.AddFluidCluster();
         builder.AddKubernetesApi();
-        builder.AddLocalStepExecutor();
         var services = builder.Services;
+        // Every step is a pod, run by its node's kubelet: a real one on a cluster, the node's cache agent on a laptop.
+        services.AddSingleton<PodExecutor>();
+        services.AddSingleton<IStepExecutor>(sp => sp.GetRequiredService<PodExecutor>());
         services.AddOptions<ControllerOptions>().Bind(builder.Configuration.GetSection(ControllerOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ControllerOptions>>(new ProblemsValidator<ControllerOptions>(o => o.Validate()));
         services.AddSingleton(clock ?? TimeProvider.System);
@@ -55,7 +58,6 @@ public static class ControllerHost
 
         var app = builder.Build();
         app.MapDefaultEndpoints();
-        app.MapStepLogApi();
         app.MapGet("/api/v1/leader", (LeaderElection election) => new { election.Identity, election.IsLeader });
         return app;
     }

@@ -7,7 +7,7 @@ public sealed class LocalExecutorOptions
 
     /// <summary>
     /// Where step logs and the records of running attempts go: <c>{dir}/{namespace}/{step}.log</c> and siblings.
-    /// Must survive a controller restart for re-attachment to work. By default <c>/var/lib/fluid/steps</c> for
+    /// Must survive a restart of the process that runs the executor, for re-attachment to work. By default <c>/var/lib/fluid/steps</c> for
     /// root, else <c>$XDG_STATE_HOME/fluid/steps</c> (<c>~/.local/state/fluid/steps</c>).
     /// </summary>
     public string LogsDirectory { get; set; } = DefaultLogsDirectory();

@@ -82,7 +82,7 @@ public sealed class LocalProcessExecutor : IStepExecutor, IAsyncDisposable
 
     public async Task<StepExecution> StartAsync(StepLaunch launch, CancellationToken cancellationToken)
     {
-        ThrowIfInvalid(launch);
+        StepLaunch.ThrowIfInvalid(launch);
         var files = new StepFiles(_options.LogsDirectory, launch.Namespace, launch.StepName);
         using var reservation = Reserve(files.Key);
         cancellationToken.ThrowIfCancellationRequested();
@@ -198,7 +198,7 @@ public sealed class LocalProcessExecutor : IStepExecutor, IAsyncDisposable
 
     public Task<StepExecution?> TryReattachAsync(StepLaunch launch, CancellationToken cancellationToken)
     {
-        ThrowIfInvalid(launch);
+        StepLaunch.ThrowIfInvalid(launch);
         var files = new StepFiles(_options.LogsDirectory, launch.Namespace, launch.StepName);
         using var reservation = Reserve(files.Key);
         cancellationToken.ThrowIfCancellationRequested();
@@ -553,16 +553,6 @@ public sealed class LocalProcessExecutor : IStepExecutor, IAsyncDisposable
 
             _wrapperPath = path;
             return path;
-        }
-    }
-
-    private static void ThrowIfInvalid(StepLaunch launch)
-    {
-        ArgumentNullException.ThrowIfNull(launch);
-        var problems = launch.Validate().ToArray();
-        if (problems.Length > 0)
-        {
-            throw new ArgumentException($"The launch of step {launch.Namespace}/{launch.StepName} is invalid: {string.Join(" ", problems)}", nameof(launch));
         }
     }
 

@@ -17,6 +17,9 @@ public abstract class StepExecution
     /// </summary>
     public int? ProcessId { get; init; }
 
+    /// <summary>The pod that runs the attempt, when an executor runs steps as pods; null for a local process.</summary>
+    public string? PodName { get; init; }
+
     /// <summary>When the attempt was started (by whichever controller process started it).</summary>
     public required DateTimeOffset StartedAt { get; init; }
 

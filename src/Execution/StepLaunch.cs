@@ -22,6 +22,9 @@ public sealed partial record StepLaunch
     /// <summary>Labels of the run and step (recorded with the attempt; a Kubernetes executor puts them on the pod).</summary>
     public IReadOnlyDictionary<string, string> Labels { get; init; } = NoEntries;
 
+    /// <summary>What the attempt belongs to (the step's DataProcess): a pod executor makes it the pod's owner.</summary>
+    public k8s.Models.V1OwnerReference? Owner { get; init; }
+
     /// <summary>The node the step was scheduled to, next to its data.</summary>
     public required string NodeName { get; init; }
 
@@ -84,6 +87,18 @@ public sealed partial record StepLaunch
             {
                 yield return $"Environment variable name '{name}' is invalid: it must be non-empty, without '=' or NUL.";
             }
+        }
+    }
+
+    /// <summary>What an executor does first: refuse a missing or invalid launch.</summary>
+    /// <exception cref="ArgumentException">The launch is invalid; the message lists every problem.</exception>
+    public static void ThrowIfInvalid(StepLaunch launch)
+    {
+        ArgumentNullException.ThrowIfNull(launch);
+        var problems = launch.Validate().ToArray();
+        if (problems.Length > 0)
+        {
+            throw new ArgumentException($"The launch of step {launch.Namespace}/{launch.StepName} is invalid: {string.Join(" ", problems)}", nameof(launch));
         }
     }
 

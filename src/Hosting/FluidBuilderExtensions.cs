@@ -47,8 +47,6 @@ public static class FluidBuilderExtensions
             .AsFluidService(stack, etcd)
             // It reads and writes resources through the API, whose kubeconfig exists once the API server listens.
             .WaitFor(builder.CreateResourceBuilder(fluid.ApiServer))
-            // Step logs stay with the stack, next to etcd's data, where `fluid logs` and the dashboard find them.
-            .WithEnvironment("Fluid__Executor__LogsDirectory", Path.Combine(builder.AppHostDirectory, ".fluid", "steps", name))
             .Resource;
 
         FluidStateMonitor.Attach(stack);

@@ -166,7 +166,6 @@ public sealed class TriggerTests
         {
             ["ConnectionStrings:fluid"] = cluster.ServiceConnectionString,
             ["urls"] = "http://127.0.0.1:0",
-            ["Fluid:Executor:LogsDirectory"] = cluster.LogsDirectory,
             ["Fluid:Controller:LeaderLeaseSeconds"] = "3",
         });
         await controller.StartAsync(Cancellation);

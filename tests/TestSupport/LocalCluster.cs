@@ -40,8 +40,8 @@ public sealed class LocalCluster : IAsyncDisposable
 
     public Uri ControllerUrl => new($"http://127.0.0.1:{ControllerPort}");
 
-    /// <summary>Where the controller writes step logs.</summary>
-    public string LogsDirectory => _logs.Path;
+    /// <summary>Where node <paramref name="node"/>'s kubelet keeps the logs of its pods, <c>{namespace}/{pod}.log</c>.</summary>
+    public string LogsDirectoryOf(string node) => Path.Combine(_logs.Path, "nodes", node);
 
     /// <summary>What a program (the SDK, a step) is given to find the stack.</summary>
     public string ConnectionString => $"{ServiceConnectionString};Controller={ControllerUrl.ToString().TrimEnd('/')}";
@@ -87,7 +87,7 @@ public sealed class LocalCluster : IAsyncDisposable
                     ["Fluid__Node__Region"] = "local",
                     ["Fluid__Node__LeaseTtlSeconds"] = "3",
                     // The node's kubelet keeps its pods' logs here.
-                    ["Fluid__Executor__LogsDirectory"] = Path.Combine(cluster._logs.Path, "nodes", node),
+                    ["Fluid__Executor__LogsDirectory"] = cluster.LogsDirectoryOf(node),
                     ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
                 }));
             }
@@ -114,7 +114,6 @@ public sealed class LocalCluster : IAsyncDisposable
         {
             ["ConnectionStrings__fluid"] = ServiceConnectionString,
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port ?? ControllerPort}",
-            ["Fluid__Executor__LogsDirectory"] = _logs.Path,
             ["Fluid__Controller__LeaderLeaseSeconds"] = "3",
             ["Logging__LogLevel__Default"] = "Information",
         };

@@ -50,7 +50,7 @@ public sealed class PodRunner(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await lifetime.WhenStartedAsync(stoppingToken);
-        await node.PublishAsync(stoppingToken);
+        await TransientRetry.Forever(logger, $"Writing the status of Node {node.Name}").ExecuteAsync(async ct => await node.PublishAsync(ct), stoppingToken);
         _informer.Changed += (old, pod) => OnChanged(old, pod, stoppingToken);
         logger.LogInformation("Running the pods bound to node {Node}.", node.Name);
         await _informer.RunAsync(stoppingToken);
@@ -97,6 +97,9 @@ public sealed class PodRunner(
 
     private async Task RunAsync(V1Pod pod, TrackedPod? previous, TrackedPod tracked, CancellationToken stoppingToken)
     {
+        // Off the informer's loop: starting a process takes a while, and the loop has other pods to hand out.
+        await Task.Yield();
+
         // A pod recreated under the same name starts once the old one's process has ended: they share the log's name.
         if (previous is not null)
         {

@@ -2,10 +2,12 @@ using System.CommandLine;
 using Fluid.Aspire.Cli.Kinds;
 using Fluid.Aspire.Contracts;
 using Fluid.Aspire.Contracts.Operations;
+using k8s;
+using k8s.Models;
 
 namespace Fluid.Aspire.Cli.Commands;
 
-/// <summary><c>fluid logs STEP [--tail N]</c>: a step's output (all its attempts), from the controller that ran it.</summary>
+/// <summary><c>fluid logs STEP [--tail N]</c>: a step's output (all its attempts), from the logs of its pods.</summary>
 internal static class LogsCommand
 {
     public static Command Create()
@@ -32,10 +34,28 @@ internal static class LogsCommand
             var step = parse.GetValue(name)!;
             var process = await session.Store.GetAsync<DataProcess>(step, session.Namespace, cancellationToken)
                 ?? throw new CliException(Invocation.NotFound(Kinds.Kinds.Find("dataprocess"), step, session.Namespace));
-            var path = $"/api/v1/namespaces/{Uri.EscapeDataString(session.Namespace)}/dataprocesses/{Uri.EscapeDataString(step)}/log" +
-                (parse.GetValue(tail) is { } lines ? $"?tail={lines}" : "");
-            var log = await session.GetControllerTextAsync(path, $"Reading the log of {step}", cancellationToken)
-                ?? throw new CliException(NoLog(process));
+            var attempts = await session.KubernetesAsync($"listing the pods of {step}", k => k.CoreV1.ListNamespacedPodAsync(
+                session.Namespace, labelSelector: StepPodMetadata.Selector, cancellationToken: cancellationToken));
+            var pods = attempts.Items.Where(p => p.GetAnnotation(StepPodMetadata.StepAnnotation) == step).OrderBy(p => p.Metadata.CreationTimestamp).ToList();
+            if (pods.Count == 0)
+            {
+                throw new CliException(NoLog(process));
+            }
+
+            // Every attempt's pod, oldest first, as one log: --tail counts from the end of the last.
+            var lines = new List<string>();
+            foreach (var pod in pods)
+            {
+                var text = await session.KubernetesAsync($"reading the log of pod {pod.Metadata.Name}", async k =>
+                {
+                    using var reader = new StreamReader(await k.CoreV1.ReadNamespacedPodLogAsync(
+                        pod.Metadata.Name, session.Namespace, container: StepPodMetadata.Container, cancellationToken: cancellationToken));
+                    return await reader.ReadToEndAsync(cancellationToken);
+                });
+                lines.AddRange(text.Split('\n').SkipLast(1));
+            }
+
+            var log = string.Concat((parse.GetValue(tail) is { } last ? lines.TakeLast(last) : lines).Select(line => line + "\n"));
             Console.Out.Write(log);
             return ExitCodes.Ok;
         }));
@@ -53,7 +73,7 @@ internal static class LogsCommand
                 $"A step has a log once it runs; follow it with: fluid get dataprocess {step.Metadata.Name} -n {step.Metadata.NamespaceProperty}";
         }
 
-        return $"{id} is {step.Status.Phase} but the controller has no log for it (the log is kept on the machine of the controller that ran it). " +
+        return $"{id} is {step.Status.Phase} but none of its pods is left (a pod's log goes with it). " +
             $"fluid describe dataprocess {step.Metadata.Name} -n {step.Metadata.NamespaceProperty} shows the end of a failed step's log.";
     }
 }

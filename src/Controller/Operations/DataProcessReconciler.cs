@@ -181,7 +181,7 @@ public sealed class DataProcessReconciler(
         await state.Events.NormalAsync(written, "Scheduled", $"Scheduled on {decision.Node}: {decision.Reason}", cancellationToken);
         var execution = await executor.StartAsync(launch, CancellationToken.None);
         Track(key, execution);
-        await state.Events.NormalAsync(written, "Started", $"Attempt {attempt} started on {decision.Node} (pid {execution.ProcessId}); log {execution.LogPath}.", cancellationToken);
+        await state.Events.NormalAsync(written, "Started", $"Attempt {attempt} started on {decision.Node} as pod {execution.PodName}.", cancellationToken);
         return null;
     }
 
@@ -201,7 +201,7 @@ public sealed class DataProcessReconciler(
                 return null;
             }
 
-            logger.LogInformation("Re-attached to {Step}, started by an earlier controller (pid {Pid}).", step, execution.ProcessId);
+            logger.LogInformation("Re-attached to {Step}, started by an earlier controller as pod {Pod}.", step, execution.PodName);
             Track(key, execution);
         }
 

@@ -4,6 +4,7 @@ using Fluid.Aspire.Contracts.Operations;
 using Fluid.Aspire.Execution;
 using Fluid.Aspire.Controller.Reconciliation;
 using Fluid.Aspire.Controller.Scheduling;
+using k8s.Models;
 using Contract = Fluid.Aspire.Contracts;
 using ContractOps = Fluid.Aspire.Contracts.Operations;
 
@@ -71,6 +72,10 @@ public sealed class StepPlanner(ControlPlaneState state, StepScheduler scheduler
             RunId = RunOf(step),
             Attempt = attempt,
             Labels = new Dictionary<string, string>(step.Metadata.Labels ?? new Dictionary<string, string>(), StringComparer.Ordinal),
+            Owner = new V1OwnerReference
+            {
+                ApiVersion = step.ApiVersion, Kind = step.Kind, Name = step.Metadata.Name, Uid = step.Metadata.Uid, Controller = true, BlockOwnerDeletion = true,
+            },
             NodeName = node,
             Command = command,
             Arguments = arguments,

@@ -56,12 +56,10 @@ internal static class FluidStackMapping
     {
         var name = fluid.Controller.Name;
         var container = Container(fluid, builder, StackComponent.Controller);
-        WorkloadBuilder.AddEnvironment(container, "Fluid__Executor__LogsDirectory", "/var/lib/fluid/steps");
         container.Resources = builder.Resources(name, "100m", "256Mi", "1Gi");
 
         var pod = WorkloadBuilder.Pod(container);
         WorkloadBuilder.AddScratch(pod, container, "tmp", "/tmp");
-        WorkloadBuilder.AddScratch(pod, container, "steps", "/var/lib/fluid/steps");
         builder.Schedule(name, pod);
 
         var deployment = new V1Deployment
