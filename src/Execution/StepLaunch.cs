@@ -25,6 +25,12 @@ public sealed partial record StepLaunch
     /// <summary>What the attempt belongs to (the step's DataProcess): a pod executor makes it the pod's owner.</summary>
     public k8s.Models.V1OwnerReference? Owner { get; init; }
 
+    /// <summary>The container image the step runs in; null where the node runs programs directly (a simulated node).</summary>
+    public string? Image { get; init; }
+
+    /// <summary>What the step requests and may use of its node; a pod executor puts it on the pod's container.</summary>
+    public k8s.Models.V1ResourceRequirements? Resources { get; init; }
+
     /// <summary>The node the step was scheduled to, next to its data.</summary>
     public required string NodeName { get; init; }
 

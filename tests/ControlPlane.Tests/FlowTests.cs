@@ -4,6 +4,8 @@ using Fluid.Aspire.Contracts.Operations;
 using Fluid.Aspire.Contracts.Runtimes;
 using Fluid.Aspire.TestSupport;
 using Fluid.Sdk;
+using k8s;
+using k8s.Models;
 
 namespace Fluid.Aspire.ControlPlane.Tests;
 
@@ -69,6 +71,44 @@ public sealed class FlowTests
         Assert.Contains("bad-step1", reports[2].Reason, StringComparison.Ordinal);
         Assert.Equal(["first"], await File.ReadAllLinesAsync(trace, Cancellation));
         Assert.Equal(3, (await client.Store.GetAsync<DataProcess>("bad-step1", cancellationToken: Cancellation))!.Status.ExitCode);
+    }
+
+    [Fact]
+    public async Task A_step_runs_as_a_pod_with_its_requests_where_they_fit_and_one_no_node_can_hold_waits_with_the_reason()
+    {
+        await using var cluster = await LocalCluster.StartAsync(1, Cancellation);
+        await using var client = Flows.Client(cluster);
+        using var data = new TemporaryDirectory();
+        var trace = Path.Combine(data.Path, "trace.txt");
+        await client.CreateDatasetAsync("sized", $"local://{data.Path}", cancellationToken: Cancellation);
+        DataProcess Step(string name, string cpu) => new()
+        {
+            Metadata = new V1ObjectMeta { NamespaceProperty = Resource.DefaultNamespace, Name = name },
+            Spec = new DataProcessSpec
+            {
+                Dataset = new DatasetReference { Name = "sized" },
+                Processor = Flows.Step(name, trace).Spec,
+                Resources = new V1ResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new(cpu), ["memory"] = new("64Mi") } },
+            },
+        };
+
+        await client.Store.CreateAsync(Step("fits", "100m"), Cancellation);
+        await client.Store.CreateAsync(Step("too-big", "10000"), Cancellation);
+
+        var ran = await Eventually.ResourceAsync<DataProcess>(client.Store, "fits", p => p.Status.Phase == OperationPhase.Complete, "the step that fits complete", Cancellation);
+        var waiting = await Eventually.ResourceAsync<DataProcess>(client.Store, "too-big",
+            p => p.Status.Conditions.Find(OperationConditions.Waiting)?.Reason == "Unschedulable", "the step no node can hold waiting", Cancellation);
+        var pods = await client.Kubernetes.CoreV1.ListNamespacedPodAsync(Resource.DefaultNamespace, labelSelector: StepPodMetadata.Selector, cancellationToken: Cancellation);
+        var pod = Assert.Single(pods.Items);
+
+        Assert.Equal(["fits"], await File.ReadAllLinesAsync(trace, Cancellation));
+        Assert.Equal("fits", pod.GetAnnotation(StepPodMetadata.StepAnnotation));
+        Assert.Equal(ran.Status.NodeName, pod.Spec.NodeName);
+        Assert.Equal("Succeeded", pod.Status.Phase);
+        Assert.Equal("100m", pod.Spec.Containers[0].Resources.Requests["cpu"].ToString());
+        Assert.Equal(OperationPhase.Pending, waiting.Status.Phase ?? OperationPhase.Pending);
+        Assert.Contains("insufficient cpu (requests 10000,", waiting.Status.Conditions.Find(OperationConditions.Waiting)!.Message, StringComparison.Ordinal);
+        Assert.Contains("lower the step's resources.requests", waiting.Status.Conditions.Find(OperationConditions.Waiting)!.Message, StringComparison.Ordinal);
     }
 
     [Fact]

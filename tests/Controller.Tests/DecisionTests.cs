@@ -48,6 +48,30 @@ public sealed class DecisionTests
     }
 
     [Fact]
+    public void A_step_runs_only_where_what_it_requests_is_free_and_otherwise_waits_with_the_shortage_named()
+    {
+        // node-0 has 1 core and 6 GiB left; node-1 4 cores and 1 GiB; node-2 reports no allocatable, so nothing of it is counted.
+        CandidateNode[] nodes =
+        [
+            Node("node-0") with { Free = new Dictionary<string, decimal> { ["cpu"] = 1, ["memory"] = 6 * GiB } },
+            Node("node-1") with { Free = new Dictionary<string, decimal> { ["cpu"] = 4, ["memory"] = GiB } },
+            Node("node-2", ready: false),
+        ];
+        var twoCores = Step() with { Requests = new Dictionary<string, decimal> { ["cpu"] = 2, ["memory"] = 512 * MiB } };
+        var tooMuch = Step() with { Requests = new Dictionary<string, decimal> { ["cpu"] = 2, ["memory"] = 4 * GiB } };
+
+        var placed = _scheduler.Schedule(nodes, twoCores);
+        var waiting = _scheduler.Schedule(nodes, tooMuch);
+
+        Assert.Equal("node-1", placed.Node);
+        Assert.Contains(placed.Filtered, f => f.Node == "node-0" && f.Constraint == SchedulingConstraint.Resources);
+        Assert.False(waiting.Scheduled);
+        Assert.Contains("insufficient cpu (requests 2, 1 free): node-0", waiting.Reason, StringComparison.Ordinal);
+        Assert.Contains("insufficient memory (requests 4GiB, 1GiB free): node-1", waiting.Reason, StringComparison.Ordinal);
+        Assert.Contains("lower the step's resources.requests, or wait for the steps running on those nodes to end", waiting.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_long_list_of_filtered_nodes_is_shortened_in_the_reason()
     {
         var nodes = Enumerable.Range(0, 12).Select(i => Node($"node-{i:00}", ready: false));

@@ -3,11 +3,15 @@ using k8s.Models;
 
 namespace Fluid.Aspire.Cluster.Membership;
 
-/// <summary>A node as the control plane sees it: the Node's labels and the daemons alive on it.</summary>
+/// <summary>
+/// A node as the control plane sees it: the Node's labels, the daemons alive on it, and what it can give pods
+/// (<c>status.allocatable</c>; empty when its kubelet reports none).
+/// </summary>
 public sealed record ClusterNode(
     string Name,
     IReadOnlyDictionary<string, string> Labels,
-    IReadOnlyList<NodeMember> Members)
+    IReadOnlyList<NodeMember> Members,
+    IReadOnlyDictionary<string, ResourceQuantity>? Allocatable = null)
 {
     /// <summary>True when every required daemon of the node holds a live lease.</summary>
     public bool Ready => NodeComponents.Required.All(c => Members.Any(m => m.Component == c));
@@ -24,7 +28,8 @@ public sealed record ClusterNode(
             .Select(n => new ClusterNode(
                 n.Metadata.Name,
                 new SortedDictionary<string, string>(n.Metadata.Labels ?? new Dictionary<string, string>(), StringComparer.Ordinal),
-                [.. byNode[n.Metadata.Name].OrderBy(m => m.Component, StringComparer.Ordinal)]))
+                [.. byNode[n.Metadata.Name].OrderBy(m => m.Component, StringComparer.Ordinal)],
+                n.Status?.Allocatable is { } allocatable ? new Dictionary<string, ResourceQuantity>(allocatable, StringComparer.Ordinal) : null))
             .ToArray();
     }
 

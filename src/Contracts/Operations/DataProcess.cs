@@ -33,8 +33,9 @@ public sealed class DataProcessSpec : OperationSpec
     public ProcessorSpec? Processor { get; set; }
 
     /// <summary>
-    /// Kubernetes' requests and limits of the step (cpu, memory, …). Checked, and not yet applied: steps run as
-    /// processes of the controller's machine, placed and run without regard to them.
+    /// Kubernetes' requests and limits of the step (cpu, memory, …), set on its pod. The step runs only on a node
+    /// whose allocatable, less what its running steps request, holds the requests; a cluster's kubelet enforces the
+    /// limits, a simulated node does not.
     /// </summary>
     public V1ResourceRequirements? Resources { get; set; }
 
@@ -96,7 +97,7 @@ public sealed class CommandProcessor
     [AbsolutePath]
     public string? WorkingDir { get; set; }
 
-    /// <summary>The container image that has the executable, for running on a cluster; unused on a local stack.</summary>
+    /// <summary>The container image that has the executable: required on a cluster's nodes, unused on simulated ones, which run the executable directly.</summary>
     public string? Image { get; set; }
 }
 
@@ -123,4 +124,7 @@ public sealed class MethodProcessor
 
     /// <summary>Environment variables added to the node's.</summary>
     public Dictionary<string, string> Env { get; set; } = [];
+
+    /// <summary>The container image that has the program and the assembly: required on a cluster's nodes, unused on simulated ones.</summary>
+    public string? Image { get; set; }
 }

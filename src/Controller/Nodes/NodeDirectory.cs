@@ -185,5 +185,10 @@ public sealed class NodeDirectory : BackgroundService, IHealthCheck
     private static bool Same(ClusterNode a, ClusterNode b) =>
         a.Name == b.Name
         && a.Labels.SequenceEqual(b.Labels)
-        && a.Members.Select(m => (m.Component, m.ProcessId, m.StartedAt)).SequenceEqual(b.Members.Select(m => (m.Component, m.ProcessId, m.StartedAt)));
+        && a.Members.Select(m => (m.Component, m.ProcessId, m.StartedAt)).SequenceEqual(b.Members.Select(m => (m.Component, m.ProcessId, m.StartedAt)))
+        && Amounts(a).SequenceEqual(Amounts(b));
+
+    /// <summary>A node's allocatable resources, comparable: steps waiting for room wake when it changes.</summary>
+    private static IEnumerable<(string, string)> Amounts(ClusterNode node) =>
+        (node.Allocatable ?? new Dictionary<string, ResourceQuantity>()).OrderBy(q => q.Key, StringComparer.Ordinal).Select(q => (q.Key, q.Value.ToString()));
 }

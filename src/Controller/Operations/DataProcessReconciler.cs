@@ -135,7 +135,7 @@ public sealed class DataProcessReconciler(
             return await WaitAsync(step, "DatasetNotBound", $"Waiting for dataset {dataset.Metadata.Name} to be Bound (it is {dataset.Status.Phase}).", null, cancellationToken);
         }
 
-        var decision = planner.Schedule(step, dataset, predecessor, RunningPerNode());
+        var decision = planner.Schedule(step, dataset, predecessor, RunningSteps());
         if (!decision.Scheduled)
         {
             var waiting = step.Clone();
@@ -152,7 +152,7 @@ public sealed class DataProcessReconciler(
     {
         var attempt = Attempt(step) + 1;
         var launch = planner.Launch(step, dataset, decision.Node!, attempt);
-        if (launch.Validate().ToArray() is { Length: > 0 } problems)
+        if (launch.Validate().Append(planner.ImageProblem(step, decision.Node!)).OfType<string>().ToArray() is { Length: > 0 } problems)
         {
             return await FinishAsync(step, OperationPhase.Failed, null, "InvalidLaunch", string.Join(" ", problems), null, null, cancellationToken);
         }
@@ -383,18 +383,18 @@ public sealed class DataProcessReconciler(
         }
     }
 
-    private Dictionary<string, int> RunningPerNode()
+    private List<DataProcess> RunningSteps()
     {
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        var running = new List<DataProcess>();
         foreach (var key in _running.Keys)
         {
-            if (state.Processes.Get(key)?.Status.NodeName is { } node)
+            if (state.Processes.Get(key) is { } step)
             {
-                counts[node] = counts.GetValueOrDefault(node) + 1;
+                running.Add(step);
             }
         }
 
-        return counts;
+        return running;
     }
 
     /// <summary>The next time a Cron step is due: after its last run, or after it was created.</summary>

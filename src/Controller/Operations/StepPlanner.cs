@@ -19,16 +19,23 @@ public sealed class StepPlanner(ControlPlaneState state, StepScheduler scheduler
     /// <summary>The argument that makes a program host its step methods (FluidSteps.RunIfRequested).</summary>
     public const string StepArgument = "--fluid-step";
 
-    public Scheduling.StepPlacement Schedule(DataProcess step, Dataset? dataset, DataProcess? predecessor, IReadOnlyDictionary<string, int> runningPerNode)
+    /// <summary>Where the step runs: by its dataset's required terms, its inputs, the step it runs after, and what its nodes have free.</summary>
+    /// <param name="step">The step to place.</param>
+    /// <param name="dataset">Its dataset, if any.</param>
+    /// <param name="predecessor">The step it runs after, if any.</param>
+    /// <param name="running">The steps running now, which hold their nodes' resources.</param>
+    public Scheduling.StepPlacement Schedule(DataProcess step, Dataset? dataset, DataProcess? predecessor, IReadOnlyCollection<DataProcess> running)
     {
         var instances = state.ObjectStores.Instances.Select(i => i.Node).ToHashSet(StringComparer.Ordinal);
+        var onNode = running.Where(r => r.Status.NodeName is not null).ToLookup(r => r.Status.NodeName!, StringComparer.Ordinal);
         var candidates = state.Nodes.Nodes
             .Where(n => n.Members.Any(m => m.Component == NodeComponents.ObjectStore) && instances.Contains(n.Name))
-            .Select(n => new CandidateNode(n.Name, n.Labels, n.Ready, runningPerNode.GetValueOrDefault(n.Name)));
+            .Select(n => new CandidateNode(n.Name, n.Labels, n.Ready, onNode[n.Name].Count(), Free(n, onNode[n.Name])));
         var request = new SchedulingRequest
         {
             Step = step.Metadata.Name,
             Required = [.. dataset?.Spec.NodeAffinity?.Required?.NodeSelectorTerms ?? []],
+            Requests = Amounts(step.Spec.Resources?.Requests),
             Inputs = step.Spec.Inputs
                 .Select(name => (name, found: state.ObjectStores.Find(name)))
                 .Where(input => input.found is not null)
@@ -72,6 +79,8 @@ public sealed class StepPlanner(ControlPlaneState state, StepScheduler scheduler
             RunId = RunOf(step),
             Attempt = attempt,
             Labels = new Dictionary<string, string>(step.Metadata.Labels ?? new Dictionary<string, string>(), StringComparer.Ordinal),
+            Resources = step.Spec.Resources,
+            Image = IsSimulated(node) ? null : ImageOf(processor),
             Owner = new V1OwnerReference
             {
                 ApiVersion = step.ApiVersion, Kind = step.Kind, Name = step.Metadata.Name, Uid = step.Metadata.Uid, Controller = true, BlockOwnerDeletion = true,
@@ -90,6 +99,42 @@ public sealed class StepPlanner(ControlPlaneState state, StepScheduler scheduler
             },
         };
     }
+
+    /// <summary>Why the step cannot run on <paramref name="node"/> as it is written, or null: a real node runs images only.</summary>
+    public string? ImageProblem(DataProcess step, string node) =>
+        IsSimulated(node) || step.Spec.Processor is not { } processor || ImageOf(processor) is not null
+            ? null
+            : $"{(processor.Command is not null ? "spec.processor.command.image" : "spec.processor.method.image")} is empty, and node {node} runs " +
+                "steps as containers: name the image that has the step's program (a simulated node, as ./run.sh starts, runs it directly).";
+
+    private static string? ImageOf(ProcessorSpec processor) => (processor.Command?.Image ?? processor.Method?.Image) is { Length: > 0 } image ? image : null;
+
+    /// <summary>A node no kubelet keeps, whose pods run as processes of this machine (docs/nodes.md).</summary>
+    private bool IsSimulated(string node) =>
+        state.Nodes.Nodes.FirstOrDefault(n => n.Name == node)?.Labels.GetValueOrDefault(NodeLabels.Simulated) == "true";
+
+    /// <summary>What a node has left: its allocatable less the requests of the steps running on it; null when it reports no allocatable.</summary>
+    private static Dictionary<string, decimal>? Free(ClusterNode node, IEnumerable<DataProcess> running)
+    {
+        if (node.Allocatable is not { Count: > 0 } allocatable)
+        {
+            return null;
+        }
+
+        var free = Amounts(allocatable);
+        foreach (var (resource, amount) in running.SelectMany(r => Amounts(r.Spec.Resources?.Requests)))
+        {
+            if (free.TryGetValue(resource, out var left))
+            {
+                free[resource] = left - amount;
+            }
+        }
+
+        return free;
+    }
+
+    private static Dictionary<string, decimal> Amounts(IEnumerable<KeyValuePair<string, ResourceQuantity>>? quantities) =>
+        (quantities ?? []).ToDictionary(q => q.Key, q => q.Value.ToDecimal(), StringComparer.Ordinal);
 
     /// <summary>The run a step belongs to: its run label, else its own name and uid (a step run on its own).</summary>
     public static string RunOf(DataProcess step) =>

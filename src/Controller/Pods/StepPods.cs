@@ -50,10 +50,12 @@ public static class StepPods
                     new V1Container
                     {
                         Name = StepPodMetadata.Container,
+                        Image = launch.Image,
                         Command = [launch.Command],
                         Args = launch.Arguments.Count == 0 ? null : [.. launch.Arguments],
                         Env = [.. environment.Select(v => new V1EnvVar { Name = v.Key, Value = v.Value })],
                         WorkingDir = launch.WorkingDirectory,
+                        Resources = launch.Resources,
                     },
                 ],
             },

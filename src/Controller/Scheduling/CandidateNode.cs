@@ -15,4 +15,9 @@ namespace Fluid.Aspire.Controller.Scheduling;
 /// How many steps run on the node now; 0 when unknown. It breaks ties after the score and the bytes to move, which
 /// spreads steps that have no inputs and no affinity.
 /// </param>
-public sealed record CandidateNode(string Name, IReadOnlyDictionary<string, string> Labels, bool Ready = true, int RunningSteps = 0);
+/// <param name="Free">
+/// What the node has left of each resource for another step (cores for <c>cpu</c>, bytes for <c>memory</c>): its
+/// allocatable less what its running steps request. A resource it does not report is not limited; null: none is.
+/// </param>
+public sealed record CandidateNode(
+    string Name, IReadOnlyDictionary<string, string> Labels, bool Ready = true, int RunningSteps = 0, IReadOnlyDictionary<string, decimal>? Free = null);

@@ -20,6 +20,7 @@ public sealed class CandidateNodes
         Names = new string[nodes.Length];
         Ready = new bool[nodes.Length];
         RunningSteps = new int[nodes.Length];
+        Free = new IReadOnlyDictionary<string, decimal>?[nodes.Length];
         _indexByName = new Dictionary<string, int>(nodes.Length, StringComparer.Ordinal);
         _columns = new Dictionary<string, LabelColumn>(StringComparer.Ordinal);
         Absent = new int[nodes.Length];
@@ -31,6 +32,7 @@ public sealed class CandidateNodes
             Names[i] = node.Name;
             Ready[i] = node.Ready;
             RunningSteps[i] = node.RunningSteps;
+            Free[i] = node.Free;
             _indexByName.Add(node.Name, i);
             foreach (var (key, value) in node.Labels)
             {
@@ -59,6 +61,8 @@ public sealed class CandidateNodes
     internal bool[] Ready { get; }
 
     internal int[] RunningSteps { get; }
+
+    internal IReadOnlyDictionary<string, decimal>?[] Free { get; }
 
     /// <summary>Per node, the interned value of its zone, region and rack label; -1 when it has none.</summary>
     internal int[] Zone { get; }

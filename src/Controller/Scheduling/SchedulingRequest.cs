@@ -47,6 +47,9 @@ public sealed record SchedulingRequest
     /// <summary>The previous step's node, when the step runs after another.</summary>
     public PreviousStep? After { get; init; }
 
+    /// <summary>What the step requests of a node (<c>resources.requests</c>: cores for <c>cpu</c>, bytes for <c>memory</c>); it runs only where that is free.</summary>
+    public IReadOnlyDictionary<string, decimal> Requests { get; init; } = new Dictionary<string, decimal>();
+
     /// <summary>True when nothing but spreading decides: no inputs, no preferred terms, no previous step.</summary>
     public bool HasNoAffinity => Inputs.Count == 0 && Preferred.Count == 0 && After is null;
 

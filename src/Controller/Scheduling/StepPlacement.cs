@@ -8,6 +8,9 @@ public enum SchedulingConstraint
     /// <summary>The node is not ready.</summary>
     NotReady,
 
+    /// <summary>The node has too little of a resource the step requests left.</summary>
+    Resources,
+
     /// <summary>The previous step ran on another node and the policy is Require.</summary>
     PreviousStep,
 

@@ -6,8 +6,9 @@ using System.Text;
 namespace Fluid.Aspire.Controller.Scheduling;
 
 /// <summary>
-/// Chooses the node for a pipeline step by tiered data locality. Nodes that are not ready, that the previous step's
-/// Require policy excludes, or that match none of the required terms are filtered out; each remaining node scores
+/// Chooses the node for a pipeline step by tiered data locality. Nodes that are not ready, that have too little left
+/// of a resource the step requests, that the previous step's Require policy excludes, or that match none of the
+/// required terms are filtered out; each remaining node scores
 /// <list type="bullet">
 /// <item>for each input, the weight of the best tier it shares with a node holding a copy (node 100, rack 75,
 /// zone 50, region 20), times the input's share of the step's input bytes, so the data locality part is at most
@@ -82,6 +83,12 @@ public sealed class StepScheduler
                 continue;
             }
 
+            if (request.Requests.Count > 0 && Insufficient(request.Requests, nodes.Free[node]) is { } shortage)
+            {
+                filtered.Add(new FilteredNode(names[node], SchedulingConstraint.Resources, shortage));
+                continue;
+            }
+
             if (pinned && node != previous)
             {
                 filtered.Add(new FilteredNode(names[node], SchedulingConstraint.PreviousStep, reasons.Pinned));
@@ -112,6 +119,28 @@ public sealed class StepScheduler
             ? new StepPlacement(request.Step, null, NothingFits(context, filtered), scores, filtered)
             : new StepPlacement(request.Step, scores[0].Node, Chosen(context, scores, filtered.Count), scores, filtered);
     }
+
+    /// <summary>Which requested resource the node has too little of, in words; null when all fit.</summary>
+    private static string? Insufficient(IReadOnlyDictionary<string, decimal> requests, IReadOnlyDictionary<string, decimal>? free)
+    {
+        if (free is null)
+        {
+            return null;
+        }
+
+        foreach (var (resource, amount) in requests.OrderBy(r => r.Key, StringComparer.Ordinal))
+        {
+            if (free.TryGetValue(resource, out var left) && left < amount)
+            {
+                return $"insufficient {resource} (requests {Amount(resource, amount)}, {Amount(resource, Math.Max(0, left))} free)";
+            }
+        }
+
+        return null;
+    }
+
+    private static string Amount(string resource, decimal amount) =>
+        resource == "memory" ? Contracts.Quantity.FormatBytes((long)amount) : amount.ToString("0.###", CultureInfo.InvariantCulture);
 
     private static bool MatchesAny(CompiledTerm[] terms, int node)
     {
@@ -217,7 +246,7 @@ public sealed class StepScheduler
 
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"No node fits step '{request.Step}' among {filtered.Count} candidate nodes. ");
-        // One group per reason, the constraints in a fixed order (readiness, the previous step, the terms), so the
+        // One group per reason, the constraints in a fixed order (readiness, resources, the previous step, the terms), so the
         // same situation always reads the same.
         var groups = filtered
             .GroupBy(f => (f.Constraint, f.Reason))
@@ -237,6 +266,11 @@ public sealed class StepScheduler
         if (filtered.Exists(f => f.Constraint == SchedulingConstraint.NotReady))
         {
             fixes.Add("wait for the nodes that are not ready (a node is ready when its object store and cache agent are registered)");
+        }
+
+        if (filtered.Exists(f => f.Constraint == SchedulingConstraint.Resources))
+        {
+            fixes.Add("lower the step's resources.requests, or wait for the steps running on those nodes to end");
         }
 
         if (filtered.Exists(f => f.Constraint == SchedulingConstraint.RequiredTerms))

@@ -23,6 +23,8 @@ public sealed class StepPodsTests
         Labels = new Dictionary<string, string> { ["fluid.io/run"] = run },
         Owner = new V1OwnerReference { ApiVersion = "data.fluid-aspire.io/v1alpha1", Kind = "DataProcess", Name = step, Uid = "uid-1", Controller = true },
         Context = new StepNodeContext { ObjectStoreSocket = "/var/run/fluid/node-1.sock" },
+        Image = "registry.example/housing-steps:1.2",
+        Resources = new V1ResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("2") } },
     };
 
     [Fact]
@@ -42,6 +44,8 @@ public sealed class StepPodsTests
             pod.Metadata.Annotations[StepPodMetadata.RunAnnotation], pod.Metadata.Annotations[StepPodMetadata.AttemptAnnotation]));
         Assert.Equal(StepPodMetadata.Container, container.Name);
         Assert.Equal(["dotnet"], container.Command);
+        Assert.Equal("registry.example/housing-steps:1.2", container.Image);
+        Assert.Equal("2", container.Resources.Requests["cpu"].ToString());
         Assert.Equal(["train.dll", "--epochs", "3"], container.Args);
         Assert.Equal("/data/housing", container.WorkingDir);
         Assert.Equal("fast", environment["MODE"]);
