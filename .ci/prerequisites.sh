@@ -89,4 +89,37 @@ fluid_kubernetes_tools() {
     rm -rf "$work"
   fi
   export FLUID_KUBECTL="$bin/kubectl" FLUID_HELM="$bin/helm"
+  fluid_kubernetes_models "$tools/kubernetes-models"
+}
+
+# Kubernetes' own schemas, as the npm package kubernetes-models 5.1.0 carries them, and a validator over them:
+# `node validate.mjs v1/Pod pod.json` (or the object on stdin) prints the schema errors of an object and exits 3. The tests that check what
+# the controller builds for a cluster (tests/Controller.Tests) run it; without it they skip and say why.
+fluid_kubernetes_models() {
+  local dir="$1"
+  if [ ! -f "$dir/node_modules/kubernetes-models/package.json" ] || [ ! -f "$dir/validate.mjs" ]; then
+    if ! command -v npm >/dev/null 2>&1; then
+      printf 'warning: the pod schema tests will skip: npm is missing, so kubernetes-models cannot be installed.\n' >&2
+      return 0
+    fi
+    fluid_step "Installing kubernetes-models 5.1.0 into .tools/kubernetes-models (npm)"
+    mkdir -p "$dir"
+    (cd "$dir" && npm install --silent --no-audit --no-fund --no-save kubernetes-models@5.1.0 >/dev/null) \
+      || fluid_fail "could not install kubernetes-models 5.1.0 from npm."
+    cat > "$dir/validate.mjs" <<'EOF'
+// Validates the JSON object in the file (or on stdin) against the kubernetes-models class named first, e.g. v1/Pod.
+import { readFileSync } from "node:fs";
+const [path, file] = process.argv.slice(2);
+const name = path.split("/").pop();
+const model = (await import(`kubernetes-models/${path}`))[name];
+try {
+  new model(JSON.parse(readFileSync(file ?? 0, "utf8"))).validate();
+  console.log("valid");
+} catch (error) {
+  console.log(error.message);
+  process.exit(3);
+}
+EOF
+  fi
+  export FLUID_KUBERNETES_MODELS="$dir"
 }

@@ -13,8 +13,17 @@ namespace Fluid.Aspire.Controller.Pods;
 /// </summary>
 public static class StepPods
 {
+    /// <summary>The volume of the node's object store socket directory in a cluster's step pods.</summary>
+    public const string SocketVolume = "fluid-sockets";
+
+    /// <summary>
+    /// The pod of <paramref name="launch"/>. A pod in a container (one with an image) mounts the directory of its
+    /// node's object store socket from the host, where the node's object store serves it; a simulated node's pod is a
+    /// process of the host and sees it anyway.
+    /// </summary>
     public static V1Pod For(StepLaunch launch)
     {
+        var sockets = launch.Image is not null && launch.Context.ObjectStoreSocket is { } socket ? Path.GetDirectoryName(socket) : null;
         var labels = new Dictionary<string, string>(launch.Labels, StringComparer.Ordinal) { [StepPodMetadata.ManagedBy] = StepPodMetadata.ManagedByValue };
         var attempt = launch.Attempt.ToString(CultureInfo.InvariantCulture);
         var environment = new Dictionary<string, string>(launch.Environment, StringComparer.Ordinal);
@@ -56,8 +65,10 @@ public static class StepPods
                         Env = [.. environment.Select(v => new V1EnvVar { Name = v.Key, Value = v.Value })],
                         WorkingDir = launch.WorkingDirectory,
                         Resources = launch.Resources,
+                        VolumeMounts = sockets is null ? null : [new V1VolumeMount { Name = SocketVolume, MountPath = sockets }],
                     },
                 ],
+                Volumes = sockets is null ? null : [new V1Volume { Name = SocketVolume, HostPath = new V1HostPathVolumeSource { Path = sockets, Type = "Directory" } }],
             },
         };
     }

@@ -1,6 +1,8 @@
 using Fluid.Aspire.Contracts.Operations;
 using Fluid.Aspire.Controller.Pods;
 using Fluid.Aspire.Execution;
+using Fluid.Aspire.TestSupport;
+using k8s;
 using k8s.Models;
 
 namespace Fluid.Aspire.Controller.Tests.Pods;
@@ -69,5 +71,49 @@ public sealed class StepPodsTests
         Assert.True(longOne.Length <= 63, longOne);
         Assert.NotEqual(longOne, longTwo);
         Assert.EndsWith(StepPods.NameOf(Launch())[^8..], longOne, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_cluster_pod_reads_back_as_a_V1Pod_and_passes_Kubernetes_own_schema()
+    {
+        var models = Environment.GetEnvironmentVariable("FLUID_KUBERNETES_MODELS");
+        Assert.SkipWhen(string.IsNullOrEmpty(models) || !File.Exists(Path.Combine(models, "validate.mjs")),
+            "kubernetes-models is not installed: ./test.sh installs it into .tools/kubernetes-models (npm), or set FLUID_KUBERNETES_MODELS.");
+        using var directory = new TemporaryDirectory();
+        var json = KubernetesJson.Serialize(StepPods.For(Launch()));
+        var file = Path.Combine(directory.Path, "pod.json");
+        await File.WriteAllTextAsync(file, json, TestContext.Current.CancellationToken);
+        var broken = Path.Combine(directory.Path, "broken.json");
+        await File.WriteAllTextAsync(broken, json.Replace("\"restartPolicy\":\"Never\"", "\"restartPolicy\":\"Sometimes\"", StringComparison.Ordinal),
+            TestContext.Current.CancellationToken);
+
+        var valid = await ValidateAsync(models!, file);
+        var invalid = await ValidateAsync(models!, broken);
+        var pod = StepPods.For(Launch());
+
+        Assert.Equal(json, KubernetesJson.Serialize(KubernetesJson.Deserialize<V1Pod>(json)));
+        Assert.True(valid.ExitCode == 0, valid.Output);
+        Assert.Equal(3, invalid.ExitCode);
+        Assert.Contains("restartPolicy", invalid.Output, StringComparison.Ordinal);
+        // In a container, the node's object store socket comes from the host.
+        Assert.Equal("/var/run/fluid", Assert.Single(pod.Spec.Volumes).HostPath.Path);
+        Assert.Equal("/var/run/fluid", Assert.Single(pod.Spec.Containers[0].VolumeMounts).MountPath);
+    }
+
+    [Fact]
+    public void A_simulated_nodes_pod_has_no_image_and_no_volume()
+    {
+        var pod = StepPods.For(Launch() with { Image = null });
+
+        Assert.Null(pod.Spec.Containers[0].Image);
+        Assert.Null(pod.Spec.Volumes);
+        Assert.Null(pod.Spec.Containers[0].VolumeMounts);
+    }
+
+    private static async Task<(int ExitCode, string Output)> ValidateAsync(string models, string file)
+    {
+        await using var node = ChildProcess.Start("node", [Path.Combine(models, "validate.mjs"), "v1/Pod", file]);
+        var exitCode = await node.WaitForExitAsync(TimeSpan.FromMinutes(1), TestContext.Current.CancellationToken);
+        return (exitCode, node.Output);
     }
 }
