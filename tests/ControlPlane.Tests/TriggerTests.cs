@@ -1,3 +1,4 @@
+using k8s;
 using k8s.Models;
 using Fluid.Aspire.Contracts;
 using Fluid.Aspire.Contracts.Datasets;
@@ -109,7 +110,7 @@ public sealed class TriggerTests
     }
 
     [Fact]
-    public async Task A_finished_step_is_deleted_with_its_events_ttlSecondsAfterFinished_later_by_the_controllers_clock()
+    public async Task A_finished_step_is_deleted_with_its_events_and_pod_ttlSecondsAfterFinished_later_by_the_controllers_clock()
     {
         await using var cluster = await LocalCluster.StartAsync(1, Cancellation, controller: false);
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
@@ -128,6 +129,7 @@ public sealed class TriggerTests
         }, Cancellation);
         await Eventually.ReturnsAsync(() => client.Store.GetAsync<DataProcess>("expires", cancellationToken: Cancellation),
             p => p!.Status.Phase == OperationPhase.Complete, Patience, "the step complete", Cancellation);
+        Assert.Equal("Succeeded", Assert.Single(await StepPodsAsync(client)).Status.Phase);
 
         clock.Advance(TimeSpan.FromMinutes(59));
         await Task.Delay(TimeSpan.FromSeconds(1), Cancellation);
@@ -137,8 +139,12 @@ public sealed class TriggerTests
         await Eventually.ReturnsAsync<DataProcess?>(() => client.Store.GetAsync<DataProcess>("expires", cancellationToken: Cancellation), p => p is null,
             Patience, "the step deleted an hour after it finished", Cancellation);
         await Eventually.EventsAsync(client.Kubernetes, "expires", events => events.Length == 0, "its events deleted with it", Cancellation);
+        await Eventually.ReturnsAsync(() => StepPodsAsync(client), pods => pods.Count == 0, Patience, "its pod deleted with it (it owns the pod)", Cancellation);
         await controller.StopAsync(Cancellation);
     }
+
+    private static async Task<IList<V1Pod>> StepPodsAsync(FluidClient client) =>
+        (await client.Kubernetes.CoreV1.ListNamespacedPodAsync(Resource.DefaultNamespace, labelSelector: StepPodMetadata.Selector, cancellationToken: Cancellation)).Items;
 
     /// <summary>Creates an OnEvent step and returns what its Waiting condition says once it waits for its event.</summary>
     private static async Task<string> CreateOnEventStepAsync(FluidClient client, string name, string dataset, Processor processor, OnEventTrigger trigger)
