@@ -20,7 +20,13 @@ internal sealed class AppHostOptions
     /// <summary>How long a dead daemon's registration lingers.</summary>
     public int LeaseTtlSeconds { get; set; } = 10;
 
-    /// <summary>Where etcd keeps its data; <c>.fluid/etcd</c> under the AppHost by default.</summary>
+    /// <summary>
+    /// Where the stack keeps its state: certificates, kubeconfig, pod logs, and etcd's data in <c>etcd</c> under it
+    /// (by default <c>.fluid/fluid</c> under the AppHost, and etcd's in <c>.fluid/etcd</c>).
+    /// </summary>
+    public string? StateDirectory { get; set; }
+
+    /// <summary>Where etcd keeps its data; <c>.fluid/etcd</c> under the AppHost, or <c>etcd</c> under the state directory, by default.</summary>
     public string? EtcdDataDirectory { get; set; }
 
     /// <summary>Where the object stores' sockets go; <c>/var/run/fluid/fluid</c> (root) or <c>$XDG_RUNTIME_DIR/fluid/fluid</c> by default.</summary>

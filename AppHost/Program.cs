@@ -20,19 +20,24 @@ builder.AddFluidKubernetesEnvironment("k8s")
 IResourceBuilder<FluidResource> fluid;
 try
 {
-    fluid = builder.AddFluid("fluid")
-    .WithNodes(options.Nodes)
-    .WithLeaseTtl(TimeSpan.FromSeconds(options.LeaseTtlSeconds))
-    .WithObjectStoreMemory(options.ObjectStoreMemory, options.ObjectStoreReserveMemory)
-    .WithEtcd(etcd =>
+    fluid = builder.AddFluid("fluid");
+    if (options.StateDirectory is { } state)
     {
-        if (options.EtcdDataDirectory is { } directory)
-        {
-            etcd.WithDataDirectory(directory);
-        }
+        fluid.WithStateDirectory(state);
+    }
 
-        etcd.WithCleanStart(options.CleanStart);
-    });
+    fluid.WithNodes(options.Nodes)
+        .WithLeaseTtl(TimeSpan.FromSeconds(options.LeaseTtlSeconds))
+        .WithObjectStoreMemory(options.ObjectStoreMemory, options.ObjectStoreReserveMemory)
+        .WithEtcd(etcd =>
+        {
+            if (options.EtcdDataDirectory is { } directory)
+            {
+                etcd.WithDataDirectory(directory);
+            }
+
+            etcd.WithCleanStart(options.CleanStart);
+        });
     if (options.Kubeconfig is { } kubeconfig)
     {
         fluid.WithKubeconfig(kubeconfig);

@@ -19,7 +19,7 @@ public static class FluidBuilderExtensions
     public static IResourceBuilder<FluidResource> AddFluid(this IDistributedApplicationBuilder builder, [ResourceName] string name)
     {
         var etcd = builder.AddEtcd($"{name}-etcd");
-        var fluid = new FluidResource(name, etcd.Resource);
+        var fluid = new FluidResource(name, etcd.Resource, Path.Combine(builder.AppHostDirectory, ".fluid", name));
         var stack = builder.AddResource(fluid)
             .WithIconName("DataArea")
             .WithInitialState(new CustomResourceSnapshot
@@ -30,8 +30,6 @@ public static class FluidBuilderExtensions
             });
         etcd.WithParentRelationship(stack);
 
-        var state = Path.Combine(builder.AppHostDirectory, ".fluid", name);
-        fluid.Kubeconfig = Path.Combine(state, "kubeconfig");
         // A new token for every run: the kubeconfig, rewritten when the API server starts, is how clients learn it.
         var token = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
         fluid.ApiServer = builder.AddProject<ApiServerProject>($"{name}-apiserver")
@@ -39,7 +37,7 @@ public static class FluidBuilderExtensions
             // The API itself is TLS only (kubectl sends a token over nothing else); the plain endpoint serves health probes.
             .WithHttpsEndpoint(name: "https", isProxied: false)
             .WithEnvironment("Fluid__ApiServer__Token", token)
-            .WithEnvironment("Fluid__ApiServer__CertificateDirectory", Path.Combine(state, "tls"))
+            .WithEnvironment(context => context.EnvironmentVariables["Fluid__ApiServer__CertificateDirectory"] = Path.Combine(fluid.StateDirectory, "tls"))
             .WithEnvironment(context => context.EnvironmentVariables["Fluid__ApiServer__Kubeconfig"] = fluid.Kubeconfig)
             .Resource;
 
@@ -82,7 +80,7 @@ public static class FluidBuilderExtensions
             var cacheAgent = AddNodeDaemon<CacheAgentProject>(builder, etcd, options, "cacheagent")
                 // It is the simulated node's kubelet: the logs of the node's pods stay with the stack.
                 .WithEnvironment(context => context.EnvironmentVariables["Fluid__Executor__LogsDirectory"] =
-                    Path.Combine(builder.ApplicationBuilder.AppHostDirectory, ".fluid", "pods", fluid.Name, options.Name));
+                    Path.Combine(fluid.StateDirectory, "pods", options.Name));
             var node = new FluidNode(options, objectStore.Resource, cacheAgent.Resource, fluid);
             objectStore
                 .WithArgs("start")
@@ -156,8 +154,22 @@ public static class FluidBuilderExtensions
     }
 
     /// <summary>
+    /// Keeps the stack's state in <paramref name="directory"/> (relative to the AppHost's directory) instead of
+    /// <c>.fluid/{name}</c> under the AppHost: the API server's certificates and kubeconfig, the nodes' pod logs, and
+    /// etcd's data (<c>{directory}/etcd</c>). Two stacks running at once need two directories.
+    /// </summary>
+    public static IResourceBuilder<FluidResource> WithStateDirectory(this IResourceBuilder<FluidResource> builder, string directory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        var fluid = builder.Resource;
+        fluid.StateDirectory = Path.GetFullPath(directory, builder.ApplicationBuilder.AppHostDirectory);
+        builder.ApplicationBuilder.CreateResourceBuilder(fluid.Etcd).WithDataDirectory(Path.Combine(fluid.StateDirectory, "etcd"));
+        return builder;
+    }
+
+    /// <summary>
     /// Has the stack's API server write its kubeconfig to <paramref name="path"/> (relative to the AppHost's directory)
-    /// instead of <c>.fluid/{name}/kubeconfig</c> under the AppHost, e.g. where a user's kubectl will look.
+    /// instead of <c>{StateDirectory}/kubeconfig</c>, e.g. where a user's kubectl will look.
     /// </summary>
     public static IResourceBuilder<FluidResource> WithKubeconfig(this IResourceBuilder<FluidResource> builder, string path)
     {

@@ -12,9 +12,12 @@ public sealed class FluidResource : Resource, IResourceWithConnectionString
     /// <summary>The etcd key prefix under which the stack keeps its state.</summary>
     public const string KeyPrefix = "/fluid";
 
-    internal FluidResource(string name, EtcdResource etcd) : base(name)
+    private string? _kubeconfig;
+
+    internal FluidResource(string name, EtcdResource etcd, string stateDirectory) : base(name)
     {
         Etcd = etcd;
+        StateDirectory = stateDirectory;
         SocketDirectory = Path.Combine(ObjectStore.Ipc.SocketPaths.DefaultDirectory(), name);
     }
 
@@ -25,8 +28,18 @@ public sealed class FluidResource : Resource, IResourceWithConnectionString
     /// <summary>The local Kubernetes API of the stack, which kubectl and KubernetesClient reach through <see cref="Kubeconfig"/>.</summary>
     public ProjectResource ApiServer { get; internal set; } = null!;
 
-    /// <summary>Where the API server writes a kubeconfig for itself (mode 0600) while it runs.</summary>
-    public string Kubeconfig { get; internal set; } = "";
+    /// <summary>Where the API server writes a kubeconfig for itself (mode 0600) while it runs; <c>{StateDirectory}/kubeconfig</c> unless moved.</summary>
+    public string Kubeconfig
+    {
+        get => _kubeconfig ?? Path.Combine(StateDirectory, "kubeconfig");
+        internal set => _kubeconfig = value;
+    }
+
+    /// <summary>
+    /// What the stack keeps on this machine (<c>.fluid/{name}</c> under the AppHost by default): the API server's
+    /// certificates, its kubeconfig, and the logs and records of the nodes' pods.
+    /// </summary>
+    public string StateDirectory { get; internal set; }
 
     /// <summary>The simulated nodes, in order.</summary>
     public IReadOnlyList<FluidNode> Nodes => NodeList;

@@ -57,6 +57,19 @@ public sealed class FluidModelTests : IDisposable
     }
 
     [Fact]
+    public async Task A_state_directory_holds_the_stacks_certificates_kubeconfig_pod_logs_and_etcd_data()
+    {
+        var state = Path.Combine(_directory.Path, "stack-a");
+        var fluid = CreateBuilder().AddFluid("fluid").WithNodes(2).WithStateDirectory(state);
+
+        Assert.Equal(Path.Combine(state, "kubeconfig"), fluid.Resource.Kubeconfig);
+        Assert.Equal(Path.Combine(state, "etcd"), fluid.Resource.Etcd.DataDirectory);
+        Assert.Equal(Path.Combine(state, "tls"), (await EnvironmentOf(fluid.Resource.ApiServer))["Fluid__ApiServer__CertificateDirectory"]);
+        Assert.Equal(Path.Combine(state, "pods", "node-1"), (await EnvironmentOf(fluid.Resource.Nodes[1].CacheAgent))["Fluid__Executor__LogsDirectory"]);
+        Assert.Equal("/elsewhere/kubeconfig", fluid.WithKubeconfig("/elsewhere/kubeconfig").Resource.Kubeconfig);
+    }
+
+    [Fact]
     public void Two_nodes_with_one_name_are_rejected()
     {
         var fluid = CreateBuilder().AddFluid("fluid");

@@ -20,7 +20,7 @@ public sealed class KubectlOnTheStackTests
         using var state = new TemporaryDirectory();
         var kubeconfig = Path.Combine(state.Path, "kubeconfig");
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Fluid_Aspire_AppHost>(
-            ["--Fluid:Nodes=2", $"--Fluid:EtcdDataDirectory={Path.Combine(state.Path, "etcd")}", $"--Fluid:SocketDirectory={Path.Combine(state.Path, "sockets")}",
+            ["--Fluid:Nodes=2", $"--Fluid:StateDirectory={state.Path}", $"--Fluid:SocketDirectory={Path.Combine(state.Path, "sockets")}",
                 "--Fluid:ObjectStoreMemory=256Mi", $"--Fluid:Kubeconfig={kubeconfig}",
                 "--Fluid:SampleArgs:0=--rows", "--Fluid:SampleArgs:1=20000", "--Fluid:SampleArgs:2=--run-id", "--Fluid:SampleArgs:3=kept"],
             Cancellation);

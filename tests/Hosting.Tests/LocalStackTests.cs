@@ -24,10 +24,10 @@ public sealed class LocalStackTests
     public async Task Both_nodes_appear_on_the_API_and_a_killed_daemon_goes_when_its_lease_expires()
     {
         EtcdServer.RequireBinary();
-        using var etcdData = new TemporaryDirectory();
+        using var state = new TemporaryDirectory();
         using var sockets = new TemporaryDirectory();
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Fluid_Aspire_AppHost>(
-            ["--Fluid:Nodes=2", "--Fluid:LeaseTtlSeconds=3", $"--Fluid:EtcdDataDirectory={etcdData.Path}",
+            ["--Fluid:Nodes=2", "--Fluid:LeaseTtlSeconds=3", $"--Fluid:StateDirectory={state.Path}",
                 $"--Fluid:SocketDirectory={sockets.Path}", "--Fluid:ObjectStoreMemory=64Mi", "--Fluid:RunSample=false"],
             Cancellation);
         await using var app = await builder.BuildAsync(Cancellation);
