@@ -33,6 +33,8 @@ public static class ControllerHost
         builder.AddKubernetesApi();
         var services = builder.Services;
         // Every step is a pod, run by its node's kubelet: a real one on a cluster, the node's cache agent on a laptop.
+        services.AddOptions<StepPodOptions>().Bind(builder.Configuration.GetSection(StepPodOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<StepPodOptions>>(new ProblemsValidator<StepPodOptions>(o => o.Validate()));
         services.AddSingleton<PodExecutor>();
         services.AddSingleton<IStepExecutor>(sp => sp.GetRequiredService<PodExecutor>());
         services.AddOptions<ControllerOptions>().Bind(builder.Configuration.GetSection(ControllerOptions.SectionName)).ValidateOnStart();

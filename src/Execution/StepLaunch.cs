@@ -31,6 +31,15 @@ public sealed partial record StepLaunch
     /// <summary>What the step requests and may use of its node; a pod executor puts it on the pod's container.</summary>
     public k8s.Models.V1ResourceRequirements? Resources { get; init; }
 
+    /// <summary>
+    /// The volumes of a step in a container (one with an <see cref="Image"/>): its dataset's sources. A process of
+    /// the node has none; it sees the dataset where the node has it (<see cref="StepNodeContext.DatasetPath"/>).
+    /// </summary>
+    public IReadOnlyList<k8s.Models.V1Volume> Volumes { get; init; } = [];
+
+    /// <summary>Where the container sees <see cref="Volumes"/>: under the step's <c>spec.dataset.mountPath</c>.</summary>
+    public IReadOnlyList<k8s.Models.V1VolumeMount> VolumeMounts { get; init; } = [];
+
     /// <summary>The node the step was scheduled to, next to its data.</summary>
     public required string NodeName { get; init; }
 
@@ -46,7 +55,7 @@ public sealed partial record StepLaunch
     /// </summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = NoEntries;
 
-    /// <summary>The step's working directory; by default the controller's.</summary>
+    /// <summary>The step's working directory; null: the executor's default (the local executor's own directory; on a node, the pod's scratch directory).</summary>
     public string? WorkingDirectory { get; init; }
 
     /// <summary>How long the attempt may run before it is stopped (SIGTERM, then SIGKILL); null: no limit.</summary>

@@ -74,6 +74,8 @@ public sealed class Processor
             Program = program,
             Args = [.. arguments ?? []],
             Env = environment?.ToDictionary() ?? [],
+            // In a cluster the program's own image has it; on a laptop nothing sets this, and nodes run the program directly.
+            Image = host is null && Environment.GetEnvironmentVariable(MethodProcessor.ProgramImageVariable) is { Length: > 0 } image ? image : null,
         };
         return new Processor(new ProcessorSpec { Method = spec }, $"{spec.Type}.{spec.Method}");
     }

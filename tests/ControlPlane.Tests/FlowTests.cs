@@ -27,7 +27,7 @@ public sealed class FlowTests
         Assert.Equal(DatasetPhase.Bound, dataset.Phase);
         Assert.Equal("8 B", dataset.Resource.Status.UfsTotal?.Replace("B", " B", StringComparison.Ordinal).Replace("  ", " ", StringComparison.Ordinal) ?? "8 B");
 
-        var run = await dataset.Process(Flows.Step("preprocess", trace, "test -f \"$FLUID_DATASET_PATH/rows.csv\""))
+        var run = await dataset.Process(Flows.Step("preprocess", trace, "test -f rows.csv && test \"$PWD\" = \"$FLUID_DATASET_PATH\""))
             .Process(Flows.Step("train", trace))
             .Process(Flows.Step("test", trace))
             .RunAsync("r1", Cancellation);
@@ -181,6 +181,28 @@ public sealed class FlowTests
         Assert.Throws<ArgumentException>(() => Processor.FromMethod(context => Task.CompletedTask));
         await Assert.ThrowsAsync<Contracts.Store.ResourceNotFoundException>(() => client.GetDatasetAsync("missing", Cancellation));
     }
+
+    [Fact]
+    public void A_method_step_runs_in_the_image_its_program_runs_in()
+    {
+        var onLaptop = Processor.FromMethod(NothingAsync);
+        Environment.SetEnvironmentVariable(MethodProcessor.ProgramImageVariable, "registry.example/housing:1.4");
+        try
+        {
+            var inCluster = Processor.FromMethod(NothingAsync);
+            var otherProgram = Processor.FromMethod(NothingAsync, program: "/opt/steps/Steps.dll");
+
+            Assert.Null(onLaptop.Spec.Method!.Image);
+            Assert.Equal("registry.example/housing:1.4", inCluster.Spec.Method!.Image);
+            Assert.Null(otherProgram.Spec.Method!.Image);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(MethodProcessor.ProgramImageVariable, null);
+        }
+    }
+
+    private static Task NothingAsync(StepContext context) => Task.CompletedTask;
 
     private static string ReadyMessage(ObjectStoreRuntime runtime) => runtime.Status.Conditions.Find("Ready")?.Message ?? "";
 

@@ -10,7 +10,7 @@ internal static class Flows
 
     /// <summary>A step that appends its name to <paramref name="trace"/>, after <paramref name="script"/>.</summary>
     public static Processor Step(string name, string trace, string script = "") =>
-        Processor.FromCommand("bash", ["-c", $"{script}\necho {name} >> '{trace}'"]);
+        Processor.FromCommand("bash", ["-c", $"set -e\n{script}\necho {name} >> '{trace}'"]);
 
     public static async Task<FluidDataset> BoundDatasetAsync(FluidClient client, string name, TemporaryDirectory data, CancellationToken cancellationToken)
     {

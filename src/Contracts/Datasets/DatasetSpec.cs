@@ -18,6 +18,16 @@ public sealed class DatasetSpec
 
     /// <summary>How the data may be accessed; ReadOnlyMany when empty, as in Fluid.</summary>
     public List<AccessMode> AccessModes { get; set; } = [];
+
+    /// <summary>Where one of the mounts appears in the dataset's tree: its path, or <c>/</c> for a lone mount, or <c>/{name}</c>; null when it has neither.</summary>
+    public string? PathOf(Mount mount) =>
+        !string.IsNullOrEmpty(mount.Path) ? mount.Path.TrimEnd('/') is { Length: > 0 } trimmed ? trimmed : "/"
+        : Mounts.Count == 1 ? "/"
+        : string.IsNullOrEmpty(mount.Name) ? null
+        : "/" + mount.Name;
+
+    /// <summary>Whether the data may be written: an access mode other than ReadOnlyMany is asked for.</summary>
+    public bool AllowsWrites() => AccessModes.Any(m => m != AccessMode.ReadOnlyMany);
 }
 
 /// <summary>One source of a dataset.</summary>

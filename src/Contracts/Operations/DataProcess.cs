@@ -125,6 +125,12 @@ public sealed class MethodProcessor
     /// <summary>Environment variables added to the node's.</summary>
     public Dictionary<string, string> Env { get; set; } = [];
 
+    /// <summary>
+    /// The environment variable that tells a program the image it runs in (the Kubernetes publisher sets it), which
+    /// the SDK makes the <see cref="Image"/> of the program's method steps.
+    /// </summary>
+    public const string ProgramImageVariable = "FLUID_PROGRAM_IMAGE";
+
     /// <summary>The container image that has the program and the assembly: required on a cluster's nodes, unused on simulated ones.</summary>
     public string? Image { get; set; }
 }

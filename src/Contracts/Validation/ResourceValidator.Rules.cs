@@ -117,13 +117,6 @@ public static partial class ResourceValidator
         }
     }
 
-    /// <summary>Where a mount appears in the dataset's tree: its path, or <c>/</c> for a lone mount, or <c>/{name}</c>.</summary>
-    internal static string? EffectivePath(Mount mount, int mountCount) =>
-        !string.IsNullOrEmpty(mount.Path) ? mount.Path.TrimEnd('/') is { Length: > 0 } trimmed ? trimmed : "/"
-        : mountCount == 1 ? "/"
-        : string.IsNullOrEmpty(mount.Name) ? null
-        : "/" + mount.Name;
-
     /// <summary>Several mounts must appear at distinct paths that do not nest, or one would hide another.</summary>
     private static void CheckMountPaths(DatasetSpec spec, string path, Context context)
     {
@@ -132,7 +125,7 @@ public static partial class ResourceValidator
         for (var i = 0; i < mounts.Count; i++)
         {
             var mountPath = FieldPath.Index(FieldPath.Child(path, "mounts"), i);
-            var effective = EffectivePath(mounts[i], mounts.Count);
+            var effective = spec.PathOf(mounts[i]);
             if (effective is null)
             {
                 context.Add(mountPath, "needs a name or a path when the dataset has more than one mount, so that each appears at its own path; e.g. name: sales.");

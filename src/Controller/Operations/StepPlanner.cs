@@ -2,6 +2,7 @@ using Fluid.Aspire.Cluster.Membership;
 using Fluid.Aspire.Contracts.Datasets;
 using Fluid.Aspire.Contracts.Operations;
 using Fluid.Aspire.Execution;
+using Fluid.Aspire.Controller.Pods;
 using Fluid.Aspire.Controller.Reconciliation;
 using Fluid.Aspire.Controller.Scheduling;
 using k8s.Models;
@@ -72,6 +73,14 @@ public sealed class StepPlanner(ControlPlaneState state, StepScheduler scheduler
             { Method: { } m } => HostOf(m),
             _ => throw new InvalidOperationException($"{step} has no processor; set spec.processor.command or spec.processor.method."),
         };
+        // A container sees its dataset through volumes at its mount path; a process of a simulated node where the node has it.
+        var image = IsSimulated(node) ? null : ImageOf(processor);
+        var (volumes, mounts) = image is not null && dataset is not null && step.Spec.Dataset is { } reference
+            ? StepDatasetVolumes.For(dataset, reference)
+            : ([], []);
+        var datasetPath = image is null ? DatasetPath(dataset, step.Spec.Dataset)
+            : mounts.Count > 0 ? step.Spec.Dataset!.MountPath ?? StepDatasetVolumes.DefaultMountPath
+            : null;
         return new StepLaunch
         {
             Namespace = step.Metadata.NamespaceProperty,
@@ -80,7 +89,9 @@ public sealed class StepPlanner(ControlPlaneState state, StepScheduler scheduler
             Attempt = attempt,
             Labels = new Dictionary<string, string>(step.Metadata.Labels ?? new Dictionary<string, string>(), StringComparer.Ordinal),
             Resources = step.Spec.Resources,
-            Image = IsSimulated(node) ? null : ImageOf(processor),
+            Image = image,
+            Volumes = volumes,
+            VolumeMounts = mounts,
             Owner = new V1OwnerReference
             {
                 ApiVersion = step.ApiVersion, Kind = step.Kind, Name = step.Metadata.Name, Uid = step.Metadata.Uid, Controller = true, BlockOwnerDeletion = true,
@@ -89,13 +100,13 @@ public sealed class StepPlanner(ControlPlaneState state, StepScheduler scheduler
             Command = command,
             Arguments = arguments,
             Environment = environment,
-            WorkingDirectory = workingDirectory,
+            WorkingDirectory = workingDirectory ?? datasetPath,
             Timeout = step.Spec.TimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
             Context = new StepNodeContext
             {
                 ObjectStoreSocket = state.ObjectStores.Instances.FirstOrDefault(i => i.Node == node)?.IpcSocket,
                 DatasetName = dataset?.Metadata.Name,
-                DatasetPath = DatasetPath(dataset, step.Spec.Dataset),
+                DatasetPath = datasetPath,
             },
         };
     }
@@ -140,14 +151,14 @@ public sealed class StepPlanner(ControlPlaneState state, StepScheduler scheduler
     public static string RunOf(DataProcess step) =>
         step.Metadata.Labels.TryGetValue(Contract.FlowLabels.Run, out var run) ? run : $"{step.Metadata.Name}-{step.Metadata.Uid}";
 
-    /// <summary>A .NET method step: its program, run with the argument that makes it host the method.</summary>
+    /// <summary>A .NET method step: its program, run with the argument that makes it host the method, where steps run by default.</summary>
     private static (string, IReadOnlyList<string>, IReadOnlyDictionary<string, string>, string?) HostOf(MethodProcessor method)
     {
         var program = method.Program ?? method.Assembly;
         string[] step = [StepArgument, $"{method.Type}::{method.Method}", .. method.Args];
         return program.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
-            ? (DotnetHost(), [program, .. step], method.Env, Path.GetDirectoryName(program))
-            : (program, step, method.Env, Path.GetDirectoryName(program));
+            ? (DotnetHost(), [program, .. step], method.Env, null)
+            : (program, step, method.Env, null);
     }
 
     private static string DotnetHost() =>

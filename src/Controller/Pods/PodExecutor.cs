@@ -7,6 +7,7 @@ using Fluid.Aspire.Execution;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
+using Microsoft.Extensions.Options;
 
 namespace Fluid.Aspire.Controller.Pods;
 
@@ -22,6 +23,7 @@ public sealed class PodExecutor : IStepExecutor, IAsyncDisposable
     private const int LogTailBytes = 8 * 1024;
 
     private readonly k8s.Kubernetes _kubernetes;
+    private readonly StepPodOptions _options;
     private readonly ILogger<PodExecutor> _logger;
     private readonly Informer<V1Pod> _pods;
     private readonly CancellationTokenSource _stop = new();
@@ -29,11 +31,12 @@ public sealed class PodExecutor : IStepExecutor, IAsyncDisposable
     private readonly Lazy<Task> _running;
     private int _disposed;
 
-    public PodExecutor(k8s.Kubernetes kubernetes, ILogger<PodExecutor> logger)
+    public PodExecutor(k8s.Kubernetes kubernetes, IOptions<StepPodOptions> options, ILogger<PodExecutor> logger)
     {
         _kubernetes = kubernetes;
+        _options = options.Value;
         _logger = logger;
-                _pods = new Informer<V1Pod>(new KubernetesListWatch<V1Pod, V1PodList>(
+        _pods = new Informer<V1Pod>(new KubernetesListWatch<V1Pod, V1PodList>(
             "pods",
             ct => kubernetes.CoreV1.ListPodForAllNamespacesAsync(labelSelector: StepPodMetadata.Selector, cancellationToken: ct),
             (version, onError, ct) => kubernetes.CoreV1.WatchListPodForAllNamespacesAsync(
@@ -52,7 +55,7 @@ public sealed class PodExecutor : IStepExecutor, IAsyncDisposable
                 $"Step {launch.Namespace}/{launch.StepName} still runs as pod {running.Name()} (run {launch.RunId}, attempt {launch.Attempt}); re-attach to it, or cancel it, first.");
         }
 
-        var pod = StepPods.For(launch);
+        var pod = StepPods.For(launch, _options);
         var created = await _kubernetes.CoreV1.CreateNamespacedPodAsync(pod, launch.Namespace, cancellationToken: cancellationToken);
         _logger.LogInformation("Created pod {Namespace}/{Pod} for step {Step} (run {RunId}, attempt {Attempt}) on {Node}.",
             launch.Namespace, created.Name(), launch.StepName, launch.RunId, launch.Attempt, launch.NodeName);

@@ -16,20 +16,45 @@ public static class StepPods
     /// <summary>The volume of the node's object store socket directory in a cluster's step pods.</summary>
     public const string SocketVolume = "fluid-sockets";
 
+    /// <summary>The volume of a container's scratch directory, its working directory when it has no other.</summary>
+    public const string ScratchVolume = "fluid-scratch";
+
+    /// <summary>Where a container's scratch directory is.</summary>
+    public const string ScratchPath = "/fluid/scratch";
+
     /// <summary>
-    /// The pod of <paramref name="launch"/>. A pod in a container (one with an image) mounts the directory of its
-    /// node's object store socket from the host, where the node's object store serves it; a simulated node's pod is a
-    /// process of the host and sees it anyway.
+    /// The pod of <paramref name="launch"/>. A pod in a container (one with an image) mounts its dataset's volumes,
+    /// the directory of its node's object store socket from the host, where the node's object store serves it, and a
+    /// scratch directory to work in unless it names a working directory; a simulated node's pod is a process of the
+    /// host and sees all of it anyway.
     /// </summary>
-    public static V1Pod For(StepLaunch launch)
+    public static V1Pod For(StepLaunch launch, StepPodOptions options)
     {
-        var sockets = launch.Image is not null && launch.Context.ObjectStoreSocket is { } socket ? Path.GetDirectoryName(socket) : null;
         var labels = new Dictionary<string, string>(launch.Labels, StringComparer.Ordinal) { [StepPodMetadata.ManagedBy] = StepPodMetadata.ManagedByValue };
         var attempt = launch.Attempt.ToString(CultureInfo.InvariantCulture);
         var environment = new Dictionary<string, string>(launch.Environment, StringComparer.Ordinal);
         foreach (var (name, value) in StepEnvironmentVariables.For(launch))
         {
             environment[name] = value;
+        }
+
+        var volumes = new List<V1Volume>(launch.Volumes);
+        var mounts = new List<V1VolumeMount>(launch.VolumeMounts);
+        var workingDirectory = launch.WorkingDirectory;
+        if (launch.Image is not null)
+        {
+            if (launch.Context.ObjectStoreSocket is { } socket && Path.GetDirectoryName(socket) is { } sockets)
+            {
+                volumes.Add(new V1Volume { Name = SocketVolume, HostPath = new V1HostPathVolumeSource { Path = options.SocketHostDirectory ?? sockets, Type = "Directory" } });
+                mounts.Add(new V1VolumeMount { Name = SocketVolume, MountPath = sockets });
+            }
+
+            if (workingDirectory is null)
+            {
+                volumes.Add(new V1Volume { Name = ScratchVolume, EmptyDir = new V1EmptyDirVolumeSource() });
+                mounts.Add(new V1VolumeMount { Name = ScratchVolume, MountPath = ScratchPath });
+                workingDirectory = ScratchPath;
+            }
         }
 
         return new V1Pod
@@ -63,12 +88,12 @@ public static class StepPods
                         Command = [launch.Command],
                         Args = launch.Arguments.Count == 0 ? null : [.. launch.Arguments],
                         Env = [.. environment.Select(v => new V1EnvVar { Name = v.Key, Value = v.Value })],
-                        WorkingDir = launch.WorkingDirectory,
+                        WorkingDir = workingDirectory,
                         Resources = launch.Resources,
-                        VolumeMounts = sockets is null ? null : [new V1VolumeMount { Name = SocketVolume, MountPath = sockets }],
+                        VolumeMounts = mounts.Count == 0 ? null : mounts,
                     },
                 ],
-                Volumes = sockets is null ? null : [new V1Volume { Name = SocketVolume, HostPath = new V1HostPathVolumeSource { Path = sockets, Type = "Directory" } }],
+                Volumes = volumes.Count == 0 ? null : volumes,
             },
         };
     }

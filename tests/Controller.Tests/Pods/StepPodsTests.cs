@@ -10,6 +10,8 @@ namespace Fluid.Aspire.Controller.Tests.Pods;
 /// <summary>The pod of a step's attempt: where it is bound, what marks it as the step's, and what it runs.</summary>
 public sealed class StepPodsTests
 {
+    private static readonly StepPodOptions Options = new();
+
     private static StepLaunch Launch(string step = "train", string run = "nightly", int attempt = 2) => new()
     {
         Namespace = "ml",
@@ -32,7 +34,7 @@ public sealed class StepPodsTests
     [Fact]
     public void A_pod_is_bound_to_the_node_owned_by_its_step_and_runs_the_command_with_the_step_variables()
     {
-        var pod = StepPods.For(Launch());
+        var pod = StepPods.For(Launch(), Options);
         var container = Assert.Single(pod.Spec.Containers);
         var environment = container.Env.ToDictionary(v => v.Name, v => v.Value);
 
@@ -80,7 +82,15 @@ public sealed class StepPodsTests
         Assert.SkipWhen(string.IsNullOrEmpty(models) || !File.Exists(Path.Combine(models, "validate.mjs")),
             "kubernetes-models is not installed: ./test.sh installs it into .tools/kubernetes-models (npm), or set FLUID_KUBERNETES_MODELS.");
         using var directory = new TemporaryDirectory();
-        var json = KubernetesJson.Serialize(StepPods.For(Launch()));
+        var dataset = new Contracts.Datasets.Dataset
+        {
+            Metadata = new V1ObjectMeta { Name = "housing", NamespaceProperty = "ml" },
+            Spec = new Contracts.Datasets.DatasetSpec { Mounts = [new() { MountPoint = "local:///srv/housing", Name = "raw" }, new() { MountPoint = "pvc://features/v2", Name = "features" }] },
+        };
+        var (volumes, mounts) = StepDatasetVolumes.For(dataset, new DatasetReference { Name = "housing", MountPath = "/data" });
+        var launch = Launch() with { WorkingDirectory = null, Volumes = volumes, VolumeMounts = mounts };
+        var options = new StepPodOptions { SocketHostDirectory = "/mnt/fluid" };
+        var json = KubernetesJson.Serialize(StepPods.For(launch, options));
         var file = Path.Combine(directory.Path, "pod.json");
         await File.WriteAllTextAsync(file, json, TestContext.Current.CancellationToken);
         var broken = Path.Combine(directory.Path, "broken.json");
@@ -89,21 +99,29 @@ public sealed class StepPodsTests
 
         var valid = await ValidateAsync(models!, file);
         var invalid = await ValidateAsync(models!, broken);
-        var pod = StepPods.For(Launch());
+        var pod = StepPods.For(launch, options);
+        var volume = pod.Spec.Volumes.ToDictionary(v => v.Name);
+        var mountedAt = pod.Spec.Containers[0].VolumeMounts.ToDictionary(m => m.Name, m => m.MountPath);
 
         Assert.Equal(json, KubernetesJson.Serialize(KubernetesJson.Deserialize<V1Pod>(json)));
         Assert.True(valid.ExitCode == 0, valid.Output);
         Assert.Equal(3, invalid.ExitCode);
         Assert.Contains("restartPolicy", invalid.Output, StringComparison.Ordinal);
-        // In a container, the node's object store socket comes from the host.
-        Assert.Equal("/var/run/fluid", Assert.Single(pod.Spec.Volumes).HostPath.Path);
-        Assert.Equal("/var/run/fluid", Assert.Single(pod.Spec.Containers[0].VolumeMounts).MountPath);
+        // In a container: the dataset's sources, the node's object store socket from the host, and a scratch directory to work in.
+        Assert.Equal(["dataset-0", "dataset-1", StepPods.SocketVolume, StepPods.ScratchVolume], volume.Keys);
+        Assert.Equal("/srv/housing", volume["dataset-0"].HostPath.Path);
+        Assert.Equal("features", volume["dataset-1"].PersistentVolumeClaim.ClaimName);
+        Assert.Equal("/mnt/fluid", volume[StepPods.SocketVolume].HostPath.Path);
+        Assert.Equal("/var/run/fluid", mountedAt[StepPods.SocketVolume]);
+        Assert.NotNull(volume[StepPods.ScratchVolume].EmptyDir);
+        Assert.Equal(StepPods.ScratchPath, mountedAt[StepPods.ScratchVolume]);
+        Assert.Equal(StepPods.ScratchPath, pod.Spec.Containers[0].WorkingDir);
     }
 
     [Fact]
     public void A_simulated_nodes_pod_has_no_image_and_no_volume()
     {
-        var pod = StepPods.For(Launch() with { Image = null });
+        var pod = StepPods.For(Launch() with { Image = null, WorkingDirectory = null }, Options);
 
         Assert.Null(pod.Spec.Containers[0].Image);
         Assert.Null(pod.Spec.Volumes);

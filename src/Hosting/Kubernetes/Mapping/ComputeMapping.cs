@@ -1,6 +1,7 @@
 using System.Globalization;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
+using Fluid.Aspire.Contracts.Operations;
 using k8s.Models;
 
 namespace Fluid.Aspire.Hosting.Kubernetes.Mapping;
@@ -26,10 +27,15 @@ internal static partial class ComputeMapping
         WorkloadBuilder.AddScratch(pod, container, "tmp", "/tmp");
         builder.Schedule(name, pod);
 
-        // A program that uses a stack talks to the object store of its node through the shared socket directory.
+        // A program that uses a stack talks to the object store of its node through the shared socket directory, and
+        // its method steps run in its own image.
         foreach (var fluid in resource.Annotations.OfType<ResourceRelationshipAnnotation>().Select(r => r.Resource).OfType<FluidResource>().Distinct())
         {
             FluidStackMapping.MountSockets(builder, fluid, pod, container);
+            if (container.Env?.Any(v => v.Name == MethodProcessor.ProgramImageVariable) != true)
+            {
+                WorkloadBuilder.AddEnvironment(container, MethodProcessor.ProgramImageVariable, container.Image);
+            }
         }
 
         var arguments = await ArgumentsAsync(resource, references, executionContext, cancellationToken).ConfigureAwait(false);

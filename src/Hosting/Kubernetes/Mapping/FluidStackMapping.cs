@@ -41,8 +41,7 @@ internal static class FluidStackMapping
     /// </summary>
     public static void MountSockets(WorkloadBuilder builder, FluidResource fluid, V1PodSpec pod, V1Container container)
     {
-        // One setting for the whole stack: the daemons and every pod that talks to them must agree on it.
-        var hostPath = builder.Values.String(WorkloadBuilder.Parameter(fluid.Name, "socketDirectory"), SocketDirectory);
+        var hostPath = SocketHostDirectory(builder, fluid);
         if (pod.Volumes?.Any(v => v.Name == "sockets") != true)
         {
             pod.Volumes = [.. pod.Volumes ?? [], new V1Volume { Name = "sockets", HostPath = new V1HostPathVolumeSource { Path = hostPath, Type = "DirectoryOrCreate" } }];
@@ -52,10 +51,15 @@ internal static class FluidStackMapping
         WorkloadBuilder.AddEnvironment(container, "FLUID_OBJECTSTORE_SOCKET", ObjectStoreSocket);
     }
 
+    /// <summary>One setting for the whole stack: the daemons, every pod that talks to them and the controller, which mounts it into step pods, must agree on it.</summary>
+    private static string SocketHostDirectory(WorkloadBuilder builder, FluidResource fluid) =>
+        builder.Values.String(WorkloadBuilder.Parameter(fluid.Name, "socketDirectory"), SocketDirectory);
+
     private static KubernetesWorkload MapController(FluidResource fluid, WorkloadBuilder builder)
     {
         var name = fluid.Controller.Name;
         var container = Container(fluid, builder, StackComponent.Controller);
+        WorkloadBuilder.AddEnvironment(container, "Fluid__StepPods__SocketHostDirectory", SocketHostDirectory(builder, fluid));
         container.Resources = builder.Resources(name, "100m", "256Mi", "1Gi");
 
         var pod = WorkloadBuilder.Pod(container);

@@ -1,0 +1,21 @@
+namespace Fluid.Aspire.Controller.Pods;
+
+/// <summary>How the controller builds the pods of steps that run in containers (section <c>Fluid:StepPods</c>).</summary>
+public sealed class StepPodOptions
+{
+    public const string SectionName = "Fluid:StepPods";
+
+    /// <summary>
+    /// The directory on each node where its object store's socket is (the chart's <c>parameters.fluid.socketDirectory</c>);
+    /// a step pod mounts it at the path the store gave for its socket. Unset: that same path.
+    /// </summary>
+    public string? SocketHostDirectory { get; set; }
+
+    public IEnumerable<string> Validate()
+    {
+        if (SocketHostDirectory is { } directory && !Path.IsPathFullyQualified(directory))
+        {
+            yield return $"{SectionName}:{nameof(SocketHostDirectory)} is '{directory}'; use an absolute path on the nodes, for example /var/run/fluid.";
+        }
+    }
+}
