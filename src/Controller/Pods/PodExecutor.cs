@@ -155,6 +155,25 @@ public sealed class PodExecutor : IStepExecutor, IAsyncDisposable
         {
             _ = EndAsync(execution, after);
         }
+        else if (PodOutcomes.NeverStarting(after) is { } outcome && execution.TryClaimEnd())
+        {
+            _ = EndUnstartedAsync(execution, after, outcome);
+        }
+    }
+
+    /// <summary>A pod whose container cannot start: its kubelet would retry forever, so the pod goes and the attempt fails.</summary>
+    private async Task EndUnstartedAsync(PodStepExecution execution, V1Pod pod, StepOutcome outcome)
+    {
+        _logger.LogWarning("Pod {Namespace}/{Pod} of step {Step} cannot start: {Reason}", pod.Namespace(), pod.Name(), execution.StepName, outcome.Reason);
+        Forget(execution, outcome);
+        try
+        {
+            await DeleteAsync(pod, _stop.Token);
+        }
+        catch (Exception ex) when (ex is HttpOperationException or HttpRequestException or IOException or OperationCanceledException)
+        {
+            _logger.LogWarning("Could not delete pod {Namespace}/{Pod}, which cannot start: {Reason}", pod.Namespace(), pod.Name(), ex.Message);
+        }
     }
 
     private async Task EndAsync(PodStepExecution execution, V1Pod pod)
