@@ -34,11 +34,19 @@ public sealed class KubectlOnTheStackTests
             "get", "datasets,dataprocesses");
         var steps = await KubernetesTools.RunAsync(kubectl, "--kubeconfig", kubeconfig, "--cache-dir", Path.Combine(state.Path, "cache"),
             "get", "dp", "-l", "fluid.io/run=kept", "-o", "jsonpath={range .items[*]}{.metadata.name}={.status.phase}{\"\\n\"}{end}");
+        var pods = await KubernetesTools.RunAsync(kubectl, "--kubeconfig", kubeconfig, "--cache-dir", Path.Combine(state.Path, "cache"),
+            "get", "pods", "-o", "wide", "-l", "fluid.io/run=kept", "--no-headers");
 
         Assert.Equal(0, finished.Snapshot.ExitCode);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(kubeconfig));
         Assert.Matches(@"dataset\.data\.fluid-aspire\.io/kept\s+\S+.*Bound", fluid);
         Assert.Equal(["kept-step0=Complete", "kept-step1=Complete", "kept-step2=Complete"],
             steps.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        // Each step ran as a pod on a simulated node, as the README shows it: name, ready, status, restarts, age, IP, node.
+        var rows = pods.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToArray();
+        Assert.Equal(3, rows.Length);
+        Assert.All(rows, row => Assert.Matches(@"^kept-step[0-2]-1-[0-9a-f]{5}$", row[0]));
+        Assert.All(rows, row => Assert.Equal(("0/1", "Completed", "127.0.0.1"), (row[1], row[2], row[5])));
+        Assert.All(rows, row => Assert.Matches("^node-[01]$", row[6]));
     }
 }
