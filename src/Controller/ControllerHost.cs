@@ -49,6 +49,7 @@ public static class ControllerHost
             sp.GetRequiredService<k8s.Kubernetes>(), ClusterBuilderExtensions.ControlPlaneNamespace(sp), sp.GetRequiredService<ILogger<NodeDirectory>>()));
         services.AddHostedService(sp => sp.GetRequiredService<NodeDirectory>());
         services.AddSingleton<SimulatedNodeStatus>();
+        services.AddHostedService<LostNodePods>();
         services.AddHealthChecks().AddCheck<NodeDirectory>("node-directory", tags: ["ready"]);
         services.AddSingleton(sp => new LeaderElection(
             sp.GetRequiredService<k8s.Kubernetes>(),

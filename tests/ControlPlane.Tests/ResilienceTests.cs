@@ -52,6 +52,36 @@ public sealed class ResilienceTests
     }
 
     [Fact]
+    public async Task A_step_whose_node_dies_is_lost_and_runs_again_on_another_node()
+    {
+        await using var cluster = await LocalCluster.StartAsync(2, Cancellation,
+            controllerSettings: new Dictionary<string, string> { ["Fluid__StepPods__NodeLostSeconds"] = "2" });
+        await using var client = Flows.Client(cluster);
+        using var data = new TemporaryDirectory();
+        var trace = Path.Combine(data.Path, "trace.txt");
+        var starts = Path.Combine(data.Path, "starts.txt");
+        var dataset = await client.CreateDatasetAsync("orphan", $"local://{data.Path}", cancellationToken: Cancellation);
+        // The first attempt outlives its node's daemons (a step outlives its kubelet); the next one ends at once.
+        var run = await dataset.Process(Flows.Step("only", trace, $"echo \"$FLUID_ATTEMPT $FLUID_NODE\" >> '{starts}'; if [ \"$FLUID_ATTEMPT\" = 1 ]; then sleep 20; fi"))
+            .RunAsync("lost", Cancellation);
+        var first = await Eventually.ReturnsAsync(async () => File.Exists(starts) ? await File.ReadAllLinesAsync(starts, Cancellation) : [],
+            lines => lines.Length == 1, Patience, "the first attempt running", Cancellation);
+        var doomed = int.Parse(first[0].Split(' ')[1]["node-".Length..], System.Globalization.CultureInfo.InvariantCulture);
+
+        cluster.CacheAgents[doomed].Kill();
+        cluster.ObjectStores[doomed].Process.Kill();
+        var reports = await run.WaitAsync(Patience, Cancellation);
+
+        var attempts = await File.ReadAllLinesAsync(starts, Cancellation);
+        Assert.Equal(OperationPhase.Complete, Assert.Single(reports).Phase);
+        Assert.Equal(2, attempts.Length);
+        Assert.Equal($"2 node-{1 - doomed}", attempts[1]);
+        await Eventually.EventsAsync(client.Kubernetes, "lost-step0",
+            events => events.Any(e => e.Reason == "Lost" && e.Message.Contains($"node node-{doomed} has not been ready", StringComparison.Ordinal)),
+            "a Lost event naming the node", Cancellation);
+    }
+
+    [Fact]
     public async Task Of_two_controllers_one_leads_and_the_other_takes_over_when_it_dies()
     {
         await using var cluster = await LocalCluster.StartAsync(1, Cancellation);

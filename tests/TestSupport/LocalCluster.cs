@@ -35,6 +35,9 @@ public sealed class LocalCluster : IAsyncDisposable
 
     public IReadOnlyList<ObjectStoreDaemon> ObjectStores => _objectStores;
 
+    /// <summary>The nodes' cache agents (each its node's kubelet), in node order.</summary>
+    public IReadOnlyList<ChildProcess> CacheAgents => _cacheAgents;
+
     /// <summary>The port of the first controller's HTTP API.</summary>
     public int ControllerPort { get; }
 

@@ -145,6 +145,12 @@ public sealed class PodExecutor : IStepExecutor, IAsyncDisposable
 
         if (after is null)
         {
+            // A pod deleted once it ended (a lost node's, marked and deleted at once) ends as its status said.
+            if (!execution.TryClaimEnd())
+            {
+                return;
+            }
+
             Forget(execution, execution.Cancelling
                 ? new StepOutcome { Status = StepStatus.Cancelled, Reason = "cancelled" }
                 : new StepOutcome { Status = StepStatus.Lost, Reason = $"its pod {pod.Name()} was deleted before it ended; whether the step did its work is unknown" });
@@ -178,7 +184,8 @@ public sealed class PodExecutor : IStepExecutor, IAsyncDisposable
 
     private async Task EndAsync(PodStepExecution execution, V1Pod pod)
     {
-        var tail = pod.Status.Phase == "Succeeded" ? [] : await ReadTailAsync(pod);
+        // A lost node's kubelet serves no log.
+        var tail = pod.Status.Phase == "Succeeded" || pod.Status.Reason == "NodeLost" ? [] : await ReadTailAsync(pod);
         var outcome = PodOutcomes.Of(pod, tail)!;
         if (execution.Cancelling && outcome.Status != StepStatus.Succeeded)
         {

@@ -11,8 +11,19 @@ public sealed class StepPodOptions
     /// </summary>
     public string? SocketHostDirectory { get; set; }
 
+    /// <summary>
+    /// How long a node may be gone or not ready (its daemons missing) before its step pods are lost and their steps
+    /// run again elsewhere (Kubernetes waits 300 s by default before it evicts them).
+    /// </summary>
+    public int NodeLostSeconds { get; set; } = 60;
+
     public IEnumerable<string> Validate()
     {
+        if (NodeLostSeconds is < 1 or > 86400)
+        {
+            yield return $"{SectionName}:{nameof(NodeLostSeconds)} is {NodeLostSeconds}; use 1 to 86400 (a day), for example 60.";
+        }
+
         if (SocketHostDirectory is { } directory && !Path.IsPathFullyQualified(directory))
         {
             yield return $"{SectionName}:{nameof(SocketHostDirectory)} is '{directory}'; use an absolute path on the nodes, for example /var/run/fluid.";
