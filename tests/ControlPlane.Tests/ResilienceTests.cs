@@ -1,6 +1,7 @@
 using Fluid.Aspire.Contracts.Operations;
 using Fluid.Aspire.TestSupport;
 using Fluid.Sdk;
+using k8s;
 
 namespace Fluid.Aspire.ControlPlane.Tests;
 
@@ -50,6 +51,40 @@ public sealed class ResilienceTests
         // pipe: the line may follow the status it comes before.
         await cluster.Controller.WaitForOutputAsync("Re-attached to", Patience, Cancellation);
     }
+
+    [Fact]
+    public async Task Deleting_the_pod_of_a_running_step_stops_its_processes_and_the_step_runs_again()
+    {
+        await using var cluster = await LocalCluster.StartAsync(1, Cancellation);
+        await using var client = Flows.Client(cluster);
+        using var data = new TemporaryDirectory();
+        var trace = Path.Combine(data.Path, "trace.txt");
+        var starts = Path.Combine(data.Path, "starts.txt");
+        var dataset = await client.CreateDatasetAsync("deleted", $"local://{data.Path}", cancellationToken: Cancellation);
+        // The first attempt leaves a child in its process group and waits; the next one ends at once.
+        var run = await dataset.Process(Flows.Step("only", trace,
+                $"echo \"$FLUID_ATTEMPT $$\" >> '{starts}'; if [ \"$FLUID_ATTEMPT\" = 1 ]; then sleep 60 & echo \"child $!\" >> '{starts}'; wait; fi"))
+            .RunAsync("del", Cancellation);
+        var first = await Eventually.ReturnsAsync(async () => File.Exists(starts) ? await File.ReadAllLinesAsync(starts, Cancellation) : [],
+            lines => lines.Length == 2, Patience, "the first attempt and its child running", Cancellation);
+        var pids = first.Select(l => int.Parse(l.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        var pod = Assert.Single((await client.Kubernetes.CoreV1.ListPodForAllNamespacesAsync(labelSelector: "fluid.io/run=del", cancellationToken: Cancellation)).Items);
+
+        await client.Kubernetes.CoreV1.DeleteNamespacedPodAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty, cancellationToken: Cancellation);
+        var reports = await run.WaitAsync(Patience, Cancellation);
+
+        Assert.Equal(OperationPhase.Complete, Assert.Single(reports).Phase);
+        Assert.Equal("2", (await File.ReadAllLinesAsync(starts, Cancellation))[^1].Split(' ')[0]);
+        await Eventually.ReturnsAsync(() => pids.Where(pid => IsRunning(pid)).ToArray(), running => running.Length == 0, Patience,
+            "the first attempt's shell and child stopped", Cancellation);
+        await Eventually.EventsAsync(client.Kubernetes, "del-step0",
+            events => events.Any(e => e.Reason == "Lost" && e.Message.Contains($"its pod {pod.Metadata.Name} was deleted before it ended", StringComparison.Ordinal)),
+            "a Lost event naming the pod", Cancellation);
+    }
+
+    /// <summary>Whether the process exists and has not ended (a zombie has ended; its parent has yet to reap it).</summary>
+    private static bool IsRunning(int pid) =>
+        File.Exists($"/proc/{pid}/stat") && File.ReadAllText($"/proc/{pid}/stat") is var stat && stat[(stat.LastIndexOf(')') + 2)..][0] != 'Z';
 
     [Fact]
     public async Task A_step_whose_node_dies_is_lost_and_runs_again_on_another_node()

@@ -151,9 +151,7 @@ public sealed class PodExecutor : IStepExecutor, IAsyncDisposable
                 return;
             }
 
-            Forget(execution, execution.Cancelling
-                ? new StepOutcome { Status = StepStatus.Cancelled, Reason = "cancelled" }
-                : new StepOutcome { Status = StepStatus.Lost, Reason = $"its pod {pod.Name()} was deleted before it ended; whether the step did its work is unknown" });
+            Forget(execution, execution.Cancelling ? new StepOutcome { Status = StepStatus.Cancelled, Reason = "cancelled" } : DeletedBeforeItEnded(pod));
             return;
         }
 
@@ -191,9 +189,17 @@ public sealed class PodExecutor : IStepExecutor, IAsyncDisposable
         {
             outcome = new StepOutcome { Status = StepStatus.Cancelled, ExitCode = outcome.ExitCode, Signal = outcome.Signal, Duration = outcome.Duration, LogTail = tail, Reason = "cancelled" };
         }
+        else if (pod.Metadata.DeletionTimestamp is not null && outcome.Status is not (StepStatus.Succeeded or StepStatus.Lost))
+        {
+            // Someone else deleted it (kubectl delete pod, a drain): its kubelet stopped it, which is no failure of the step.
+            outcome = DeletedBeforeItEnded(pod);
+        }
 
         Forget(execution, outcome);
     }
+
+    private static StepOutcome DeletedBeforeItEnded(V1Pod pod) =>
+        new() { Status = StepStatus.Lost, Reason = $"its pod {pod.Name()} was deleted before it ended; whether the step did its work is unknown" };
 
     private void Forget(PodStepExecution execution, StepOutcome outcome)
     {
