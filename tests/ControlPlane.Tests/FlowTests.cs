@@ -183,6 +183,38 @@ public sealed class FlowTests
     }
 
     [Fact]
+    public async Task On_a_node_that_runs_containers_a_step_needs_an_image_and_its_pod_carries_it()
+    {
+        await using var cluster = await LocalCluster.StartAsync(1, Cancellation, controller: false);
+        using var kubernetes = cluster.ApiServer.CreateKubernetes();
+        // node-0 as a cluster's node: its kubelet runs images (this one, the cache agent, refuses them, as it says).
+        // Once both of its daemons have registered, none labels the Node again.
+        await Eventually.ReturnsAsync(() => Cluster.Membership.ClusterNode.ReadAsync(kubernetes, "default", DateTimeOffset.UtcNow, cancellationToken: Cancellation),
+            nodes => nodes.Count == 1 && nodes[0].Ready, TimeSpan.FromSeconds(60), "node-0 with both daemons", Cancellation);
+        await kubernetes.CoreV1.PatchNodeAsync(new V1Patch(new { metadata = new { labels = new Dictionary<string, string> { [Cluster.Membership.NodeLabels.Simulated] = "false" } } },
+            V1Patch.PatchType.MergePatch), "node-0", cancellationToken: Cancellation);
+        await cluster.StartControllerAsync(Cancellation);
+        await using var client = Flows.Client(cluster);
+        using var data = new TemporaryDirectory();
+        var dataset = await client.CreateDatasetAsync("images", $"local://{data.Path}", cancellationToken: Cancellation);
+
+        var withoutImage = await Assert.ThrowsAsync<Sdk.FlowFailedException>(async () =>
+            await (await dataset.Process(Processor.FromCommand("true")).RunAsync("bare", Cancellation)).WaitAsync(StepTimeout, Cancellation));
+        var withImage = await Assert.ThrowsAsync<Sdk.FlowFailedException>(async () =>
+            await (await dataset.Process(Processor.FromCommand("true", image: "registry.example/tools:1")).RunAsync("boxed", Cancellation)).WaitAsync(StepTimeout, Cancellation));
+        var pod = Assert.Single((await kubernetes.CoreV1.ListPodForAllNamespacesAsync(labelSelector: "fluid.io/run=boxed", cancellationToken: Cancellation)).Items);
+
+        Assert.Contains("spec.processor.command.image is empty, and node node-0 runs steps as containers", withoutImage.Message, StringComparison.Ordinal);
+        Assert.Empty((await kubernetes.CoreV1.ListPodForAllNamespacesAsync(labelSelector: "fluid.io/run=bare", cancellationToken: Cancellation)).Items);
+        Assert.Equal("registry.example/tools:1", pod.Spec.Containers[0].Image);
+        // Its dataset is the node's directory at /data, where it works.
+        Assert.Equal("/data", pod.Spec.Containers[0].WorkingDir);
+        Assert.Contains(pod.Spec.Volumes, v => v.HostPath?.Path == data.Path);
+        Assert.Equal("/data", pod.Spec.Containers[0].Env.Single(v => v.Name == "FLUID_DATASET_PATH").Value);
+        Assert.Contains("could not start: spec.containers[0].image is registry.example/tools:1", withImage.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_method_step_runs_in_the_image_its_program_runs_in()
     {
         var onLaptop = Processor.FromMethod(NothingAsync);
