@@ -35,6 +35,12 @@ public sealed class ControllerOptions
     /// </summary>
     public int MissingReferenceGraceSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// Seconds between tries to place a step that no node has room for. It is also tried at once when a step that
+    /// held requests ends and when the nodes change, so this only bounds what those miss.
+    /// </summary>
+    public int UnschedulableRetrySeconds { get; set; } = 30;
+
     /// <summary>The problems with these settings, each naming the setting and how to fix it.</summary>
     public IEnumerable<string> Validate()
     {
@@ -51,6 +57,11 @@ public sealed class ControllerOptions
         if (MissingReferenceGraceSeconds is < 0 or > 86_400)
         {
             yield return $"{SectionName}:{nameof(MissingReferenceGraceSeconds)} is {MissingReferenceGraceSeconds}; use 0 to 86400 (a day), for example 60.";
+        }
+
+        if (UnschedulableRetrySeconds is < 1 or > 86_400)
+        {
+            yield return $"{SectionName}:{nameof(UnschedulableRetrySeconds)} is {UnschedulableRetrySeconds}; use 1 to 86400 (a day), for example 30.";
         }
     }
 }
@@ -85,7 +96,8 @@ public sealed class ControlPlane(
         var state = new ControlPlaneState(store, nodes, objectStores, events, clock, loggers);
         var workers = options.Value.Workers;
         var processReconciler = new DataProcessReconciler(
-            state, new StepPlanner(state, scheduler), executor, TimeSpan.FromSeconds(options.Value.MissingReferenceGraceSeconds), loggers.CreateLogger<DataProcessReconciler>());
+            state, new StepPlanner(state, scheduler), executor, TimeSpan.FromSeconds(options.Value.MissingReferenceGraceSeconds),
+            TimeSpan.FromSeconds(options.Value.UnschedulableRetrySeconds), loggers.CreateLogger<DataProcessReconciler>());
         using var datasets = new ControllerLoop<Dataset>(state.Datasets, new DatasetReconciler(state), workers, clock, loggers.CreateLogger("Fluid.Aspire.Controller.Datasets"));
         using var runtimes = new ControllerLoop<ObjectStoreRuntime>(state.Runtimes, new ObjectStoreRuntimeReconciler(state), workers, clock, loggers.CreateLogger("Fluid.Aspire.Controller.Runtimes"));
         using var processes = new ControllerLoop<DataProcess>(state.Processes, processReconciler, workers, clock, loggers.CreateLogger("Fluid.Aspire.Controller.Processes"));
@@ -105,6 +117,10 @@ public sealed class ControlPlane(
             if (after?.Status.Phase is OperationPhase.Complete or OperationPhase.Failed && after.Status.Phase != before?.Status.Phase)
             {
                 processReconciler.WakeDependents(after);
+                if (after.Spec.Resources?.Requests is { Count: > 0 })
+                {
+                    processReconciler.WakeUnschedulable();
+                }
             }
         };
         state.Datasets.Changed += (before, after) =>

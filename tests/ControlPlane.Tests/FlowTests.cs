@@ -112,6 +112,43 @@ public sealed class FlowTests
     }
 
     [Fact]
+    public async Task A_step_waiting_for_room_runs_as_soon_as_the_step_holding_it_ends()
+    {
+        // No periodic retry within the test: only the end of the first step can start the second.
+        await using var cluster = await LocalCluster.StartAsync(1, Cancellation,
+            controllerSettings: new Dictionary<string, string> { ["Fluid__Controller__UnschedulableRetrySeconds"] = "3600" });
+        await using var client = Flows.Client(cluster);
+        using var data = new TemporaryDirectory();
+        var trace = Path.Combine(data.Path, "trace.txt");
+        var go = Path.Combine(data.Path, "go");
+        await client.CreateDatasetAsync("room", $"local://{data.Path}", cancellationToken: Cancellation);
+        var node = (await client.Kubernetes.CoreV1.ReadNodeAsync("node-0", cancellationToken: Cancellation)).Status.Allocatable["cpu"].ToDecimal();
+        // Each asks for more than half of the node's CPUs: the second fits only once the first has ended.
+        var cpu = new ResourceQuantity($"{(long)(node * 600)}m");
+        DataProcess Step(string name, string script) => new()
+        {
+            Metadata = new V1ObjectMeta { NamespaceProperty = Resource.DefaultNamespace, Name = name },
+            Spec = new DataProcessSpec
+            {
+                Dataset = new DatasetReference { Name = "room" },
+                Processor = Flows.Step(name, trace, script).Spec,
+                Resources = new V1ResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = cpu } },
+            },
+        };
+
+        await client.Store.CreateAsync(Step("holder", $"while [ ! -f '{go}' ]; do sleep 0.1; done"), Cancellation);
+        await Eventually.ResourceAsync<DataProcess>(client.Store, "holder", p => p.Status.Phase == OperationPhase.Executing, "the first step running", Cancellation);
+        await client.Store.CreateAsync(Step("waiter", ""), Cancellation);
+        var waiting = await Eventually.ResourceAsync<DataProcess>(client.Store, "waiter",
+            p => p.Status.Conditions.Find(OperationConditions.Waiting)?.Reason == "Unschedulable", "the second step waiting for room", Cancellation);
+        await File.WriteAllTextAsync(go, "", Cancellation);
+
+        await Eventually.ResourceAsync<DataProcess>(client.Store, "waiter", p => p.Status.Phase == OperationPhase.Complete, "the second step complete", Cancellation);
+        Assert.Contains("insufficient cpu", waiting.Status.Conditions.Find(OperationConditions.Waiting)!.Message, StringComparison.Ordinal);
+        Assert.Equal(["holder", "waiter"], await File.ReadAllLinesAsync(trace, Cancellation));
+    }
+
+    [Fact]
     public async Task A_runtime_that_no_node_can_hold_leaves_the_dataset_not_bound_with_the_reason()
     {
         await using var cluster = await LocalCluster.StartAsync(1, Cancellation);

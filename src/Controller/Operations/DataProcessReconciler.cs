@@ -19,15 +19,24 @@ namespace Fluid.Aspire.Controller.Operations;
 /// waits for it for <c>missingReferenceGrace</c>, then fails; one whose runAfter chain comes back to it fails at once.
 /// </summary>
 public sealed class DataProcessReconciler(
-    ControlPlaneState state, StepPlanner planner, IStepExecutor executor, TimeSpan missingReferenceGrace, ILogger<DataProcessReconciler> logger)
+    ControlPlaneState state, StepPlanner planner, IStepExecutor executor, TimeSpan missingReferenceGrace, TimeSpan unschedulableRetry,
+    ILogger<DataProcessReconciler> logger)
     : IReconciler<DataProcess>
 {
     private const string AttemptInfo = "attempt";
     private const string LogInfo = "logPath";
     private const string TriggerInfo = "trigger";
-    private static readonly TimeSpan RetryPlacement = TimeSpan.FromSeconds(3);
 
     private readonly ConcurrentDictionary<string, StepExecution> _running = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Steps placed by this controller, as placed (with their node), from their placement until they end: the cache
+    /// may not show them Executing yet, and their requests hold their node from the moment it was chosen.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, DataProcess> _placed = new(StringComparer.Ordinal);
+
+    /// <summary>One placement at a time, so that two steps cannot both take the last room on a node.</summary>
+    private readonly Lock _placement = new();
     private readonly ConcurrentDictionary<string, string> _triggers = new(StringComparer.Ordinal);
 
     /// <summary>Called with a step's key when something happens that it may be waiting for.</summary>
@@ -135,16 +144,37 @@ public sealed class DataProcessReconciler(
             return await WaitAsync(step, "DatasetNotBound", $"Waiting for dataset {dataset.Metadata.Name} to be Bound (it is {dataset.Status.Phase}).", null, cancellationToken);
         }
 
-        var decision = planner.Schedule(step, dataset, predecessor, RunningSteps());
+        Scheduling.StepPlacement decision;
+        lock (_placement)
+        {
+            decision = planner.Schedule(step, dataset, predecessor, RunningSteps());
+            if (decision.Scheduled)
+            {
+                var placed = step.Clone();
+                placed.Status.NodeName = decision.Node;
+                _placed[key] = placed;
+            }
+        }
+
         if (!decision.Scheduled)
         {
             var waiting = step.Clone();
             waiting.Status.Scheduling = StepPlanner.Record(decision);
             await SetWaitingAsync(step, waiting, "Unschedulable", decision.Reason, cancellationToken);
-            return RetryPlacement;
+            return unschedulableRetry;
         }
 
-        return await LaunchAsync(key, step, dataset, decision, cancellationToken);
+        try
+        {
+            return await LaunchAsync(key, step, dataset, decision, cancellationToken);
+        }
+        finally
+        {
+            if (!_running.ContainsKey(key))
+            {
+                _placed.TryRemove(key, out _);
+            }
+        }
     }
 
     private async Task<TimeSpan?> LaunchAsync(
@@ -211,6 +241,7 @@ public sealed class DataProcessReconciler(
         }
 
         _running.TryRemove(key, out _);
+        _placed.TryRemove(key, out _);
         var outcome = await execution.Completion;
         if (outcome.Status == StepStatus.Lost)
         {
@@ -363,6 +394,7 @@ public sealed class DataProcessReconciler(
 
     private async Task CancelAsync(string key, string why)
     {
+        _placed.TryRemove(key, out _);
         if (_running.TryRemove(key, out var execution) && !execution.Completion.IsCompleted)
         {
             logger.LogInformation("Stopping {Step}: it was {Why}.", key, why);
@@ -383,12 +415,26 @@ public sealed class DataProcessReconciler(
         }
     }
 
+    /// <summary>Enqueues the steps that wait for room on a node: a step that held some has just ended.</summary>
+    public void WakeUnschedulable()
+    {
+        foreach (var waiting in state.Processes.List())
+        {
+            if (waiting.Status.Phase is null or OperationPhase.Pending
+                && waiting.Status.Conditions.Find(OperationConditions.Waiting) is { Reason: "Unschedulable" })
+            {
+                Enqueue(ResourceKeys.Of(waiting));
+            }
+        }
+    }
+
+    /// <summary>The steps that hold room on their nodes: those placed here, and those re-attached after a restart.</summary>
     private List<DataProcess> RunningSteps()
     {
-        var running = new List<DataProcess>();
+        var running = new List<DataProcess>(_placed.Values);
         foreach (var key in _running.Keys)
         {
-            if (state.Processes.Get(key) is { } step)
+            if (!_placed.ContainsKey(key) && state.Processes.Get(key) is { } step)
             {
                 running.Add(step);
             }
