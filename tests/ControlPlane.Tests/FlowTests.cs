@@ -122,7 +122,12 @@ public sealed class FlowTests
         var trace = Path.Combine(data.Path, "trace.txt");
         var go = Path.Combine(data.Path, "go");
         await client.CreateDatasetAsync("room", $"local://{data.Path}", cancellationToken: Cancellation);
-        var node = (await client.Kubernetes.CoreV1.ReadNodeAsync("node-0", cancellationToken: Cancellation)).Status.Allocatable["cpu"].ToDecimal();
+        // The node's kubelet publishes what it can give pods shortly after it has registered.
+        var allocatable = await Eventually.ReturnsAsync<ResourceQuantity?>(
+            async () => (await client.Kubernetes.CoreV1.ReadNodeAsync("node-0", cancellationToken: Cancellation)).Status?.Allocatable is { } node
+                && node.TryGetValue("cpu", out var cpu) ? cpu : null,
+            cpu => cpu is not null, TimeSpan.FromSeconds(60), "node-0's allocatable cpu", Cancellation);
+        var node = allocatable!.ToDecimal();
         // Each asks for more than half of the node's CPUs: the second fits only once the first has ended.
         var cpu = new ResourceQuantity($"{(long)(node * 600)}m");
         DataProcess Step(string name, string script) => new()

@@ -26,6 +26,12 @@ public sealed class LostNodePods(
 
     private readonly Dictionary<string, DateTimeOffset> _unreadySince = new(StringComparer.Ordinal);
 
+    /// <summary>The nodes whose pods have been ended, until they are ready again.</summary>
+    private readonly HashSet<string> _lost = new(StringComparer.Ordinal);
+
+    /// <summary>The nodes at the last check; null before the first.</summary>
+    private HashSet<string>? _seen;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var grace = TimeSpan.FromSeconds(options.Value.NodeLostSeconds);
@@ -52,6 +58,11 @@ public sealed class LostNodePods(
         }
     }
 
+    /// <summary>
+    /// Lists step pods only when there may be some to end: at the first check (a node may have gone while no
+    /// controller ran), when a node has gone, and once for each node that has just become lost; no new step is
+    /// placed on a node that is not ready.
+    /// </summary>
     private async Task EvictAsync(TimeSpan grace, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
@@ -61,6 +72,7 @@ public sealed class LostNodePods(
             if (node.Ready)
             {
                 _unreadySince.Remove(node.Name);
+                _lost.Remove(node.Name);
             }
             else
             {
@@ -68,8 +80,28 @@ public sealed class LostNodePods(
             }
         }
 
-        var pods = await kubernetes.CoreV1.ListPodForAllNamespacesAsync(labelSelector: StepPodMetadata.Selector, cancellationToken: cancellationToken);
-        foreach (var pod in pods.Items)
+        foreach (var gone in _unreadySince.Keys.Where(n => !known.ContainsKey(n)).ToArray())
+        {
+            _unreadySince.Remove(gone);
+            _lost.Remove(gone);
+        }
+
+        var newlyLost = _unreadySince.Where(u => now - u.Value >= grace && !_lost.Contains(u.Key)).Select(u => u.Key).ToArray();
+        IEnumerable<V1Pod> pods = [];
+        if (_seen is null || _seen.Any(n => !known.ContainsKey(n)))
+        {
+            pods = (await kubernetes.CoreV1.ListPodForAllNamespacesAsync(labelSelector: StepPodMetadata.Selector, cancellationToken: cancellationToken)).Items;
+        }
+        else
+        {
+            foreach (var name in newlyLost)
+            {
+                pods = pods.Concat((await kubernetes.CoreV1.ListPodForAllNamespacesAsync(
+                    labelSelector: StepPodMetadata.Selector, fieldSelector: $"spec.nodeName={name}", cancellationToken: cancellationToken)).Items);
+            }
+        }
+
+        foreach (var pod in pods)
         {
             if (pod.Status?.Phase is "Succeeded" or "Failed" || pod.Metadata.DeletionTimestamp is not null || pod.Spec.NodeName is not { } name)
             {
@@ -86,10 +118,8 @@ public sealed class LostNodePods(
             }
         }
 
-        foreach (var gone in _unreadySince.Keys.Where(n => !known.ContainsKey(n)).ToArray())
-        {
-            _unreadySince.Remove(gone);
-        }
+        _lost.UnionWith(newlyLost);
+        _seen = [.. known.Keys];
     }
 
     private async Task EvictAsync(V1Pod pod, string why, CancellationToken cancellationToken)
