@@ -79,7 +79,7 @@ public sealed class StepPlanner(ControlPlaneState state, StepScheduler scheduler
             ? StepDatasetVolumes.For(dataset, reference)
             : ([], []);
         var datasetPath = image is null ? DatasetPath(dataset, step.Spec.Dataset)
-            : mounts.Count > 0 ? step.Spec.Dataset!.MountPath ?? StepDatasetVolumes.DefaultMountPath
+            : mounts.Count > 0 ? StepDatasetVolumes.MountPathOf(step.Spec.Dataset!)
             : null;
         return new StepLaunch
         {

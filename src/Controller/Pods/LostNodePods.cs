@@ -127,7 +127,7 @@ public sealed class LostNodePods(
         logger.LogWarning("Pod {Namespace}/{Pod} is lost: {Why}.", pod.Namespace(), pod.Name(), why);
         try
         {
-            var status = new { phase = "Failed", reason = "NodeLost", message = why };
+            var status = new { phase = "Failed", reason = PodOutcomes.NodeLost, message = why };
             await kubernetes.CoreV1.PatchNamespacedPodStatusAsync(
                 new V1Patch(new { metadata = new { uid = pod.Uid() }, status }, V1Patch.PatchType.MergePatch), pod.Name(), pod.Namespace(), cancellationToken: cancellationToken);
             await kubernetes.CoreV1.DeleteNamespacedPodAsync(pod.Name(), pod.Namespace(),

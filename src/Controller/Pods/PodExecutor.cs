@@ -182,8 +182,7 @@ public sealed class PodExecutor : IStepExecutor, IAsyncDisposable
 
     private async Task EndAsync(PodStepExecution execution, V1Pod pod)
     {
-        // A lost node's kubelet serves no log.
-        var tail = pod.Status.Phase == "Succeeded" || pod.Status.Reason == "NodeLost" ? [] : await ReadTailAsync(pod);
+        var tail = pod.Status.Phase == "Succeeded" || pod.Status.Reason == PodOutcomes.NodeLost ? [] : await ReadTailAsync(pod);
         var outcome = PodOutcomes.Of(pod, tail)!;
         if (execution.Cancelling && outcome.Status != StepStatus.Succeeded)
         {

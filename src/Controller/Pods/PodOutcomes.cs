@@ -12,8 +12,11 @@ public static class PodOutcomes
         "ImagePullBackOff", "ErrImageNeverPull", "InvalidImageName", "CreateContainerConfigError", "CreateContainerError",
     };
 
+    /// <summary>The reason of a pod whose node went away (written by <see cref="LostNodePods"/>); its kubelet serves no log.</summary>
+    public const string NodeLost = "NodeLost";
+
     /// <summary>Why a pod ended without its step ending: its node went away or put it out. The step runs again.</summary>
-    private static readonly HashSet<string> NodeEndings = new(StringComparer.Ordinal) { "Evicted", "NodeLost", "Shutdown", "Terminated" };
+    private static readonly HashSet<string> NodeEndings = new(StringComparer.Ordinal) { "Evicted", NodeLost, "Shutdown", "Terminated" };
 
     /// <summary>The outcome of a pod that has ended (phase Succeeded or Failed); null while it has not.</summary>
     public static StepOutcome? Of(V1Pod pod, IReadOnlyList<string> logTail)

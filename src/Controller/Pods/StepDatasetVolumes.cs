@@ -14,9 +14,13 @@ public static class StepDatasetVolumes
     /// <summary>Where a container sees its dataset when the step does not say.</summary>
     public const string DefaultMountPath = "/data";
 
+    /// <summary>Where the step's container sees its dataset.</summary>
+    public static string MountPathOf(DatasetReference reference) =>
+        reference.MountPath is { Length: > 0 } path ? path.TrimEnd('/') : DefaultMountPath;
+
     public static (IReadOnlyList<V1Volume> Volumes, IReadOnlyList<V1VolumeMount> Mounts) For(Dataset dataset, DatasetReference reference)
     {
-        var target = reference.MountPath is { Length: > 0 } path ? path.TrimEnd('/') : DefaultMountPath;
+        var target = MountPathOf(reference);
         var shown = "/" + (reference.SubPath ?? "").Trim('/');
         var readOnly = !dataset.Spec.AllowsWrites();
         var volumes = new List<V1Volume>();
