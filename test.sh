@@ -13,6 +13,16 @@ fluid_step "Building Fluid.Aspire.sln (Release)"
 dotnet build Fluid.Aspire.sln -c Release -nologo -clp:NoSummary -v:q
 
 fluid_step "Running the tests"
+mkdir -p artifacts/test-results
+log=artifacts/test-results/console.log
+status=0
 dotnet test Fluid.Aspire.sln -c Release --no-build -nologo \
   --logger "console;verbosity=normal" --results-directory artifacts/test-results \
-  --blame-hang-timeout 8m --blame-hang-dump-type none "$@"
+  --blame-hang-timeout 8m --blame-hang-dump-type none "$@" 2>&1 | tee "$log" || status=$?
+
+# Test projects run in parallel, so a failure scrolls far up; CI keeps only the end of the output.
+if [ "$status" -ne 0 ]; then
+  fluid_step "What failed (the whole output is in $log)"
+  grep -E -A 15 "^\s+Failed |[Cc]rashed|aborted|hang timeout" "$log" | head -300 || true
+fi
+exit "$status"
