@@ -84,6 +84,40 @@ public sealed class ApiTests
     }
 
     [Fact]
+    public async Task An_update_is_checked_against_etcd_even_when_the_server_remembers_what_it_wrote()
+    {
+        await using var api = await LocalApi.StartAsync(Cancellation);
+        await api.CreateNamespaceAsync("ml");
+        var a = await api.SendAsync(HttpMethod.Post, Datasets, Dataset("a"), expected: 201);
+
+        // Someone writes the object past the server, straight into etcd: what the server remembers is no longer current.
+        using (var etcd = new Cluster.Etcd.EtcdConnection(api.Etcd.ConnectionString()))
+        {
+            var all = await etcd.KeyValue.RangeAsync(new Etcdserverpb.RangeRequest
+            {
+                Key = Google.Protobuf.ByteString.CopyFromUtf8("\0"),
+                RangeEnd = Google.Protobuf.ByteString.CopyFromUtf8("\0"),
+            }, cancellationToken: Cancellation);
+            var stored = all.Kvs.Single(kv => kv.Key.ToStringUtf8().EndsWith("/datasets/ml/a", StringComparison.Ordinal));
+            var outside = JsonNode.Parse(stored.Value.ToStringUtf8())!;
+            outside["metadata"]!["labels"] = new JsonObject { ["written"] = "outside" };
+            await etcd.KeyValue.PutAsync(new Etcdserverpb.PutRequest { Key = stored.Key, Value = Google.Protobuf.ByteString.CopyFromUtf8(outside.ToJsonString()) },
+                cancellationToken: Cancellation);
+        }
+
+        var stale = a.DeepClone();
+        stale["metadata"]!["labels"] = new JsonObject { ["written"] = "stale" };
+        var conflict = await api.SendAsync(HttpMethod.Put, $"{Datasets}/a", stale, expected: 409);
+        var current = await api.SendAsync(HttpMethod.Get, $"{Datasets}/a");
+        current["metadata"]!["labels"]!["updated"] = "yes";
+        var updated = await api.SendAsync(HttpMethod.Put, $"{Datasets}/a", current);
+
+        Assert.Contains("the object has been modified", conflict["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("outside", updated["metadata"]!["labels"]!["written"]!.GetValue<string>());
+        Assert.Equal("yes", updated["metadata"]!["labels"]!["updated"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task A_strategic_merge_patch_merges_a_nodes_conditions_by_type_and_selectors_are_checked()
     {
         await using var api = await LocalApi.StartAsync(Cancellation);

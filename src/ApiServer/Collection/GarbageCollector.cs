@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Grpc.Core;
 using Fluid.Aspire.ApiServer.Http;
 using Fluid.Aspire.ApiServer.Kinds;
 using Fluid.Aspire.ApiServer.Storage;
@@ -19,7 +20,7 @@ internal sealed partial class GarbageCollector(ObjectRegistry registry, TimeProv
             try
             {
                 var revision = await SweepAsync(stoppingToken);
-                await foreach (var change in registry.Storage.WatchAsync(null, null, revision, null, stoppingToken))
+                await foreach (var change in registry.Storage.WatchAsync(null, null, revision, new StorageWatchOptions(DeletionsOnly: true), stoppingToken))
                 {
                     if (change is { Type: StorageEventType.Deleted, Value: { } gone })
                     {
@@ -32,6 +33,11 @@ internal sealed partial class GarbageCollector(ObjectRegistry registry, TimeProv
                 LogBroken(ex);
                 await Task.Delay(TimeSpan.FromSeconds(1), clock, stoppingToken);
             }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && stoppingToken.IsCancellationRequested)
+            {
+                // The server is stopping: etcd's watch ends as a cancelled call, which is not a failure of the host.
+                return;
+            }
         }
     }
 
@@ -42,7 +48,7 @@ internal sealed partial class GarbageCollector(ObjectRegistry registry, TimeProv
         var objects = new List<(ServedKind Kind, JsonObject Value)>();
         foreach (var kind in ServedKinds.All)
         {
-            var page = await registry.Storage.ListAsync(kind, null, _ => true, 0, revision, null, cancellationToken);
+            var page = await registry.Storage.ListAsync(kind, null, ObjectRegistry.Everything, 0, revision, null, cancellationToken);
             objects.AddRange(page.Items.Select(item => (kind, item)));
         }
 

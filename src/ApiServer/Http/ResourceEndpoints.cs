@@ -72,7 +72,7 @@ internal sealed class ResourceEndpoints(ObjectRegistry registry, TimeProvider cl
             revision = ParseVersion(query["resourceVersion"]) ?? throw ApiException.BadRequest("resourceVersionMatch=Exact needs a resourceVersion");
         }
 
-        var page = await registry.Storage.ListAsync(path.Kind, path.Namespace, matches, limit, revision, after, context.RequestAborted);
+        var page = await registry.Storage.ListAsync(path.Kind, path.Namespace, matches ?? ObjectRegistry.Everything, limit, revision, after, context.RequestAborted);
         var metadata = new JsonObject { ["resourceVersion"] = page.Revision.ToString(CultureInfo.InvariantCulture) };
         if (page.ContinueAfter is { } next)
         {
@@ -141,7 +141,7 @@ internal sealed class ResourceEndpoints(ObjectRegistry registry, TimeProvider cl
     {
         var matches = Filter(path.Kind, context.Request.Query);
         var deleteOptions = await ReadDeleteOptionsAsync(context.Request);
-        var page = await registry.Storage.ListAsync(path.Kind, path.Namespace, matches, 0, 0, null, context.RequestAborted);
+        var page = await registry.Storage.ListAsync(path.Kind, path.Namespace, matches ?? ObjectRegistry.Everything, 0, 0, null, context.RequestAborted);
         var deleted = new JsonArray();
         foreach (var item in page.Items)
         {
@@ -166,11 +166,14 @@ internal sealed class ResourceEndpoints(ObjectRegistry registry, TimeProvider cl
         });
     }
 
-    private static Func<JsonObject, bool> Filter(ServedKind kind, IQueryCollection query)
+    /// <summary>The request's selectors as a filter; null when it has none.</summary>
+    private static Func<JsonObject, bool>? Filter(ServedKind kind, IQueryCollection query)
     {
         var labels = LabelSelector.Parse(query["labelSelector"]);
         var fields = FieldSelector.Parse(query["fieldSelector"], kind);
-        return item => labels.Matches(item) && fields.Matches(item);
+        return labels == LabelSelector.Everything && fields == FieldSelector.Everything
+            ? null
+            : item => labels.Matches(item) && fields.Matches(item);
     }
 
     private static void RequireNamespace(ResourcePath path)

@@ -102,7 +102,8 @@ public sealed class ObjectRegistry(ObjectStorage storage, TimeProvider clock)
                 [("metadata.resourceVersion", "Invalid value: 0x0: must be specified for an update; read the object and update what you read")]);
         }
 
-        var stored = await GetRequiredAsync(kind, namespaceName, name, cancellationToken);
+        var stored = await storage.GetForUpdateAsync(kind, namespaceName, name, Text(metadata, "resourceVersion"), cancellationToken)
+            ?? throw ApiException.NotFound(kind.Plural, kind.Group, name);
         if (Text(Metadata(stored), "resourceVersion") != Text(metadata, "resourceVersion"))
         {
             throw Modified(kind, name);
@@ -220,17 +221,18 @@ public sealed class ObjectRegistry(ObjectStorage storage, TimeProvider clock)
     }
 
     /// <summary>
-    /// Changes after <paramref name="afterRevision"/> as a client with these selectors sees them: an object that starts
-    /// matching is ADDED, one that stops is DELETED. Without a revision, first every matching object as ADDED (and with
-    /// <paramref name="initialEventsEnd"/> a bookmark saying they are all sent).
+    /// Changes after <paramref name="afterRevision"/> as a client with these selectors (<paramref name="matches"/>, null
+    /// for none) sees them: an object that starts matching is ADDED, one that stops is DELETED. Without a revision,
+    /// first every matching object as ADDED (and with <paramref name="initialEventsEnd"/> a bookmark saying they are
+    /// all sent).
     /// </summary>
     public async IAsyncEnumerable<WatchedEvent> WatchAsync(
-        ServedKind kind, string? namespaceName, Func<JsonObject, bool> matches, long? afterRevision, bool initialEventsEnd, TimeSpan? bookmarkEvery,
+        ServedKind kind, string? namespaceName, Func<JsonObject, bool>? matches, long? afterRevision, bool initialEventsEnd, TimeSpan? bookmarkEvery,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (afterRevision is not { } revision || revision == 0)
         {
-            var page = await storage.ListAsync(kind, namespaceName, matches, 0, 0, null, cancellationToken);
+            var page = await storage.ListAsync(kind, namespaceName, matches ?? Everything, 0, 0, null, cancellationToken);
             foreach (var item in page.Items)
             {
                 yield return new WatchedEvent("ADDED", item);
@@ -243,7 +245,10 @@ public sealed class ObjectRegistry(ObjectStorage storage, TimeProvider clock)
             }
         }
 
-        await foreach (var change in storage.WatchAsync(kind, namespaceName, revision, bookmarkEvery, cancellationToken))
+        // Without a selector nothing starts or stops matching: the objects before writes need not be decoded.
+        var options = new StorageWatchOptions(bookmarkEvery, PreviousOfWrites: matches is not null);
+        matches ??= Everything;
+        await foreach (var change in storage.WatchAsync(kind, namespaceName, revision, options, cancellationToken))
         {
             var now = change.Value is { } current && matches(current);
             var before = change.Previous is { } previous ? matches(previous) : now;
@@ -286,6 +291,9 @@ public sealed class ObjectRegistry(ObjectStorage storage, TimeProvider clock)
 
         return dependents;
     }
+
+    /// <summary>The filter of a request without selectors.</summary>
+    public static bool Everything(JsonObject value) => true;
 
     /// <summary>The uids of an object's owners.</summary>
     public static IEnumerable<string?> OwnerUids(JsonObject value) =>

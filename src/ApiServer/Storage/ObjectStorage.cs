@@ -21,6 +21,8 @@ namespace Fluid.Aspire.ApiServer.Storage;
 /// </summary>
 public sealed class ObjectStorage(EtcdConnection etcd)
 {
+    private readonly RecentWrites _recent = new(16_384);
+
     /// <summary>The prefix under which every object of the stack lives.</summary>
     public string Root => $"{etcd.Prefix}/resources/";
 
@@ -30,6 +32,21 @@ public sealed class ObjectStorage(EtcdConnection etcd)
         var range = await CallAsync(() => etcd.KeyValue.RangeAsync(
             new RangeRequest { Key = EtcdKeys.ToBytes(Key(kind, namespaceName, name)) }, cancellationToken: cancellationToken));
         return range.Kvs.Count == 0 ? null : Decode(range.Kvs[0]);
+    }
+
+    /// <summary>
+    /// The object for an update that expects it at <paramref name="resourceVersion"/>: as this server last wrote it
+    /// when that was at this version (no read from etcd), else as etcd has it. Null when there is none.
+    /// </summary>
+    public async Task<JsonObject?> GetForUpdateAsync(ServedKind kind, string? namespaceName, string name, string? resourceVersion, CancellationToken cancellationToken)
+    {
+        if (long.TryParse(resourceVersion, NumberStyles.None, CultureInfo.InvariantCulture, out var revision)
+            && _recent.TryGet(Key(kind, namespaceName, name), revision, out var value))
+        {
+            return Stamp(JsonNode.Parse(value.Span)!.AsObject(), revision);
+        }
+
+        return await GetAsync(kind, namespaceName, name, cancellationToken);
     }
 
     /// <summary>
@@ -88,10 +105,11 @@ public sealed class ObjectStorage(EtcdConnection etcd)
     public async Task<JsonObject?> CreateAsync(ServedKind kind, JsonObject value, CancellationToken cancellationToken)
     {
         var key = Key(kind, value);
+        var (put, bytes) = Put(key, value);
         var request = new TxnRequest
         {
             Compare = { new Compare { Key = EtcdKeys.ToBytes(key), Target = Compare.Types.CompareTarget.Create, CreateRevision = 0 } },
-            Success = { Put(key, value) },
+            Success = { put },
         };
         var namespaceName = kind.Namespaced ? value["metadata"]?["namespace"]?.GetValue<string>() : null;
         if (namespaceName is not null)
@@ -108,6 +126,7 @@ public sealed class ObjectStorage(EtcdConnection etcd)
         var response = await CallAsync(() => etcd.KeyValue.TxnAsync(request, cancellationToken: cancellationToken));
         if (response.Succeeded)
         {
+            _recent.Wrote(key, response.Header.Revision, bytes);
             return Stamp(value, response.Header.Revision);
         }
 
@@ -123,12 +142,19 @@ public sealed class ObjectStorage(EtcdConnection etcd)
     public async Task<JsonObject?> ReplaceAsync(ServedKind kind, JsonObject value, long revision, CancellationToken cancellationToken)
     {
         var key = Key(kind, value);
+        var (put, bytes) = Put(key, value);
         var response = await CallAsync(() => etcd.KeyValue.TxnAsync(new TxnRequest
         {
             Compare = { ModRevisionIs(key, revision) },
-            Success = { Put(key, value) },
+            Success = { put },
         }, cancellationToken: cancellationToken));
-        return response.Succeeded ? Stamp(value, response.Header.Revision) : null;
+        if (!response.Succeeded)
+        {
+            return null;
+        }
+
+        _recent.Wrote(key, response.Header.Revision, bytes);
+        return Stamp(value, response.Header.Revision);
     }
 
     /// <summary>Removes an object if its key was last written at <paramref name="revision"/>; the revision of the removal, or null on a conflict.</summary>
@@ -140,7 +166,13 @@ public sealed class ObjectStorage(EtcdConnection etcd)
             Compare = { ModRevisionIs(key, revision) },
             Success = { new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = EtcdKeys.ToBytes(key) } } },
         }, cancellationToken: cancellationToken));
-        return response.Succeeded ? response.Header.Revision : null;
+        if (!response.Succeeded)
+        {
+            return null;
+        }
+
+        _recent.Removed(key);
+        return response.Header.Revision;
     }
 
     /// <summary>The current revision of the store.</summary>
@@ -152,32 +184,35 @@ public sealed class ObjectStorage(EtcdConnection etcd)
     }
 
     /// <summary>
-    /// Every change to objects of a kind (of every kind when null) after <paramref name="afterRevision"/>, in order, and
-    /// a <see cref="StorageEventType.Progress"/> event every <paramref name="progressEvery"/> (never when null).
+    /// Every change to objects of a kind (of every kind when null) after <paramref name="afterRevision"/>, in order, as
+    /// <paramref name="options"/> asks for them.
     /// </summary>
     /// <exception cref="ApiException">410 when the revision has been compacted; 503 when etcd ends the watch.</exception>
     public async IAsyncEnumerable<StorageEvent> WatchAsync(
-        ServedKind? kind, string? namespaceName, long afterRevision, TimeSpan? progressEvery, [EnumeratorCancellation] CancellationToken cancellationToken)
+        ServedKind? kind, string? namespaceName, long afterRevision, StorageWatchOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var prefix = kind is null ? Root : Prefix(kind, namespaceName);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var call = etcd.Watches.Watch(cancellationToken: stop.Token);
         await CallAsync(async () =>
         {
-            await call.RequestStream.WriteAsync(new WatchRequest
+            var create = new WatchCreateRequest
             {
-                CreateRequest = new WatchCreateRequest
-                {
-                    Key = EtcdKeys.ToBytes(prefix),
-                    RangeEnd = EtcdKeys.PrefixRangeEnd(prefix),
-                    StartRevision = afterRevision + 1,
-                    PrevKv = true,
-                },
-            }, stop.Token);
+                Key = EtcdKeys.ToBytes(prefix),
+                RangeEnd = EtcdKeys.PrefixRangeEnd(prefix),
+                StartRevision = afterRevision + 1,
+                PrevKv = true,
+            };
+            if (options.DeletionsOnly)
+            {
+                create.Filters.Add(WatchCreateRequest.Types.FilterType.Noput);
+            }
+
+            await call.RequestStream.WriteAsync(new WatchRequest { CreateRequest = create }, stop.Token);
             return true;
         });
 
-        var progress = progressEvery is { } every ? RequestProgressAsync(call.RequestStream, every, stop.Token) : Task.CompletedTask;
+        var progress = options.ProgressEvery is { } every ? RequestProgressAsync(call.RequestStream, every, stop.Token) : Task.CompletedTask;
         try
         {
             while (await CallAsync(() => call.ResponseStream.MoveNext(stop.Token)))
@@ -201,8 +236,9 @@ public sealed class ObjectStorage(EtcdConnection etcd)
 
                 foreach (var change in response.Events)
                 {
-                    var previous = change.PrevKv is { Value.IsEmpty: false } before ? Decode(before) : null;
-                    yield return change.Type == Mvccpb.Event.Types.EventType.Delete
+                    var deleted = change.Type == Mvccpb.Event.Types.EventType.Delete;
+                    var previous = change.PrevKv is { Value.IsEmpty: false } before && (deleted || options.PreviousOfWrites) ? Decode(before) : null;
+                    yield return deleted
                         ? new StorageEvent(StorageEventType.Deleted, previous is null ? null : Stamp(previous, change.Kv.ModRevision), previous, change.Kv.ModRevision)
                         : new StorageEvent(
                             change.Kv.CreateRevision == change.Kv.ModRevision ? StorageEventType.Added : StorageEventType.Modified,
@@ -243,7 +279,7 @@ public sealed class ObjectStorage(EtcdConnection etcd)
         return value;
     }
 
-    private static RequestOp Put(string key, JsonObject value)
+    private static (RequestOp Put, byte[] Value) Put(string key, JsonObject value)
     {
         // The version lives in the key's revision, not in the value: left out while writing, then put back.
         var metadata = value["metadata"] as JsonObject;
@@ -255,7 +291,7 @@ public sealed class ObjectStorage(EtcdConnection etcd)
             metadata!["resourceVersion"] = version;
         }
 
-        return new RequestOp { RequestPut = new PutRequest { Key = EtcdKeys.ToBytes(key), Value = ByteString.CopyFrom(bytes) } };
+        return (new RequestOp { RequestPut = new PutRequest { Key = EtcdKeys.ToBytes(key), Value = ByteString.CopyFrom(bytes) } }, bytes);
     }
 
     private static Compare ModRevisionIs(string key, long revision) => new()

@@ -24,5 +24,14 @@ public enum StorageEventType
 /// </summary>
 public sealed record StorageEvent(StorageEventType Type, JsonObject? Value, JsonObject? Previous, long Revision);
 
+/// <summary>What a storage watch asks etcd for and decodes.</summary>
+/// <param name="ProgressEvery">How often to report a <see cref="StorageEventType.Progress"/> event; never when null.</param>
+/// <param name="PreviousOfWrites">
+/// Whether a write's event carries the object as it was before (a selector needs it to tell an object that starts or
+/// stops matching); a deletion's always does. Decoding it doubles a watcher's work.
+/// </param>
+/// <param name="DeletionsOnly">Only deletions (and progress): etcd leaves every write out of the stream.</param>
+public sealed record StorageWatchOptions(TimeSpan? ProgressEvery = null, bool PreviousOfWrites = true, bool DeletionsOnly = false);
+
 /// <summary>A page of objects read at one revision, and the key to continue after when there are more.</summary>
 public sealed record StoredPage(IReadOnlyList<JsonObject> Items, long Revision, string? ContinueAfter);

@@ -58,17 +58,20 @@ public sealed class KubernetesResourceStore(k8s.Kubernetes kubernetes) : IResour
         string? next = null;
         while (true)
         {
-            var page = await SendRawAsync(HttpMethod.Get,
+            using var page = await SendRawAsync(HttpMethod.Get,
                 $"{Collection<T>(namespaceName)}?limit={PageSize}{selector}{(next is null ? "" : "&continue=" + Uri.EscapeDataString(next))}", null, null, cancellationToken);
-            foreach (var item in page["items"] as JsonArray ?? [])
+            if (page.RootElement.TryGetProperty("items", out var list) && list.ValueKind == JsonValueKind.Array)
             {
-                items.Add(Decode<T>(item!));
+                foreach (var item in list.EnumerateArray())
+                {
+                    items.Add(Decode<T>(item));
+                }
             }
 
-            next = page["metadata"]?["continue"]?.GetValue<string>();
+            next = ListMetadata(page, "continue");
             if (string.IsNullOrEmpty(next))
             {
-                return new ResourceList<T>(items, page["metadata"]?["resourceVersion"]?.GetValue<string>() ?? "");
+                return new ResourceList<T>(items, ListMetadata(page, "resourceVersion") ?? "");
             }
         }
     }
@@ -92,7 +95,12 @@ public sealed class KubernetesResourceStore(k8s.Kubernetes kubernetes) : IResour
         where T : Resource
     {
         // Without a version the store's contract is "changes from now"; the API would first replay every object.
-        resourceVersion ??= (await SendRawAsync(HttpMethod.Get, $"{Collection<T>(namespaceName)}?limit=1", null, null, cancellationToken))["metadata"]?["resourceVersion"]?.GetValue<string>();
+        if (resourceVersion is null)
+        {
+            using var now = await SendRawAsync(HttpMethod.Get, $"{Collection<T>(namespaceName)}?limit=1", null, null, cancellationToken);
+            resourceVersion = ListMetadata(now, "resourceVersion");
+        }
+
         using var request = new HttpRequestMessage(HttpMethod.Get,
             Url($"{Collection<T>(namespaceName)}?watch=true&allowWatchBookmarks=true&resourceVersion={Uri.EscapeDataString(resourceVersion ?? "")}"));
         using var response = await SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
@@ -109,9 +117,11 @@ public sealed class KubernetesResourceStore(k8s.Kubernetes kubernetes) : IResour
                 continue;
             }
 
-            var change = JsonNode.Parse(line)!;
-            var value = change["object"]!;
-            switch (change["type"]?.GetValue<string>())
+            // One pass into the model: a watch brings every change of the kind, and this is most of an informer's work.
+            using var change = JsonDocument.Parse(line);
+            var root = change.RootElement;
+            var value = root.GetProperty("object");
+            switch (root.TryGetProperty("type", out var type) ? type.GetString() : null)
             {
                 case "ADDED":
                     yield return new WatchEvent<T>(WatchEventType.Added, Decode<T>(value));
@@ -123,7 +133,7 @@ public sealed class KubernetesResourceStore(k8s.Kubernetes kubernetes) : IResour
                     yield return new WatchEvent<T>(WatchEventType.Deleted, Decode<T>(value));
                     break;
                 case "ERROR":
-                    throw Refused((HttpStatusCode)(value["code"]?.GetValue<int>() ?? 500), value.ToJsonString(), null);
+                    throw Refused((HttpStatusCode)(value.TryGetProperty("code", out var code) && code.TryGetInt32(out var status) ? status : 500), value.GetRawText(), null);
             }
         }
 
@@ -147,11 +157,11 @@ public sealed class KubernetesResourceStore(k8s.Kubernetes kubernetes) : IResour
     private async Task<T?> SendAsync<T>(HttpMethod method, string path, Resource? body, Resource? about, CancellationToken cancellationToken)
         where T : Resource
     {
-        var answer = await SendRawAsync(method, path, body, about, cancellationToken);
-        return answer["kind"]?.GetValue<string>() == "Status" ? null : Decode<T>(answer);
+        using var answer = await SendRawAsync(method, path, body, about, cancellationToken);
+        return answer.RootElement.TryGetProperty("kind", out var kind) && kind.ValueEquals("Status") ? null : Decode<T>(answer.RootElement);
     }
 
-    private async Task<JsonNode> SendRawAsync(HttpMethod method, string path, Resource? body, Resource? about, CancellationToken cancellationToken)
+    private async Task<JsonDocument> SendRawAsync(HttpMethod method, string path, Resource? body, Resource? about, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(method, Url(path));
         if (body is not null)
@@ -161,13 +171,19 @@ public sealed class KubernetesResourceStore(k8s.Kubernetes kubernetes) : IResour
         }
 
         using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
-        var text = await response.Content.ReadAsStringAsync(cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
-            throw Refused(response.StatusCode, text, about);
+            throw Refused(response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken), about);
         }
 
-        return JsonNode.Parse(text) ?? throw new ResourceStoreException($"The API server answered {method} {path} with JSON null.");
+        var answer = JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync(cancellationToken));
+        if (answer.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            answer.Dispose();
+            throw new ResourceStoreException($"The API server answered {method} {path} with JSON that is not an object.");
+        }
+
+        return answer;
     }
 
     /// <summary>Sends with the kubeconfig's credentials (a token, a client certificate's handler is the client's own).</summary>
@@ -228,8 +244,14 @@ public sealed class KubernetesResourceStore(k8s.Kubernetes kubernetes) : IResour
     /// <summary>An absolute URL: KubernetesClient's HTTP client has no base address of its own.</summary>
     private Uri Url(string path) => new(new Uri(Server.ToString().TrimEnd('/') + "/"), path);
 
-    private static T Decode<T>(JsonNode value)
+    private static T Decode<T>(JsonElement value)
         where T : Resource => value.Deserialize<T>(ResourceJson.Options) ?? throw new ResourceStoreException("The API server sent a JSON null object.");
+
+    /// <summary>A field of a list's metadata (<c>continue</c>, <c>resourceVersion</c>), or null.</summary>
+    private static string? ListMetadata(JsonDocument list, string field) =>
+        list.RootElement.TryGetProperty("metadata", out var metadata) && metadata.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.String
+            ? value.GetString()
+            : null;
 
     private static string Collection<T>(string? namespaceName)
         where T : Resource
