@@ -2,20 +2,24 @@
 # Starts the local Fluid.Aspire stack through the Aspire AppHost (etcd, the controller, and per simulated node an
 # object store and a cache agent), runs the sample once against it, prints the result and exits with its status.
 set -euo pipefail
+# Paths the user gives are relative to where they typed the command, not to the repository.
+caller="$PWD"
 cd "$(dirname "$0")"
 . .ci/prerequisites.sh
 
 usage() {
   cat <<'USAGE'
-Usage: ./run.sh [--dashboard] [--nodes N] [--clean] [--timeout SECONDS] [sample options]
+Usage: ./run.sh [--dashboard] [--nodes N] [--clean] [--timeout SECONDS] [--state-dir DIR] [sample options]
 
   (no option)        start the stack, run the linear-regression sample once, print its metrics and RESULT line,
                      stop; exit 0 on success
   --dashboard        keep the stack up with the Aspire dashboard; its URL and a kubeconfig for kubectl are
                      printed; Ctrl+C stops it
   --nodes N          simulate N nodes (default 2)
-  --clean            start with an empty etcd (otherwise its data in AppHost/.fluid survives restarts)
+  --clean            start with an empty etcd (otherwise its data in the state directory survives restarts)
   --timeout SECONDS  give up a one-shot run after this long (default 600)
+  --state-dir DIR    keep the stack's state (etcd's data, certificates, kubeconfig, pod logs, the one-shot log) in
+                     DIR instead of AppHost/.fluid; a second stack beside a running one needs a DIR of its own
   -h, --help         show this help
 
 Sample options (passed on to samples/LinearRegression):
@@ -28,11 +32,12 @@ Sample options (passed on to samples/LinearRegression):
   --keep             keep the run's dataset, runtime, steps, events and objects afterwards (always with
                      --dashboard); the next run removes them
 
-The full AppHost log of a one-shot run is kept in artifacts/run/apphost.log.
+The full AppHost log of a one-shot run is kept in artifacts/run/apphost.log (in DIR with --state-dir).
 USAGE
 }
 
 dashboard=false
+state=""
 sample=()
 nodes=2
 clean=false
@@ -43,10 +48,17 @@ while [ $# -gt 0 ]; do
     --nodes) [ $# -ge 2 ] || fluid_fail "--nodes needs a number, e.g. --nodes 3"; nodes="$2"; shift ;;
     --clean) clean=true ;;
     --timeout) [ $# -ge 2 ] || fluid_fail "--timeout needs a number of seconds"; timeout="$2"; shift ;;
+    --state-dir)
+      [ $# -ge 2 ] || fluid_fail "--state-dir needs a directory, e.g. --state-dir /tmp/stack-2"
+      case "$2" in /*) state="$2" ;; *) state="$caller/$2" ;; esac
+      shift ;;
     --input|--target|--exchange|--rows|--seed|--cache-capacity)
       [ $# -ge 2 ] || fluid_fail "$1 needs a value"
       value="$2"
-      [ "$1" = --input ] && value="$(cd "$(dirname "$2")" 2>/dev/null && pwd)/$(basename "$2")"
+      if [ "$1" = --input ]; then
+        case "$2" in /*) value="$2" ;; *) value="$caller/$2" ;; esac
+        [ -f "$value" ] || fluid_fail "--input $2: there is no file $value; give the path of a CSV file, e.g. --input $PWD/samples/data/california_housing.csv"
+      fi
       sample+=("$1" "$value"); shift ;;
     --keep) sample+=("$1") ;;
     -h|--help) usage; exit 0 ;;
@@ -57,16 +69,23 @@ done
 [[ "$nodes" =~ ^[0-9]+$ ]] && [ "$nodes" -ge 1 ] && [ "$nodes" -le 64 ] || fluid_fail "--nodes must be a number from 1 to 64, not '$nodes'"
 [[ "$timeout" =~ ^[0-9]+$ ]] || fluid_fail "--timeout must be a whole number of seconds, not '$timeout'"
 
+# One stack per state directory (the AppHost holds stack.lock in it while it runs): say so before building.
+lock="${state:-$PWD/AppHost/.fluid/fluid}/stack.lock"
+if [ -f "$lock" ] && ! flock -n "$lock" true; then
+  fluid_fail "a stack is already running on ${lock%/stack.lock} ($(cat "${lock%.lock}.owner" 2>/dev/null || echo "its process did not say who it is")); stop it (Ctrl+C where it runs), or run this one beside it with --state-dir DIR"
+fi
+
 fluid_prerequisites
 fluid_step "Building (Release)"
 dotnet build AppHost/Fluid.Aspire.AppHost.csproj -c Release -nologo -clp:NoSummary -v:q
 
 # The stack's API server writes a kubeconfig for kubectl here once it listens; one left by an earlier run is stale.
-kubeconfig="$PWD/artifacts/kubeconfig"
-mkdir -p artifacts
+kubeconfig="${state:-$PWD/artifacts}/kubeconfig"
+mkdir -p "$(dirname "$kubeconfig")"
 rm -f "$kubeconfig"
 apphost=(dotnet run --project AppHost/Fluid.Aspire.AppHost.csproj -c Release --no-build --launch-profile http --
   "--Fluid:Nodes=$nodes" "--Fluid:CleanStart=$clean" "--Fluid:TimeoutSeconds=$timeout" "--Fluid:Kubeconfig=$kubeconfig")
+[ -n "$state" ] && apphost+=("--Fluid:StateDirectory=$state")
 for i in "${!sample[@]}"; do
   apphost+=("--Fluid:SampleArgs:$i=${sample[$i]}")
 done
@@ -85,8 +104,8 @@ if [ "$dashboard" = true ]; then
 fi
 
 fluid_step "Starting the stack with $nodes node(s) and running the sample once"
-mkdir -p artifacts/run
-log=artifacts/run/apphost.log
+log="${state:-$PWD/artifacts/run}/apphost.log"
+mkdir -p "$(dirname "$log")"
 set +e
 "${apphost[@]}" --Fluid:Once=true >"$log" 2>&1 &
 pid=$!

@@ -18,6 +18,7 @@ builder.AddFluidKubernetesEnvironment("k8s")
     .WithHelmChart(chart => chart.Name = chart.ReleaseName = "fluid");
 
 IResourceBuilder<FluidResource> fluid;
+StateDirectoryLock? stateLock = null;
 try
 {
     fluid = builder.AddFluid("fluid");
@@ -47,10 +48,16 @@ try
     {
         fluid.WithSocketDirectory(sockets);
     }
+
+    if (builder.ExecutionContext.IsRunMode)
+    {
+        stateLock = StateDirectoryLock.Acquire(fluid.Resource.StateDirectory);
+    }
 }
 catch (Exception ex) when (ex is DistributedApplicationException or ArgumentException)
 {
-    // A missing prerequisite (etcd not installed): say what to do, without a stack trace.
+    // A missing prerequisite (etcd not installed) or a stack already running on the same state: say what to do,
+    // without a stack trace.
     Console.Error.WriteLine($"error: {ex.Message}");
     return 2;
 }
@@ -68,7 +75,11 @@ if (options.RunSample)
     }
 }
 
-builder.Build().Run();
+using (stateLock)
+{
+    builder.Build().Run();
+}
+
 return Environment.ExitCode;
 
 static bool KeepsRun(IDistributedApplicationBuilder builder, AppHostOptions options) =>

@@ -97,12 +97,20 @@ internal sealed class IpcChannel : IDisposable
                 ObjectStoreException => ex,
                 SocketException or OperationCanceledException or IOException or TimeoutException => new ObjectStoreException(
                     ObjectStoreErrorCode.Unavailable,
-                    $"Cannot reach the object store at {socketPath}: {ex.Message}. Is the daemon running on this node? " +
+                    $"Cannot reach the object store at {socketPath}: {Reason(socketPath, ex)}. Is the daemon running on this node? " +
                     "Start it with 'fluid-objectstore start', or set FLUID_OBJECTSTORE_SOCKET to its socket.", ex),
                 _ => ex,
             };
         }
     }
+
+    /// <summary>Why a connection failed, in words: the kernel says "Cannot assign requested address" for a socket file that is not there.</summary>
+    private static string Reason(string socketPath, Exception ex) => ex switch
+    {
+        SocketException when !File.Exists(socketPath) => "there is no socket file there",
+        SocketException { SocketErrorCode: SocketError.ConnectionRefused } => "the socket file is there but no daemon listens on it (a daemon that stopped leaves it behind)",
+        _ => ex.Message,
+    };
 
     /// <summary>
     /// Sends one request and reads its answer; an Error answer becomes the matching exception. Without

@@ -155,15 +155,19 @@ public sealed partial class CommandTests(StackFixture stack) : IClassFixture<Sta
     }
 
     [Fact]
-    public async Task An_unknown_kind_is_a_usage_error_that_lists_the_known_kinds()
+    public async Task An_unknown_or_missing_kind_is_a_usage_error_that_lists_the_known_kinds()
     {
-        var run = await stack.RunAsync("get", "pods");
+        var runs = await Task.WhenAll(stack.RunAsync("get", "pods"), stack.RunAsync("get"), stack.RunAsync("describe"));
 
-        Assert.Equal(2, run.ExitCode);
-        Assert.StartsWith("error: 'pods' is not a kind fluid knows; use one of: dataset (datasets, ds); runtime", run.Lines[0], StringComparison.Ordinal);
+        Assert.Equal([2, 2, 2], runs.Select(r => r.ExitCode));
+        Assert.StartsWith("error: 'pods' is not a kind fluid knows; use one of: dataset (datasets, ds); runtime", runs[0].Lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("error: Say what to list: one of dataset (datasets, ds); runtime", runs[1].Lines[0], StringComparison.Ordinal);
+        Assert.EndsWith("e.g. fluid get datasets.", runs[1].Lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("error: Say what to describe: one of dataset", runs[2].Lines[0], StringComparison.Ordinal);
         foreach (var kind in new[] { "dataprocess", "node", "event" })
         {
-            Assert.Contains(kind, run.Lines[0], StringComparison.Ordinal);
+            Assert.Contains(kind, runs[0].Lines[0], StringComparison.Ordinal);
+            Assert.Contains(kind, runs[1].Lines[0], StringComparison.Ordinal);
         }
     }
 
@@ -171,10 +175,13 @@ public sealed partial class CommandTests(StackFixture stack) : IClassFixture<Sta
     public async Task A_command_line_that_does_not_parse_exits_with_2_and_points_to_the_help()
     {
         var runs = await Task.WhenAll(
-            stack.RunAsync("get", "datasets", "--bogus"), stack.RunAsync("get", "datasets", "-o", "xml"), stack.RunAsync("delete", "dataset"));
-        var (option, format, noName) = (runs[0], runs[1], runs[2]);
+            stack.RunAsync("get", "datasets", "--bogus"), stack.RunAsync("get", "datasets", "-o", "xml"), stack.RunAsync("delete", "dataset"),
+            stack.RunAsync("logs", "echo", "--tail", "x"), stack.RunAsync("logs", "echo", "--tail", "0"));
+        var (option, format, noName, word, zero) = (runs[0], runs[1], runs[2], runs[3], runs[4]);
 
-        Assert.Equal([2, 2, 2], new[] { option.ExitCode, format.ExitCode, noName.ExitCode });
+        Assert.Equal([2, 2, 2, 2, 2], new[] { option.ExitCode, format.ExitCode, noName.ExitCode, word.ExitCode, zero.ExitCode });
+        Assert.Equal(["error: --tail x is not a number of lines; give a whole number of at least 1, e.g. --tail 20.", "See 'fluid logs --help' for usage."], word.Lines);
+        Assert.Equal("error: --tail 0 is not a number of lines; give a whole number of at least 1, e.g. --tail 20.", zero.Lines[0]);
         Assert.Contains("--bogus", option.Output, StringComparison.Ordinal);
         Assert.Equal(["error: -o xml is not an output format; use one of json, yaml, wide, name.", "See 'fluid get --help' for usage."], format.Lines);
         Assert.Contains("See 'fluid delete --help' for usage.", noName.Output, StringComparison.Ordinal);

@@ -26,6 +26,7 @@ public sealed class FlowTests
         var dataset = await Flows.BoundDatasetAsync(client, "housing", data, Cancellation);
         Assert.Equal(DatasetPhase.Bound, dataset.Phase);
         Assert.Equal("8 B", dataset.Resource.Status.UfsTotal?.Replace("B", " B", StringComparison.Ordinal).Replace("  ", " ", StringComparison.Ordinal) ?? "8 B");
+        Assert.Equal("0.0%", dataset.Resource.Status.CacheStates?.CachedPercentage);
 
         var run = await dataset.Process(Flows.Step("preprocess", trace, "test -f rows.csv && test \"$PWD\" = \"$FLUID_DATASET_PATH\""))
             .Process(Flows.Step("train", trace))

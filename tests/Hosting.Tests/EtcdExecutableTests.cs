@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Aspire.Hosting;
 using Fluid.Aspire.Hosting.Etcd;
 using Fluid.Aspire.TestSupport;
@@ -40,26 +39,14 @@ public sealed class EtcdExecutableTests
     public async Task The_AppHost_stops_at_once_with_the_install_hint_when_etcd_is_not_on_PATH()
     {
         using var emptyPath = new TemporaryDirectory();
-        var start = new ProcessStartInfo(RepositoryPaths.DotnetHost)
-        {
-            ArgumentList = { RepositoryPaths.Output("AppHost", "Fluid.Aspire.AppHost"), "--Fluid:Once=true" },
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            Environment = { ["PATH"] = emptyPath.Path, ["Fluid__Etcd__Path"] = null },
-        };
 
-        using var appHost = Process.Start(start)!;
-        var stderr = appHost.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var stdout = appHost.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(60));
-        await appHost.WaitForExitAsync(timeout.Token);
+        var (exitCode, output, message) = await AppHostRun.UntilExitAsync(
+            ["--Fluid:Once=true"], new Dictionary<string, string?> { ["PATH"] = emptyPath.Path, ["Fluid__Etcd__Path"] = null });
 
-        Assert.Equal(2, appHost.ExitCode);
-        var message = await stderr;
+        Assert.Equal(2, exitCode);
         Assert.Contains("etcd was not found on PATH", message, StringComparison.Ordinal);
         Assert.Contains("apt-get install etcd-server", message, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", message, StringComparison.Ordinal);
-        Assert.DoesNotContain("Starting DCP", await stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("Starting DCP", output, StringComparison.Ordinal);
     }
 }

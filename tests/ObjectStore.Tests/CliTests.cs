@@ -52,6 +52,32 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Dotnet_run_reads_and_writes_files_where_the_user_is_not_in_the_project_folder()
+    {
+        await using var daemon = await ObjectStoreDaemon.StartAsync(Cancellation);
+        using var here = new TemporaryDirectory();
+        await File.WriteAllTextAsync(Path.Combine(here.Path, "note.txt"), "written here", Cancellation);
+
+        var put = await DotnetRunAsync(here.Path, "--socket", daemon.SocketPath, "put", "--from-file", "note.txt", "--name", "note");
+        var get = await DotnetRunAsync(here.Path, "--socket", daemon.SocketPath, "get", "note", "--to-file", "copy.txt");
+
+        Assert.True(put.ExitCode == 0, put.Output);
+        Assert.True(get.ExitCode == 0, get.Output);
+        Assert.Equal("written here", await File.ReadAllTextAsync(Path.Combine(here.Path, "copy.txt"), Cancellation));
+        Assert.False(File.Exists(Path.Combine(RepositoryPaths.Root, "src", "ObjectStore", "copy.txt")));
+    }
+
+    /// <summary>The README's way: <c>dotnet run --project src/ObjectStore -- …</c>, from <paramref name="directory"/>.</summary>
+    private static async Task<(int ExitCode, string Output)> DotnetRunAsync(string directory, params string[] arguments)
+    {
+        await using var run = ChildProcess.Start(RepositoryPaths.DotnetHost,
+            ["run", "--project", Path.Combine(RepositoryPaths.Root, "src", "ObjectStore"), "-c", RepositoryPaths.Configuration, "--no-build", "--", .. arguments],
+            workingDirectory: directory);
+        var exitCode = await run.WaitForExitAsync(TimeSpan.FromMinutes(2), Cancellation);
+        return (exitCode, run.Output);
+    }
+
+    [Fact]
     public async Task Mistakes_get_one_line_that_says_what_is_wrong_and_a_non_zero_exit_code()
     {
         await using var daemon = await ObjectStoreDaemon.StartAsync(Cancellation);
@@ -68,7 +94,7 @@ public sealed class CliTests
         await using (var noDaemon = ChildProcess.StartDotnet(ObjectStoreDaemon.Executable, ["--socket", "/tmp/no-daemon-here.sock", "ls"]))
         {
             Assert.Equal(1, await noDaemon.WaitForExitAsync(TimeSpan.FromSeconds(60), Cancellation));
-            Assert.Contains("Is the daemon running", noDaemon.Output, StringComparison.Ordinal);
+            Assert.Contains("Cannot reach the object store at /tmp/no-daemon-here.sock: there is no socket file there. Is the daemon running", noDaemon.Output, StringComparison.Ordinal);
         }
 
         var usage = await daemon.CliAsync(Cancellation, "put");

@@ -20,8 +20,7 @@ public sealed class RealDataTests
     [Fact]
     public async Task On_california_housing_the_sample_scores_the_R2_of_an_exact_least_squares_fit()
     {
-        var data = Path.Combine(RepositoryPaths.Root, "..", "shared", "data", "california_housing.csv");
-        Assert.SkipUnless(File.Exists(data), $"The real data set is not at {Path.GetFullPath(data)} (it comes with the shared folder beside the repository).");
+        var data = Path.Combine(RepositoryPaths.Root, "samples", "data", "california_housing.csv");
         await using var etcd = await EtcdServer.StartAsync(Cancellation);
         await using var store = await ObjectStoreDaemon.StartAsync(Cancellation, "256Mi", etcd);
         using var work = new TemporaryDirectory();

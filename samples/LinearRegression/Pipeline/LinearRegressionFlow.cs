@@ -28,8 +28,8 @@ public static class LinearRegressionFlow
         await RemoveKeptRunAsync(client, options, progress, cancellationToken);
         // Sized before anything is created, so that a run that cannot fit leaves nothing behind.
         var quotaGiB = await CacheCapacity.ForRunAsync(client, options, cancellationToken);
-        Directory.CreateDirectory(options.WorkDirectory);
-        var source = options.Input is { } input ? Path.GetDirectoryName(Path.GetFullPath(input))! : options.WorkDirectory;
+        var source = options.Input is { } input ? Path.GetDirectoryName(Path.GetFullPath(input))! : options.SyntheticSource;
+        Directory.CreateDirectory(source);
         progress($"dataset {options.RunId}: {(options.Input is null ? $"{options.Rows:N0} synthetic rows" : options.Input)}; exchange through {options.Exchange}");
         var dataset = await client.CreateDatasetAsync(options.RunId, $"local://{source}", cancellationToken: cancellationToken);
         try

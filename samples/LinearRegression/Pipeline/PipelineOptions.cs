@@ -27,6 +27,12 @@ public sealed record PipelineOptions
     /// <summary>Where files go: the Parquet or Arrow exchange, and the model file. Shared by the steps (one machine).</summary>
     public string WorkDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "fluid-linear-regression");
 
+    /// <summary>
+    /// The dataset of a synthetic run: a folder of its own, empty (the table is generated, not read), so that the
+    /// files the steps write under <see cref="WorkDirectory"/> never count as the dataset's.
+    /// </summary>
+    public string SyntheticSource => Path.Combine(WorkDirectory, "dataset");
+
     /// <summary>The runtime's workers (one per node).</summary>
     public int Replicas { get; init; } = 2;
 

@@ -15,7 +15,7 @@ internal static class DeleteCommand
 
     public static Command Create()
     {
-        var kind = Invocation.KindArgument("delete");
+        var kind = Invocation.KindArgument("delete", "delete");
         var names = Invocation.NamesArgument("The objects to delete.", ArgumentArity.OneOrMore);
         var wait = new Option<bool>("--wait") { Description = "Return once the objects are gone (finalizers done), not when deletion was asked for." };
         var timeout = new Option<string>("--timeout")

@@ -10,7 +10,7 @@ internal static class DescribeCommand
 {
     public static Command Create()
     {
-        var kind = Invocation.KindArgument("describe");
+        var kind = Invocation.KindArgument("describe", "describe");
         var names = Invocation.NamesArgument("The objects to describe; every one of the kind in the namespace when none.", ArgumentArity.ZeroOrMore);
         var command = new Command("describe", "Show an object in detail: metadata, spec, status, conditions, a step's scheduling scores, and its events.") { kind, names };
         command.SetAction((parse, cancellationToken) => Invocation.RunAsync(parse, async session =>

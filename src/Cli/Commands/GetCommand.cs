@@ -22,7 +22,7 @@ internal static class GetCommand
 
     public static Command Create()
     {
-        var kind = Invocation.KindArgument("list");
+        var kind = Invocation.KindArgument("get", "list");
         var names = Invocation.NamesArgument("Only these objects.", ArgumentArity.ZeroOrMore);
         var output = new Option<string>("--output", "-o")
         {

@@ -92,12 +92,29 @@ internal static partial class Invocation
             ? $"{kind.Singular} \"{name}\" not found in namespace \"{@namespace}\"; list them with: fluid get {kind.Plural} -n {@namespace} (or -A for every namespace)"
             : $"{kind.Singular} \"{name}\" not found; list them with: fluid get {kind.Plural}";
 
-    /// <summary>The kind argument of get, describe and delete; an unknown kind is a usage error, found before connecting.</summary>
-    public static Argument<string> KindArgument(string verb)
+    /// <summary>
+    /// The kind argument of get, describe and delete; an unknown or missing kind is a usage error, found before
+    /// connecting, that lists the kinds there are.
+    /// </summary>
+    public static Argument<string> KindArgument(string command, string verb)
     {
-        var kind = new Argument<string>("kind") { Description = $"What to {verb}: {Kinds.Kinds.Known}." };
+        var kind = new Argument<string>("kind")
+        {
+            Description = $"What to {verb}: {Kinds.Kinds.Known}.",
+            Arity = ArgumentArity.ZeroOrOne,
+            DefaultValueFactory = result =>
+            {
+                result.AddError($"Say what to {verb}: one of {Kinds.Kinds.Known}; e.g. fluid {command} datasets.");
+                return "";
+            },
+        };
         kind.Validators.Add(result =>
         {
+            if (result.Tokens.Count == 0)
+            {
+                return;
+            }
+
             var name = result.GetValueOrDefault<string>();
             if (Kinds.Kinds.TryFind(name) is null)
             {

@@ -20,14 +20,22 @@ internal static class LogsCommand
                 result.AddError($"Unrecognized option '{value}'.");
             }
         });
-        var tail = new Option<int?>("--tail") { Description = "Only the last N lines." };
-        tail.Validators.Add(result =>
+        var tail = new Option<int?>("--tail")
         {
-            if (result.GetValueOrDefault<int?>() is < 1)
+            Description = "Only the last N lines.",
+            // A parser of our own, so that a word where the number goes is a usage error rather than an exception.
+            CustomParser = result =>
             {
-                result.AddError("--tail must be at least 1, e.g. --tail 20.");
-            }
-        });
+                var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+                if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var lines) && lines >= 1)
+                {
+                    return lines;
+                }
+
+                result.AddError($"--tail {text} is not a number of lines; give a whole number of at least 1, e.g. --tail 20.");
+                return null;
+            },
+        };
         var command = new Command("logs", "Print a step's log (stdout and stderr of every attempt).") { name, tail };
         command.SetAction((parse, cancellationToken) => Invocation.RunAsync(parse, async session =>
         {

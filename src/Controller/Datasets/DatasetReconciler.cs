@@ -73,7 +73,8 @@ public sealed class DatasetReconciler(ControlPlaneState state) : IReconciler<Dat
             status.CacheStates ??= new CacheStates();
             status.CacheStates.Cached = Quantity.FormatBytes(runtime.Status.MemoryUsed);
             status.CacheStates.CacheCapacity = Quantity.FormatBytes(runtime.Status.MemoryCapacity);
-            status.CacheStates.CachedPercentage = CacheStates.FormatPercentage(runtime.Status.MemoryUsed, bytes);
+            // The share of the dataset's files in a cache: an object store holds what steps put, none of the files.
+            status.CacheStates.CachedPercentage = CacheStates.FormatPercentage(0, bytes);
         }
 
         await state.Store.WriteStatusIfChangedAsync(dataset, updated, d => d.Status, cancellationToken);
