@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 
 usage() {
   cat <<'USAGE'
-Usage: ./run.sh [--dashboard] [--nodes N] [--clean] [--timeout SECONDS] [--state-dir DIR] [sample options]
+Usage: ./run.sh [--dashboard] [--nodes N] [--clean] [--timeout SECONDS] [--state-dir DIR] [--store-memory SIZE] [sample options]
 
   (no option)        start the stack, run the linear-regression sample once, print its metrics and RESULT line,
                      stop; exit 0 on success
@@ -20,6 +20,9 @@ Usage: ./run.sh [--dashboard] [--nodes N] [--clean] [--timeout SECONDS] [--state
   --timeout SECONDS  give up a one-shot run after this long (default 600)
   --state-dir DIR    keep the stack's state (etcd's data, certificates, kubeconfig, pod logs, the one-shot log) in
                      DIR instead of AppHost/.fluid; a second stack beside a running one needs a DIR of its own
+  --store-memory SIZE
+                     each node's object store memory, e.g. 2Gi or 1536Mi (default: what the data needs, or
+                     --cache-capacity, and at least 1Gi; a run the machine cannot hold is refused before it starts)
   -h, --help         show this help
 
 Sample options (passed on to samples/LinearRegression):
@@ -38,6 +41,7 @@ USAGE
 
 dashboard=false
 state=""
+store_memory=""
 sample=()
 nodes=2
 clean=false
@@ -48,6 +52,10 @@ while [ $# -gt 0 ]; do
     --nodes) [ $# -ge 2 ] || fluid_fail "--nodes needs a number, e.g. --nodes 3"; nodes="$2"; shift ;;
     --clean) clean=true ;;
     --timeout) [ $# -ge 2 ] || fluid_fail "--timeout needs a number of seconds"; timeout="$2"; shift ;;
+    --store-memory)
+      [ $# -ge 2 ] || fluid_fail "--store-memory needs a size, e.g. --store-memory 2Gi"
+      [[ "$2" =~ ^[0-9]+(Mi|Gi|Ti)$ ]] || fluid_fail "--store-memory must be a size such as 1536Mi or 2Gi, not '$2'"
+      store_memory="$2"; shift ;;
     --state-dir)
       [ $# -ge 2 ] || fluid_fail "--state-dir needs a directory, e.g. --state-dir /tmp/stack-2"
       case "$2" in /*) state="$2" ;; *) state="$caller/$2" ;; esac
@@ -86,6 +94,13 @@ rm -f "$kubeconfig"
 apphost=(dotnet run --project AppHost/Fluid.Aspire.AppHost.csproj -c Release --no-build --launch-profile http --
   "--Fluid:Nodes=$nodes" "--Fluid:CleanStart=$clean" "--Fluid:TimeoutSeconds=$timeout" "--Fluid:Kubeconfig=$kubeconfig")
 [ -n "$state" ] && apphost+=("--Fluid:StateDirectory=$state")
+if [ -z "$store_memory" ]; then
+  # Stores as large as the sample will ask for (it plans from the data and the machine's free memory), at least the
+  # stack's default of 1Gi; data the machine cannot hold is refused here, before anything starts.
+  planned="$(dotnet samples/LinearRegression/bin/Release/net10.0/Fluid.Aspire.Samples.LinearRegression.dll --plan-store-memory "${sample[@]}")" || exit 2
+  [ "${planned%Mi}" -gt 1024 ] && store_memory="$planned"
+fi
+[ -n "$store_memory" ] && apphost+=("--Fluid:ObjectStoreMemory=$store_memory")
 for i in "${!sample[@]}"; do
   apphost+=("--Fluid:SampleArgs:$i=${sample[$i]}")
 done
@@ -115,7 +130,9 @@ tail -n +1 -f --pid=$pid "$log" | awk '
   /^(info|warn|fail|crit): / { level = substr($0, 1, 4); category = $2; next }
   /^      / {
     message = substr($0, 7)
-    if (category ~ /Resources\.linear-regression\[/) {
+    if (category ~ /Lifetime\.StartupProgress\[/ && level == "info") {
+      print "· " message
+    } else if (category ~ /Resources\.linear-regression\[/) {
       sub(/^[0-9]+: [0-9T:.-]+Z /, "", message)
       if (message !~ /^(Waiting for |Finished waiting |No custom certificate|\[sys\] )/) print message
     } else if (level != "info") {

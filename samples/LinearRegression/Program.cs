@@ -18,21 +18,30 @@ var replicas = new Option<int>("--replicas") { Description = "Object store worke
 var cacheCapacity = new Option<double?>("--cache-capacity")
 {
     Description = "Object store memory each node reserves for the run, in GiB (default: sized from the data, checked against this machine's free memory and the stack's stores).",
-};
-cacheCapacity.Validators.Add(result =>
-{
-    if (result.GetValue(cacheCapacity) is <= 0)
+    // A parser of our own, so that a word where the number goes is a usage error rather than an exception.
+    CustomParser = result =>
     {
-        result.AddError("--cache-capacity must be a positive number of GiB, e.g. --cache-capacity 0.5");
-    }
-});
+        var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+        if (double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var gib) && gib > 0)
+        {
+            return gib;
+        }
+
+        result.AddError($"--cache-capacity {text} is not a size; give a positive number of GiB, e.g. --cache-capacity 0.5");
+        return null;
+    },
+};
+var planStoreMemory = new Option<bool>("--plan-store-memory")
+{
+    Description = "Print the object store memory each node needs for this data, or for --cache-capacity (e.g. 1536Mi), and exit, without a stack; ./run.sh sizes the stack's stores with it.",
+};
 var keep = new Option<bool>("--keep")
 {
     Description = "Keep the run's dataset, runtime, steps, events and objects to look at (kubectl get fluid); the next run removes them.",
 };
 var root = new RootCommand("Linear regression on House-Prices-like data, in three steps that hand their data on through the Fluid.Aspire object store.")
 {
-    rows, input, target, exchange, seed, runId, replicas, cacheCapacity, keep,
+    rows, input, target, exchange, seed, runId, replicas, cacheCapacity, keep, planStoreMemory,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -60,6 +69,22 @@ root.SetAction(async (parse, cancellationToken) =>
             _ => ExchangeMode.ObjectStore,
         },
     };
+    if (parse.GetValue(planStoreMemory))
+    {
+        try
+        {
+            Console.WriteLine(CacheCapacity.Quantity(options.CacheCapacityGiB is { } chosen
+                ? (long)Math.Ceiling(chosen * (1L << 30))
+                : CacheCapacity.Plan(CacheCapacity.EstimateDataBytes(options), CacheCapacity.AvailableMemoryBytes(), options.Replicas, storeCapacityBytes: null)));
+            return 0;
+        }
+        catch (InvalidOperationException ex)
+        {
+            await Console.Error.WriteLineAsync($"error: {ex.Message}");
+            return 2;
+        }
+    }
+
     try
     {
         await using var client = new FluidClient();

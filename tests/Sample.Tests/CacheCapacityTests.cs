@@ -39,7 +39,19 @@ public sealed class CacheCapacityTests
     {
         var error = Assert.Throws<InvalidOperationException>(() => CacheCapacity.Plan(GiB, 64 * GiB, replicas: 2, storeCapacityBytes: GiB));
 
-        Assert.Contains("ObjectStoreMemory", error.Message, StringComparison.Ordinal);
+        Assert.Contains("the nodes' object stores hold 1,024 MiB", error.Message, StringComparison.Ordinal);
+        Assert.Contains("(./run.sh --store-memory 1280Mi)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_chosen_quota_larger_than_the_stores_is_refused_at_once_with_both_sizes()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => CacheCapacity.Chosen(1.5, GiB));
+
+        Assert.Equal(1.5, CacheCapacity.Chosen(1.5, 2 * GiB));
+        Assert.Equal(
+            "--cache-capacity 1.5 asks 1,536 MiB of each node's object store, and the stores hold 1,024 MiB. Ask for less, or start the stack with stores that large (./run.sh --store-memory 1536Mi).",
+            error.Message);
     }
 
     [Fact]

@@ -41,31 +41,46 @@ public static class CacheCapacity
         {
             throw new InvalidOperationException(
                 $"The data needs about {Format(needed)} of object store memory on each of {replicas} node(s), and this machine can spare " +
-                $"{Format(spare)} per node ({Format(availableBytes)} available). Use fewer --rows, fewer --replicas, or set --cache-capacity.");
+                $"{Format(spare)} per node ({Format(availableBytes)} available). Use fewer --rows or a smaller --input, or set --cache-capacity.");
         }
 
         if (storeCapacityBytes is { } capacity && needed > capacity)
         {
             throw new InvalidOperationException(
                 $"The data needs about {Format(needed)} of object store memory on each node, and the nodes' object stores hold {Format(capacity)}. " +
-                "Start the stack with larger stores (./run.sh passes --Fluid:ObjectStoreMemory to the AppHost), use fewer --rows, or set --cache-capacity.");
+                $"Start the stack with stores that large (./run.sh --store-memory {Quantity(needed)}), use fewer --rows, or set --cache-capacity.");
         }
 
         return needed;
     }
 
-    /// <summary>The quota per node in GiB: <see cref="PipelineOptions.CacheCapacityGiB"/> when set, else planned against this machine and the stack's object store.</summary>
+    /// <summary>
+    /// The quota per node in GiB: <see cref="PipelineOptions.CacheCapacityGiB"/> when set (checked against the stack's
+    /// object store), else planned against this machine and the stack's object store.
+    /// </summary>
     public static async Task<double> ForRunAsync(FluidClient client, PipelineOptions options, CancellationToken cancellationToken)
     {
-        if (options.CacheCapacityGiB is { } chosen)
-        {
-            return chosen;
-        }
-
         await using var store = await client.ConnectObjectStoreAsync(cancellationToken);
         var stats = await store.GetStatsAsync(cancellationToken);
-        return ToGiB(Plan(EstimateDataBytes(options), AvailableMemoryBytes(), options.Replicas, stats.Capacity));
+        return options.CacheCapacityGiB is { } chosen
+            ? Chosen(chosen, stats.Capacity)
+            : ToGiB(Plan(EstimateDataBytes(options), AvailableMemoryBytes(), options.Replicas, stats.Capacity));
     }
+
+    /// <summary>A quota the user chose, if a node's object store can hold it.</summary>
+    /// <exception cref="InvalidOperationException">It cannot; the message gives both sizes and what to change.</exception>
+    public static double Chosen(double quotaGiB, long storeCapacityBytes)
+    {
+        var asked = (long)Math.Ceiling(quotaGiB * (1L << 30));
+        return asked <= storeCapacityBytes
+            ? quotaGiB
+            : throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                $"--cache-capacity {quotaGiB} asks {Format(asked)} of each node's object store, and the stores hold {Format(storeCapacityBytes)}. ") +
+                $"Ask for less, or start the stack with stores that large (./run.sh --store-memory {Quantity(asked)}).");
+    }
+
+    /// <summary>A size as the stack's settings take it (<c>./run.sh --store-memory</c>, <c>Fluid:ObjectStoreMemory</c>): whole MiB, e.g. <c>1536Mi</c>.</summary>
+    public static string Quantity(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{(bytes + MiB - 1) / MiB}Mi");
 
     /// <summary>The memory this machine can give without swapping: MemAvailable on Linux, else what the GC may use.</summary>
     public static long AvailableMemoryBytes()

@@ -12,11 +12,21 @@ public static class RunToCompletionExtensions
     /// <summary>
     /// Stops the whole application when this resource finishes, with its exit code as the AppHost's. Stops it with
     /// exit code 1, naming the culprit, if another resource fails to start or exits first, or if nothing has finished
-    /// within <paramref name="timeout"/>.
+    /// within <paramref name="timeout"/>. Until the resource runs, logs every few seconds what it still waits for.
     /// </summary>
     public static IResourceBuilder<T> ExitWhenFinished<T>(this IResourceBuilder<T> builder, TimeSpan timeout)
         where T : IResource
     {
+        // From before the resources start: the application's hosted services start only once they are all up.
+        builder.ApplicationBuilder.Eventing.Subscribe<BeforeStartEvent>((@event, cancellationToken) =>
+        {
+            var services = @event.Services;
+            var progress = new StartupProgress(builder.Resource, services.GetRequiredService<ResourceNotificationService>(),
+                services.GetRequiredService<ILogger<StartupProgress>>());
+            _ = progress.RunAsync(services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
+            return Task.CompletedTask;
+        });
+
         builder.ApplicationBuilder.Services.AddHostedService(services => new RunToCompletion(
             builder.Resource,
             timeout,

@@ -53,6 +53,11 @@ internal sealed class IpcServer(
             {
                 return;
             }
+            catch (SocketException) when (stoppingToken.IsCancellationRequested)
+            {
+                // Stopping: the listener closed under a pending accept ("Operation canceled"), which is no failure.
+                return;
+            }
             catch (SocketException ex)
             {
                 // Out of descriptors, for example: wait a little rather than spin, and go on serving.
