@@ -35,7 +35,8 @@ Sample options (passed on to samples/LinearRegression):
   --keep             keep the run's dataset, runtime, steps, events and objects afterwards (always with
                      --dashboard); the next run removes them
 
-The full AppHost log of a one-shot run is kept in artifacts/run/apphost.log (in DIR with --state-dir).
+The AppHost's full log is kept in artifacts/run/apphost.log (in DIR with --state-dir). Ctrl+C or SIGTERM stops the
+stack and everything it started.
 USAGE
 }
 
@@ -105,47 +106,131 @@ for i in "${!sample[@]}"; do
   apphost+=("--Fluid:SampleArgs:$i=${sample[$i]}")
 done
 
+log="${state:-$PWD/artifacts/run}/apphost.log"
+mkdir -p "$(dirname "$log")"
 if [ "$dashboard" = true ]; then
   fluid_step "Starting the stack with $nodes node(s) and the dashboard (Ctrl+C to stop)"
-  "${apphost[@]}" 2>&1 | while IFS= read -r line; do
+else
+  fluid_step "Starting the stack with $nodes node(s) and running the sample once"
+  apphost+=(--Fluid:Once=true)
+fi
+
+# The AppHost runs in a process group of its own (job control on while it starts), with its output in the log: a
+# script's background job would otherwise ignore Ctrl+C, and a signal to this script would wait behind the viewer.
+# What is left of the stack at the end of the run (DCP tears a stack down on its own, but only after the AppHost has
+# gone): the AppHost and DCP, which inherit FLUID_RUN_ID, their descendants, and whatever names the stack's state
+# directory in its command line or environment (etcd, the services, which DCP gives environments of their own);
+# never this script or its viewer.
+run_id="run-$$-$RANDOM$RANDOM"
+if [ -n "$state" ]; then
+  state_paths=(-e "${state%/}/")
+else
+  state_paths=(-e "$PWD/AppHost/.fluid/fluid/" -e "$PWD/AppHost/.fluid/etcd/")
+fi
+stack_pids() {
+  local roots
+  roots="$( { grep -lzx "FLUID_RUN_ID=$run_id" /proc/[0-9]*/environ; grep -lF "${state_paths[@]}" /proc/[0-9]*/environ /proc/[0-9]*/cmdline; } 2>/dev/null \
+    | cut -d/ -f3 | sort -u | tr '\n' ' ')"
+  [ -n "$roots" ] || return 0
+  ps -eo pid=,ppid= | awk -v roots="$roots" -v self="$$" '
+    BEGIN { n = split(roots, r, " "); for (i = 1; i <= n; i++) keep[r[i]] = 1 }
+    { parent[$1] = $2 }
+    END {
+      for (grown = 1; grown;) { grown = 0; for (p in parent) if (!(p in keep) && (parent[p] in keep)) { keep[p] = 1; grown = 1 } }
+      for (p in keep) if (p != self && parent[p] != self) print p
+    }'
+}
+# Which of the processes $1 still run (a zombie has no command line).
+alive() {
+  local p
+  for p in $1; do
+    [ -n "$( { tr -d '\0' < "/proc/$p/cmdline"; } 2>/dev/null)" ] && printf '%s ' "$p"
+  done
+}
+# Waits up to $1 tenths of a second for the stack's processes, those found now and those in $2 (found before anything
+# was stopped: a process whose parent went is no one's descendant any more), to end; then TERM, and KILL 2 s later.
+reap() {
+  local pids left
+  pids="$2 $(stack_pids | tr '\n' ' ')"
+  for _ in $(seq "$1"); do
+    [ -z "$(alive "$pids")" ] && return
+    sleep 0.1
+  done
+  left="$(alive "$pids")"; [ -n "$left" ] && kill -TERM $left 2>/dev/null
+  for _ in $(seq 20); do
+    [ -z "$(alive "$pids")" ] && return
+    sleep 0.1
+  done
+  left="$(alive "$pids")"; [ -n "$left" ] && kill -KILL $left 2>/dev/null
+}
+set +e
+set -m
+FLUID_RUN_ID="$run_id" "${apphost[@]}" >"$log" 2>&1 &
+pid=$!
+set +m
+# Ctrl+C or SIGTERM: the Ctrl+C a terminal would send to the AppHost's group, 8 s for it to stop the stack, then
+# whatever is left goes, and what started meanwhile (a step being launched); 15 s in all.
+stop() {
+  trap - INT TERM
+  local before
+  before="$(stack_pids | tr '\n' ' ')"
+  # What the AppHost says while it is interrupted (cancelled start-up, stack traces) is no news: the log keeps it.
+  kill "$view" 2>/dev/null
+  kill -INT -- "-$pid" 2>/dev/null
+  for _ in $(seq 80); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL -- "-$pid" 2>/dev/null
+  reap 10 "$before"
+  reap 5 ""
+}
+trap 'printf "\nStopping the stack…\n" >&2; stop; exit 130' INT
+trap 'stop; exit 143' TERM
+
+if [ "$dashboard" = true ]; then
+  # Everything the AppHost says, and how to reach the stack once it is up.
+  tail -n +1 -f --pid="$pid" "$log" | while IFS= read -r line; do
     printf '%s\n' "$line"
     case "$line" in
       *"Login to the dashboard at "*)
-        printf '\n>>> Dashboard: %s\n' "${line##*Login to the dashboard at }"
-        printf '>>> kubectl:   export KUBECONFIG=%s   (written once the stack is up; then: kubectl get fluid)\n\n' "$kubeconfig" ;;
+        printf '\n>>> Dashboard: %s\n\n' "${line##*Login to the dashboard at }" ;;
+      *"Distributed application started"*)
+        # fluid finds the stack on the default state directory by itself.
+        printf '\n>>> The stack is up.\n'
+        printf '>>> kubectl:   export KUBECONFIG=%s; kubectl get fluid\n' "$kubeconfig"
+        printf '>>> fluid:     dotnet run --project %s/src/Cli -- get datasets%s\n\n' "$PWD" "${state:+ --kubeconfig $kubeconfig}" ;;
     esac
-  done
-  exit "${PIPESTATUS[0]}"
-fi
-
-fluid_step "Starting the stack with $nodes node(s) and running the sample once"
-log="${state:-$PWD/artifacts/run}/apphost.log"
-mkdir -p "$(dirname "$log")"
-set +e
-"${apphost[@]}" --Fluid:Once=true >"$log" 2>&1 &
-pid=$!
-trap 'kill -INT $pid 2>/dev/null; wait $pid' INT TERM
-# Show the sample's own output, and any warning or error, as they come; the rest stays in the log.
-tail -n +1 -f --pid=$pid "$log" | awk '
-  /^(info|warn|fail|crit): / { level = substr($0, 1, 4); category = $2; next }
-  /^      / {
-    message = substr($0, 7)
-    if (category ~ /Lifetime\.StartupProgress\[/ && level == "info") {
-      print "· " message
-    } else if (category ~ /Resources\.linear-regression\[/) {
-      sub(/^[0-9]+: [0-9T:.-]+Z /, "", message)
-      if (message !~ /^(Waiting for |Finished waiting |No custom certificate|\[sys\] )/) print message
-    } else if (level != "info") {
-      print level ": " message
+  done &
+else
+  # The sample's own output, what the stack waits for while it starts, and any warning or error, as they come; the
+  # rest stays in the log.
+  tail -n +1 -f --pid="$pid" "$log" | awk '
+    /^(info|warn|fail|crit): / { level = substr($0, 1, 4); category = $2; next }
+    /^      / {
+      message = substr($0, 7)
+      if (category ~ /Lifetime\.StartupProgress\[/ && level == "info") {
+        print "· " message
+      } else if (category ~ /Resources\.linear-regression\[/) {
+        sub(/^[0-9]+: [0-9T:.-]+Z /, "", message)
+        if (message !~ /^(Waiting for |Finished waiting |No custom certificate|\[sys\] )/) print message
+      } else if (level != "info") {
+        print level ": " message
+      }
+      fflush()
+      next
     }
-    fflush()
-    next
-  }
-  /^Unhandled exception|^error: / { print; fflush() }'
-wait $pid
+    /^Unhandled exception|^error: / { print; fflush() }' &
+fi
+view=$!
+wait "$pid"
 status=$?
+trap - INT TERM
+reap 30 ""
+reap 5 ""
+wait "$view"
 set -e
-if [ $status -ne 0 ]; then
+if [ "$dashboard" = false ] && [ $status -ne 0 ]; then
   printf '\nThe run failed (exit code %s). The last lines of %s:\n' "$status" "$log" >&2
   tail -n 40 "$log" >&2
 fi

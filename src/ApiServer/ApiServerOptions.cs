@@ -12,6 +12,13 @@ public sealed class ApiServerOptions
     public string? Kubeconfig { get; set; }
 
     /// <summary>
+    /// Where to publish that kubeconfig too while the server runs, removed when it stops: the file where the CLI and
+    /// the SDK look for a running local stack (<c>~/.fluid/stack/kubeconfig</c>), which the AppHost sets for the
+    /// stack on its default state directory. None when empty.
+    /// </summary>
+    public string? LocalStackKubeconfig { get; set; }
+
+    /// <summary>
     /// Where the server keeps its certificate authority and serving certificate, so that a restart keeps kubeconfigs
     /// valid; when empty, new ones are made at every start and kept in memory.
     /// </summary>

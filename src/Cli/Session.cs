@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Fluid.Aspire.Contracts.Kubernetes;
 using Fluid.Aspire.Contracts.Store;
 using Fluid.Sdk;
 using Grpc.Core;
@@ -56,7 +57,28 @@ internal sealed class Session : IAsyncDisposable
                 : $"--connection '{connection}' is not usable: {why}");
         }
 
+        SayWhichCluster(client);
         return new Session(client, @namespace);
+    }
+
+    /// <summary>
+    /// Names the context when it was not asked for by name and is not the local stack's, so that a command never acts
+    /// on a real cluster by surprise.
+    /// </summary>
+    private static void SayWhichCluster(FluidClient client)
+    {
+        var choice = Kubeconfig.Choose(client.Config.KubeConfigFile ?? client.Connection?.Kubeconfig);
+        var files = string.Join(Path.PathSeparator, choice.Files);
+        var source = choice.Origin switch
+        {
+            KubeconfigOrigin.Environment => $"{files} (${Kubeconfig.Variable})",
+            KubeconfigOrigin.Default => $"{files}, as no local stack is running (./run.sh --dashboard starts one)",
+            _ => null,
+        };
+        if (source is not null)
+        {
+            Console.Error.WriteLine($"Using context '{client.Context}' of {source}.");
+        }
     }
 
     /// <summary>The one line that says the Kubernetes API could not be reached, which one, and what to do.</summary>

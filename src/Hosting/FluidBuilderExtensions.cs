@@ -39,6 +39,13 @@ public static class FluidBuilderExtensions
             .WithEnvironment("Fluid__ApiServer__Token", token)
             .WithEnvironment(context => context.EnvironmentVariables["Fluid__ApiServer__CertificateDirectory"] = Path.Combine(fluid.StateDirectory, "tls"))
             .WithEnvironment(context => context.EnvironmentVariables["Fluid__ApiServer__Kubeconfig"] = fluid.Kubeconfig)
+            .WithEnvironment(context =>
+            {
+                if (context.ExecutionContext.IsRunMode && fluid.PublishesLocalStack)
+                {
+                    context.EnvironmentVariables["Fluid__ApiServer__LocalStackKubeconfig"] = Contracts.Kubernetes.Kubeconfig.LocalStackFile;
+                }
+            })
             .Resource;
 
         fluid.Controller = builder.AddProject<ControllerProject>($"{name}-controller")
@@ -156,13 +163,15 @@ public static class FluidBuilderExtensions
     /// <summary>
     /// Keeps the stack's state in <paramref name="directory"/> (relative to the AppHost's directory) instead of
     /// <c>.fluid/{name}</c> under the AppHost: the API server's certificates and kubeconfig, the nodes' pod logs, and
-    /// etcd's data (<c>{directory}/etcd</c>). Two stacks running at once need two directories.
+    /// etcd's data (<c>{directory}/etcd</c>). Two stacks running at once need two directories. Such a stack is reached
+    /// through its own kubeconfig: it does not publish itself as the local stack.
     /// </summary>
     public static IResourceBuilder<FluidResource> WithStateDirectory(this IResourceBuilder<FluidResource> builder, string directory)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         var fluid = builder.Resource;
         fluid.StateDirectory = Path.GetFullPath(directory, builder.ApplicationBuilder.AppHostDirectory);
+        fluid.PublishesLocalStack = false;
         builder.ApplicationBuilder.CreateResourceBuilder(fluid.Etcd).WithDataDirectory(Path.Combine(fluid.StateDirectory, "etcd"));
         return builder;
     }

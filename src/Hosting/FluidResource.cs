@@ -41,6 +41,13 @@ public sealed class FluidResource : Resource, IResourceWithConnectionString
     /// </summary>
     public string StateDirectory { get; internal set; }
 
+    /// <summary>
+    /// Whether the API server publishes its kubeconfig where the CLI and the SDK look for a running local stack
+    /// (<c>~/.fluid/stack/kubeconfig</c>) while it runs: the stack on the default state directory does, one beside it
+    /// (<see cref="FluidBuilderExtensions.WithStateDirectory"/>) does not.
+    /// </summary>
+    public bool PublishesLocalStack { get; internal set; } = true;
+
     /// <summary>The simulated nodes, in order.</summary>
     public IReadOnlyList<FluidNode> Nodes => NodeList;
 

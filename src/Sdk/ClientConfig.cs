@@ -19,7 +19,7 @@ public sealed class ClientConfig
     /// <summary>
     /// The kubeconfig of the Kubernetes API, as the Python SDK's <c>kube_config_file</c>. Default: the one the
     /// connection string names (the AppHost's does), else <c>$KUBECONFIG</c>, else the pod's service account in a
-    /// cluster, else <c>~/.kube/config</c>.
+    /// cluster, else the running local stack's (<c>~/.fluid/stack/kubeconfig</c>), else <c>~/.kube/config</c>.
     /// </summary>
     public string? KubeConfigFile { get; set; }
 

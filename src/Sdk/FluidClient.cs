@@ -27,6 +27,7 @@ public sealed class FluidClient : IAsyncDisposable, IDisposable
         Connection = Config.Resolve();
         var kubeconfig = Aspire.Contracts.Kubernetes.Kubeconfig.Load(Config.KubeConfigFile ?? Connection?.Kubeconfig, Config.Context);
         _kubernetes = new k8s.Kubernetes(kubeconfig);
+        Context = kubeconfig.CurrentContext;
         ControlPlaneNamespace = ClusterBuilderExtensions.ControlPlaneNamespace(kubeconfig);
         var store = new KubernetesResourceStore(_kubernetes);
         Store = store;
@@ -36,6 +37,9 @@ public sealed class FluidClient : IAsyncDisposable, IDisposable
     }
 
     public ClientConfig Config { get; }
+
+    /// <summary>The kubeconfig context in use; null in a cluster's pod (its service account).</summary>
+    public string? Context { get; }
 
     /// <summary>The local stack's connection string, when one is configured; null on a cluster.</summary>
     public ClusterConnectionString? Connection { get; }

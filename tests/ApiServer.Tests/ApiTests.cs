@@ -84,6 +84,32 @@ public sealed class ApiTests
     }
 
     [Fact]
+    public async Task The_local_stacks_kubeconfig_is_published_while_the_server_runs_and_only_its_own_is_removed()
+    {
+        using var home = new TemporaryDirectory();
+        var published = Path.Combine(home.Path, ".fluid", "stack", "kubeconfig");
+        var first = await LocalApi.StartAsync(Cancellation, ("Fluid:ApiServer:LocalStackKubeconfig", published));
+        var second = await LocalApi.StartAsync(Cancellation, ("Fluid:ApiServer:LocalStackKubeconfig", published));
+        try
+        {
+            // The second server published over the first: the first, stopping, leaves the second's in place.
+            var whileBoth = await File.ReadAllTextAsync(published, Cancellation);
+            await first.App.StopAsync(Cancellation);
+            var afterFirst = File.Exists(published);
+            await second.App.StopAsync(Cancellation);
+
+            Assert.Equal(await File.ReadAllTextAsync(second.KubeconfigPath, Cancellation), whileBoth);
+            Assert.True(afterFirst);
+            Assert.False(File.Exists(published));
+        }
+        finally
+        {
+            await first.DisposeAsync();
+            await second.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task An_update_is_checked_against_etcd_even_when_the_server_remembers_what_it_wrote()
     {
         await using var api = await LocalApi.StartAsync(Cancellation);

@@ -155,6 +155,30 @@ public sealed partial class CommandTests(StackFixture stack) : IClassFixture<Sta
     }
 
     [Fact]
+    public async Task With_no_setting_fluid_finds_the_running_local_stack_and_names_any_other_context_it_uses()
+    {
+        using var home = new TemporaryDirectory();
+        var published = Path.Combine(home.Path, ".fluid", "stack", "kubeconfig");
+        var kubectlDefault = Path.Combine(home.Path, ".kube", "config");
+        Directory.CreateDirectory(Path.GetDirectoryName(published)!);
+        Directory.CreateDirectory(Path.GetDirectoryName(kubectlDefault)!);
+
+        // What the local stack's API server publishes while it runs.
+        File.Copy(stack.Cluster.ApiServer.KubeconfigPath, published);
+        var local = await StackFixture.RunAtHomeAsync(home.Path, "get", "datasets");
+        File.Delete(published);
+        File.Copy(stack.Cluster.ApiServer.KubeconfigPath, kubectlDefault);
+        var other = await StackFixture.RunAtHomeAsync(home.Path, "get", "datasets");
+
+        Assert.True(local.ExitCode == 0, local.Output);
+        Assert.Equal("NAME", local.Lines[0].Split(' ')[0]);
+        Assert.StartsWith("housing ", local.Lines[1], StringComparison.Ordinal);
+        Assert.True(other.ExitCode == 0, other.Output);
+        Assert.Contains($"Using context 'fluid-local' of {kubectlDefault}, as no local stack is running (./run.sh --dashboard starts one).", other.Lines);
+        Assert.Contains(other.Lines, line => line.StartsWith("housing ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task An_unknown_or_missing_kind_is_a_usage_error_that_lists_the_known_kinds()
     {
         var runs = await Task.WhenAll(stack.RunAsync("get", "pods"), stack.RunAsync("get"), stack.RunAsync("describe"));

@@ -58,7 +58,10 @@ public sealed class StackFixture : IAsyncLifetime
         RunWithAsync(arguments.Contains("--connection") ? arguments : [.. arguments, "--connection", Cluster.ConnectionString]);
 
     /// <summary>Runs the built fluid with exactly these arguments.</summary>
-    public static async Task<CliRun> RunWithAsync(params string[] arguments)
+    public static Task<CliRun> RunWithAsync(params string[] arguments) => RunAtHomeAsync(Path.GetTempPath(), arguments);
+
+    /// <summary>Runs the built fluid with exactly these arguments, for a user whose home is <paramref name="home"/>.</summary>
+    public static async Task<CliRun> RunAtHomeAsync(string home, params string[] arguments)
     {
         await using var fluid = ChildProcess.StartDotnet(Executable, arguments, new Dictionary<string, string?>
         {
@@ -66,7 +69,7 @@ public sealed class StackFixture : IAsyncLifetime
             ["ConnectionStrings__fluid"] = null,
             ["FLUID_ETCD"] = null,
             ["KUBECONFIG"] = null,
-            ["HOME"] = Path.GetTempPath(),
+            ["HOME"] = home,
         });
         var exitCode = await fluid.WaitForExitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
         return new CliRun(exitCode, fluid.Output);

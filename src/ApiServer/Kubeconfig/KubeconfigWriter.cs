@@ -8,18 +8,32 @@ namespace Fluid.Aspire.ApiServer.Kubeconfig;
 
 /// <summary>
 /// Writes a kubeconfig for this server once it listens (mode 0600, replaced atomically), so that kubectl and the SDK
-/// reach it with <c>--kubeconfig</c> or <c>KUBECONFIG</c>; a restarted server on another port rewrites it.
+/// reach it with <c>--kubeconfig</c> or <c>KUBECONFIG</c>; a restarted server on another port rewrites it. Publishes it
+/// for the CLI and the SDK to find when asked (<see cref="ApiServerOptions.LocalStackKubeconfig"/>), until it stops.
 /// </summary>
 internal sealed partial class KubeconfigWriter(
     IServer server, ServingCertificate certificate, IHostApplicationLifetime lifetime, IOptions<ApiServerOptions> options, ILogger<KubeconfigWriter> logger) : IHostedService
 {
+    private string? _written;
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         lifetime.ApplicationStarted.Register(Write);
         return Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        // Only what this server published: another stack may have published its own since.
+        if (options.Value.LocalStackKubeconfig is { Length: > 0 } published && _written is { } text
+            && File.Exists(published) && File.ReadAllText(published) == text)
+        {
+            File.Delete(published);
+            LogUnpublished(published);
+        }
+
+        return Task.CompletedTask;
+    }
 
     /// <summary>The URL clients should use: the https address the server listens on, as 127.0.0.1 when it is a loopback name.</summary>
     public static Uri ServerUrl(IServer server)
@@ -60,13 +74,21 @@ internal sealed partial class KubeconfigWriter(
             return;
         }
 
-        var path = Path.GetFullPath(settings.Kubeconfig);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        FileWrites.Replace(path, KubernetesYaml.Serialize(Create(ServerUrl(server), certificate.AuthorityPem, settings.Token, settings.ContextName)),
-            UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        LogWritten(path);
+        var text = KubernetesYaml.Serialize(Create(ServerUrl(server), certificate.AuthorityPem, settings.Token, settings.ContextName));
+        foreach (var path in new[] { settings.Kubeconfig, settings.LocalStackKubeconfig }.Where(p => !string.IsNullOrEmpty(p)))
+        {
+            var full = Path.GetFullPath(path!);
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            FileWrites.Replace(full, text, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            LogWritten(full);
+        }
+
+        _written = text;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Wrote a kubeconfig for this API server to {Path} (kubectl --kubeconfig {Path} get fluid)")]
     private partial void LogWritten(string path);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Removed the local stack's kubeconfig {Path}: this API server stops")]
+    private partial void LogUnpublished(string path);
 }

@@ -4,10 +4,33 @@ using k8s.KubeConfigModels;
 
 namespace Fluid.Aspire.Contracts.Kubernetes;
 
+/// <summary>Where a kubeconfig was found, in the order <see cref="Kubeconfig.Choose"/> looks.</summary>
+public enum KubeconfigOrigin
+{
+    /// <summary>Named by the caller (<c>--kubeconfig</c>, a connection string, a setting).</summary>
+    Named,
+
+    /// <summary>The files of <c>KUBECONFIG</c>.</summary>
+    Environment,
+
+    /// <summary>The pod's own service account.</summary>
+    InCluster,
+
+    /// <summary>The running local stack's (<see cref="Kubeconfig.LocalStackFile"/>).</summary>
+    LocalStack,
+
+    /// <summary><c>~/.kube/config</c>.</summary>
+    Default,
+}
+
+/// <summary>The kubeconfig files to use and where they came from (none for <see cref="KubeconfigOrigin.InCluster"/>).</summary>
+public sealed record KubeconfigChoice(KubeconfigOrigin Origin, IReadOnlyList<string> Files);
+
 /// <summary>
-/// How the SDK, the CLI, the controller and the publisher find a Kubernetes API, as kubectl does: a kubeconfig named
-/// explicitly, else the files of <c>KUBECONFIG</c> (merged), else the pod's own service account when running in a
-/// cluster, else <c>~/.kube/config</c>; and within it the current context unless one is named.
+/// How the SDK, the CLI, the controller and the publisher find a Kubernetes API, as kubectl does, with one step of
+/// ours: a kubeconfig named explicitly, else the files of <c>KUBECONFIG</c> (merged), else the pod's own service
+/// account when running in a cluster, else the running local stack's, else <c>~/.kube/config</c>; and within it the
+/// current context unless one is named.
 /// </summary>
 public static class Kubeconfig
 {
@@ -15,7 +38,38 @@ public static class Kubeconfig
     public const string Variable = "KUBECONFIG";
 
     /// <summary>The kubeconfig kubectl uses when nothing names one.</summary>
-    public static string DefaultFile => Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".kube", "config");
+    public static string DefaultFile => Path.Combine(Home, ".kube", "config");
+
+    /// <summary>
+    /// Where the local stack (<c>./run.sh</c> on its default state directory) publishes its kubeconfig while its API
+    /// server runs, and removes it when the server stops: what the CLI and the SDK use when nothing names another.
+    /// </summary>
+    public static string LocalStackFile => Path.Combine(Home, ".fluid", "stack", "kubeconfig");
+
+    private static string Home => System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile);
+
+    /// <summary>Which kubeconfig <see cref="Load"/> reads for <paramref name="file"/> (a file or a list; null for none).</summary>
+    public static KubeconfigChoice Choose(string? file = null)
+    {
+        if (!string.IsNullOrWhiteSpace(file))
+        {
+            return new KubeconfigChoice(KubeconfigOrigin.Named, Files(file));
+        }
+
+        if (System.Environment.GetEnvironmentVariable(Variable) is { } list && !string.IsNullOrWhiteSpace(list))
+        {
+            return new KubeconfigChoice(KubeconfigOrigin.Environment, Files(list));
+        }
+
+        if (KubernetesClientConfiguration.IsInCluster())
+        {
+            return new KubeconfigChoice(KubeconfigOrigin.InCluster, []);
+        }
+
+        return File.Exists(LocalStackFile)
+            ? new KubeconfigChoice(KubeconfigOrigin.LocalStack, [LocalStackFile])
+            : new KubeconfigChoice(KubeconfigOrigin.Default, [DefaultFile]);
+    }
 
     /// <summary>The files of a <c>KUBECONFIG</c>-style list, else <c>~/.kube/config</c>.</summary>
     public static IReadOnlyList<string> Files(string? list)
@@ -38,25 +92,25 @@ public static class Kubeconfig
     }
 
     /// <summary>
-    /// The client configuration: <paramref name="file"/> when given, else <c>$KUBECONFIG</c>, else in-cluster, else
-    /// <c>~/.kube/config</c>; with <paramref name="context"/>, or the file's current one.
+    /// The client configuration of the kubeconfig <see cref="Choose"/> picks for <paramref name="file"/>; with
+    /// <paramref name="context"/>, or the file's current one.
     /// </summary>
     /// <exception cref="InvalidOperationException">No kubeconfig exists where it was looked for, or it has no such context; the message says what to do.</exception>
     public static KubernetesClientConfiguration Load(string? file = null, string? context = null)
     {
-        var list = string.IsNullOrWhiteSpace(file) ? Environment.GetEnvironmentVariable(Variable) : file;
-        if (string.IsNullOrWhiteSpace(list) && KubernetesClientConfiguration.IsInCluster())
+        var choice = Choose(file);
+        if (choice.Origin == KubeconfigOrigin.InCluster)
         {
             return KubernetesClientConfiguration.InClusterConfig();
         }
 
-        var files = Files(list);
+        var files = choice.Files;
         var existing = files.Where(File.Exists).Select(f => new FileInfo(f)).ToArray();
         if (existing.Length == 0)
         {
             throw new InvalidOperationException(
-                $"There is no kubeconfig at '{string.Join(Path.PathSeparator, files)}'. Start the local stack with ./run.sh --dashboard, which writes " +
-                $"artifacts/kubeconfig, and point {Variable} (or --kubeconfig) at it; or point it at your cluster's kubeconfig.");
+                $"There is no kubeconfig at '{string.Join(Path.PathSeparator, files)}'. Start the local stack with ./run.sh --dashboard, which is found " +
+                $"while it runs ({LocalStackFile}); or point {Variable} (or --kubeconfig) at your cluster's kubeconfig.");
         }
 
         try
