@@ -17,7 +17,8 @@ Usage: ./run.sh [--dashboard] [--nodes N] [--clean] [--timeout SECONDS] [--state
                      printed; Ctrl+C stops it
   --nodes N          simulate N nodes (default 2)
   --clean            start with an empty etcd (otherwise its data in the state directory survives restarts)
-  --timeout SECONDS  give up a one-shot run after this long (default 600)
+  --timeout SECONDS  give up a one-shot run after this long from the start of the stack, its wait for the
+                     stack included (default 600); exit code 124
   --state-dir DIR    keep the stack's state (etcd's data, certificates, kubeconfig, pod logs, the one-shot log) in
                      DIR instead of AppHost/.fluid; a second stack beside a running one needs a DIR of its own
   --store-memory SIZE
@@ -175,7 +176,7 @@ stop() {
   local before
   before="$(stack_pids | tr '\n' ' ')"
   # What the AppHost says while it is interrupted (cancelled start-up, stack traces) is no news: the log keeps it.
-  kill "$view" 2>/dev/null
+  kill "$view" "$timer" 2>/dev/null
   kill -INT -- "-$pid" 2>/dev/null
   for _ in $(seq 80); do
     kill -0 "$pid" 2>/dev/null || break
@@ -223,8 +224,23 @@ else
     /^Unhandled exception|^error: / { print; fflush() }' &
 fi
 view=$!
-wait "$pid"
-status=$?
+timer=""
+if [ "$dashboard" = true ]; then
+  wait "$pid"
+  status=$?
+else
+  # The whole run, the wait for the stack included, within --timeout.
+  sleep "$timeout" &
+  timer=$!
+  wait -n -p ended "$pid" "$timer"
+  status=$?
+  if [ "$ended" = "$timer" ]; then
+    printf '\nThe run did not finish within %s s (--timeout); stopping the stack. Its log: %s\n' "$timeout" "$log" >&2
+    stop
+    exit 124
+  fi
+  kill "$timer" 2>/dev/null
+fi
 trap - INT TERM
 reap 30 ""
 reap 5 ""

@@ -34,19 +34,4 @@ public sealed class StateDirectoryLockTests
         Assert.DoesNotContain("   at ", message, StringComparison.Ordinal);
         Assert.DoesNotContain("Starting DCP", output, StringComparison.Ordinal);
     }
-
-    [Fact]
-    public async Task Run_sh_beside_a_running_stack_says_so_before_building()
-    {
-        using var state = new TemporaryDirectory();
-        using var held = StateDirectoryLock.Acquire(state.Path);
-
-        await using var run = ChildProcess.Start(Path.Combine(RepositoryPaths.Root, "run.sh"), ["--state-dir", state.Path]);
-        var exitCode = await run.WaitForExitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
-
-        Assert.True(exitCode == 1, run.Output);
-        Assert.Contains($"error: a stack is already running on {state.Path} (process {Environment.ProcessId}, ", run.Output, StringComparison.Ordinal);
-        Assert.Contains("--state-dir DIR", run.Output, StringComparison.Ordinal);
-        Assert.DoesNotContain("Building", run.Output, StringComparison.Ordinal);
-    }
 }

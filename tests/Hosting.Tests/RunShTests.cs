@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using System.Globalization;
+using Fluid.Aspire.Hosting.Lifetime;
+using Fluid.Aspire.TestSupport;
+
+namespace Fluid.Aspire.Hosting.Tests;
+
+/// <summary>
+/// <c>./run.sh</c> as a user runs it: mistakes and a stack already running are found before it builds, and interrupted,
+/// wherever it is, it stops everything it started (the AppHost, DCP, etcd, the services).
+/// </summary>
+public sealed class RunShTests
+{
+    [Fact]
+    public async Task Its_input_is_checked_where_the_user_is_before_it_builds()
+    {
+        using var here = new TemporaryDirectory();
+        await using var run = ChildProcess.Start(Path.Combine(RepositoryPaths.Root, "run.sh"), ["--input", "../nope/x.csv"], workingDirectory: here.Path);
+        var exitCode = await run.WaitForExitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        Assert.True(exitCode == 1, run.Output);
+        Assert.Contains($"error: --input ../nope/x.csv: there is no file {here.Path}/../nope/x.csv;", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Building", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Beside_a_running_stack_it_says_so_before_it_builds()
+    {
+        using var state = new TemporaryDirectory();
+        using var held = StateDirectoryLock.Acquire(state.Path);
+
+        await using var run = ChildProcess.Start(Path.Combine(RepositoryPaths.Root, "run.sh"), ["--state-dir", state.Path]);
+        var exitCode = await run.WaitForExitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        Assert.True(exitCode == 1, run.Output);
+        Assert.Contains($"error: a stack is already running on {state.Path} (process {Environment.ProcessId}, ", run.Output, StringComparison.Ordinal);
+        Assert.Contains("--state-dir DIR", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Building", run.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Ctrl+C as a terminal sends it, to the whole foreground process group; SIGTERM as a service manager sends it, to
+    /// the script alone; both while the stack starts, in a session of its own (setsid), as in a terminal of its own.
+    /// </summary>
+    [Theory]
+    [InlineData("INT", true, "· Starting the stack (", 130)]
+    [InlineData("TERM", false, "· Starting the stack (", 143)]
+    public async Task Interrupted_it_stops_the_stack_within_15_s_and_leaves_no_process_of_it(string signal, bool group, string when, int exitCode)
+    {
+        var cancellation = TestContext.Current.CancellationToken;
+        using var state = new TemporaryDirectory();
+        await using var run = ChildProcess.Start("setsid", [Path.Combine(RepositoryPaths.Root, "run.sh"), "--state-dir", state.Path, "--rows", "20000"]);
+        await run.WaitForOutputAsync(when, TimeSpan.FromMinutes(4), cancellation);
+
+        var target = run.Id.ToString(CultureInfo.InvariantCulture);
+        using (var kill = Process.Start("kill", ["-s", signal, "--", group ? "-" + target : target]))
+        {
+            await kill.WaitForExitAsync(cancellation);
+        }
+
+        var stopping = Stopwatch.StartNew();
+        var code = await run.WaitForExitAsync(TimeSpan.FromSeconds(60), cancellation);
+        var took = stopping.Elapsed;
+
+        Assert.True(code == exitCode, run.Output);
+        Assert.True(took < TimeSpan.FromSeconds(15), $"It took {took.TotalSeconds:0.0} s to stop.\n{run.Output}");
+        var left = ProcessesMentioning(state.Path);
+        Assert.True(left.Count == 0, $"Left running:\n{string.Join('\n', left)}\n{run.Output}");
+    }
+
+    [Fact]
+    public async Task Its_timeout_counts_the_wait_for_the_stack_and_stops_everything()
+    {
+        var cancellation = TestContext.Current.CancellationToken;
+        using var state = new TemporaryDirectory();
+        await using var run = ChildProcess.Start("setsid", [Path.Combine(RepositoryPaths.Root, "run.sh"), "--state-dir", state.Path, "--timeout", "8", "--rows", "20000"]);
+
+        var code = await run.WaitForExitAsync(TimeSpan.FromMinutes(3), cancellation);
+
+        Assert.True(code == 124, run.Output);
+        Assert.Contains("The run did not finish within 8 s (--timeout); stopping the stack.", run.Output, StringComparison.Ordinal);
+        var left = ProcessesMentioning(state.Path);
+        Assert.True(left.Count == 0, $"Left running:\n{string.Join('\n', left)}\n{run.Output}");
+    }
+
+    /// <summary>Live processes whose command line or environment names <paramref name="path"/>: every part of a stack on that state directory does.</summary>
+    private static List<string> ProcessesMentioning(string path)
+    {
+        var found = new List<string>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
+        {
+            try
+            {
+                var commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ');
+                if (commandLine.Contains(path, StringComparison.Ordinal) || File.ReadAllText(Path.Combine(directory, "environ")).Contains(path, StringComparison.Ordinal))
+                {
+                    found.Add($"{Path.GetFileName(directory)}: {commandLine}");
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Gone meanwhile, or not ours to read.
+            }
+        }
+
+        return found;
+    }
+}
