@@ -1,6 +1,4 @@
-using System.Net;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Fluid.Aspire.Contracts.Kubernetes;
 using Fluid.Aspire.Contracts.Store;
 using Fluid.Sdk;
@@ -18,13 +16,10 @@ internal sealed class Session : IAsyncDisposable
     /// <summary>What to do when the stack cannot be reached, on every such error.</summary>
     public const string StartHint = "Is the stack running? Start it with ./run.sh --dashboard, or point --kubeconfig at it.";
 
-    private readonly Lazy<HttpClient> _http;
-
     private Session(FluidClient client, string @namespace)
     {
         Client = client;
         Namespace = @namespace;
-        _http = new(() => new HttpClient { BaseAddress = client.Controller, Timeout = TimeSpan.FromSeconds(15) });
     }
 
     public FluidClient Client { get; }
@@ -106,55 +101,7 @@ internal sealed class Session : IAsyncDisposable
         }
     }
 
-    /// <summary>GETs JSON from the controller; null for a 404.</summary>
-    public async Task<JsonNode?> GetControllerJsonAsync(string path, string purpose, CancellationToken cancellationToken)
-    {
-        var text = await GetControllerTextAsync(path, purpose, cancellationToken);
-        return text is null ? null : JsonNode.Parse(text);
-    }
-
-    /// <summary>GETs text from the controller; null for a 404.</summary>
-    public async Task<string?> GetControllerTextAsync(string path, string purpose, CancellationToken cancellationToken)
-    {
-        var controller = Client.Controller ?? throw new CliException(
-            $"{purpose} needs the controller's API, and the connection string does not name it. Pass the full string, e.g. " +
-            "--connection 'Endpoints=http://127.0.0.1:2379;Kubeconfig=artifacts/kubeconfig;Controller=http://127.0.0.1:5080' (the AppHost gives programs it as ConnectionStrings__fluid).");
-        HttpResponseMessage response;
-        try
-        {
-            response = await _http.Value.GetAsync(new Uri(path, UriKind.Relative), cancellationToken);
-        }
-        catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
-        {
-            throw new CliException($"cannot reach the controller at {controller.GetLeftPart(UriPartial.Authority)} ({Cause(ex)}). {StartHint}");
-        }
-
-        using (response)
-        {
-            if (response.StatusCode == HttpStatusCode.NotFound)
-            {
-                return null;
-            }
-
-            var body = await response.Content.ReadAsStringAsync(cancellationToken);
-            if (!response.IsSuccessStatusCode)
-            {
-                throw new CliException($"the controller answered {(int)response.StatusCode} {response.ReasonPhrase} to GET {path}: {Problem(body)}");
-            }
-
-            return body;
-        }
-    }
-
-    public ValueTask DisposeAsync()
-    {
-        if (_http.IsValueCreated)
-        {
-            _http.Value.Dispose();
-        }
-
-        return Client.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => Client.DisposeAsync();
 
     /// <summary>The innermost useful reason (e.g. "Connection refused"), without gRPC's status dump.</summary>
     private static string Cause(Exception ex)
@@ -179,19 +126,5 @@ internal sealed class Session : IAsyncDisposable
         }
 
         return ex.Message;
-    }
-
-    /// <summary>The title and detail of an RFC 7807 problem, which the controller answers errors with; else the body.</summary>
-    private static string Problem(string body)
-    {
-        try
-        {
-            var problem = JsonNode.Parse(body);
-            return $"{problem?["title"]} {problem?["detail"]}".Trim();
-        }
-        catch (JsonException)
-        {
-            return body.Trim();
-        }
     }
 }

@@ -26,9 +26,8 @@ internal static partial class Invocation
 
     public static readonly Option<string> Connection = new("--connection")
     {
-        Description = "The local stack's Endpoints=…;Prefix=…;Kubeconfig=…;Controller=… string, which the AppHost gives its programs: " +
-            "its kubeconfig, and the controller that fluid logs and fluid get nodes ask. " +
-            "Default: $ConnectionStrings__fluid, else $FLUID_ETCD, else connectionString in ~/.fluid/config.json.",
+        Description = "The local stack's Endpoints=…;Prefix=…;Kubeconfig=…;Controller=… string, which the AppHost gives its programs; " +
+            "fluid uses its kubeconfig. Default: $ConnectionStrings__fluid, else $FLUID_ETCD, else connectionString in ~/.fluid/config.json.",
         Recursive = true,
     };
 
