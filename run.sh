@@ -109,6 +109,8 @@ done
 
 log="${state:-$PWD/artifacts/run}/apphost.log"
 mkdir -p "$(dirname "$log")"
+# There before the viewer opens it: the background job's redirection may come later.
+: >"$log"
 if [ "$dashboard" = true ]; then
   fluid_step "Starting the stack with $nodes node(s) and the dashboard (Ctrl+C to stop)"
 else
