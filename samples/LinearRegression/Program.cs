@@ -7,6 +7,9 @@ using Fluid.Sdk;
 // store (or, to compare, through files). This program both runs the flow and hosts its steps.
 FluidSteps.RunIfRequested(args);
 
+// Under ./run.sh the run and its steps appear as one trace on the dashboard.
+using var tracing = FluidTracing.ExportIfConfigured("linear-regression");
+
 var rows = new Option<int>("--rows") { Description = "Rows of the synthetic table (default 600,000).", DefaultValueFactory = _ => 600_000 };
 var input = new Option<FileInfo?>("--input") { Description = "A CSV file to learn from instead of the synthetic table." };
 var target = new Option<string>("--target") { Description = "The column of --input to predict (default SalePrice).", DefaultValueFactory = _ => "SalePrice" };

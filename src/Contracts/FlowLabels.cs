@@ -21,6 +21,15 @@ public static class FlowLabels
     /// <summary>The annotation that describes a step's processor for people (a method's or command's name).</summary>
     public const string ProcessorAnnotation = "fluid.io/processor";
 
+    /// <summary>
+    /// The W3C <c>traceparent</c> of the run a step belongs to: the controller gives it to the step's process as
+    /// <c>TRACEPARENT</c>, so that a run and all its steps are one trace.
+    /// </summary>
+    public const string TraceParentAnnotation = "fluid.io/traceparent";
+
+    /// <summary>The environment variable that carries <see cref="TraceParentAnnotation"/> into a step's process.</summary>
+    public const string TraceParentVariable = "TRACEPARENT";
+
     /// <summary>The value of <see cref="Dataset"/>: <c>{namespace}.{name}</c> (a label value cannot hold a slash).</summary>
     public static string DatasetValue(string namespaceName, string name) => $"{namespaceName}.{name}";
 }

@@ -10,6 +10,9 @@ public static class FluidBuilderExtensions
     /// <summary>The connection name under which the stack's services read where etcd is.</summary>
     private const string ServiceConnectionName = "fluid";
 
+    /// <summary>The API server's endpoint of the Kubernetes API (TLS with its own certificate).</summary>
+    private const string ApiEndpointName = "api";
+
     /// <summary>
     /// Adds a Fluid stack: etcd, the local Kubernetes API, the controller, and one simulated node running an object store and a cache agent
     /// (see <see cref="WithNodes"/>). Reference it from an application with <c>WithReference(fluid)</c> and
@@ -35,7 +38,21 @@ public static class FluidBuilderExtensions
         fluid.ApiServer = builder.AddProject<ApiServerProject>($"{name}-apiserver")
             .AsFluidService(stack, etcd)
             // The API itself is TLS only (kubectl sends a token over nothing else); the plain endpoint serves health probes.
-            .WithHttpsEndpoint(name: "https", isProxied: false)
+            // Its certificate is the API server's own (in the kubeconfig), so the endpoint is declared as TCP: for an
+            // "https" endpoint Aspire would want a development certificate (see WithoutDevelopmentCertificate).
+            .WithEndpoint(name: ApiEndpointName, scheme: "tcp", isProxied: false)
+            .WithEnvironment(context =>
+            {
+                var api = fluid.ApiServer.GetEndpoint(ApiEndpointName);
+                var health = fluid.ApiServer.GetEndpoint("http");
+                context.EnvironmentVariables["ASPNETCORE_URLS"] = ReferenceExpression.Create(
+                    $"http://{health.EndpointAnnotation.TargetHost}:{health.Property(EndpointProperty.TargetPort)};https://{api.EndpointAnnotation.TargetHost}:{api.Property(EndpointProperty.TargetPort)}");
+            })
+            .WithUrlForEndpoint(ApiEndpointName, url =>
+            {
+                url.Url = url.Url.Replace("tcp://", "https://", StringComparison.Ordinal);
+                url.DisplayText = "Kubernetes API (kubeconfig)";
+            })
             .WithEnvironment("Fluid__ApiServer__Token", token)
             .WithEnvironment(context => context.EnvironmentVariables["Fluid__ApiServer__CertificateDirectory"] = Path.Combine(fluid.StateDirectory, "tls"))
             .WithEnvironment(context => context.EnvironmentVariables["Fluid__ApiServer__Kubeconfig"] = fluid.Kubeconfig)
@@ -55,6 +72,7 @@ public static class FluidBuilderExtensions
             .Resource;
 
         FluidStateMonitor.Attach(stack);
+        Dashboard.StackObjectMirror.Attach(stack);
         return stack.WithNodes(1);
     }
 
@@ -245,5 +263,18 @@ public static class FluidBuilderExtensions
             // Not proxied: a health probe then fails fast while the service starts, instead of hanging in the proxy.
             .WithHttpEndpoint(name: "http", isProxied: false)
             .WithHttpHealthCheck("/health", endpointName: "http")
+            .WithoutDevelopmentCertificate()
             .WithParentRelationship(stack);
+
+    /// <summary>
+    /// No ASP.NET development certificate: no service of the stack serves HTTPS with it (the API server has its own).
+    /// Aspire would otherwise look for a trusted one for every project and greet each dashboard page with an error
+    /// when there is none, as on a fresh Linux machine.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithoutDevelopmentCertificate(this IResourceBuilder<ProjectResource> project)
+    {
+#pragma warning disable ASPIRECERTIFICATES001 // Experimental in Aspire 13.6, and the one way to say a project needs no certificate.
+        return project.WithoutHttpsCertificate();
+#pragma warning restore ASPIRECERTIFICATES001
+    }
 }

@@ -103,12 +103,17 @@ public sealed class ObjectStoreClient : IAsyncDisposable, IDisposable
         var spareSize = SpareSizeFor(_lastSmallSize);
         var sealing = WritersOf(meta);
         SealAll(sealing);
+        using var activity = ObjectStoreTracing.StartPut(Node, meta, options.Name);
         CreatedResponse answer;
         try
         {
             answer = await _channel.CallAsync(
                 w => new CreateObjectRequest(meta, options.Name, options.Persist, spareSize).Write(w),
                 MessageType.Created, CreatedResponse.Read, cancellationToken);
+        }
+        catch (Exception ex) when (Failed(activity, ex))
+        {
+            throw;
         }
         catch (Exception ex) when ((ex is ObjectStoreException { Code: not ObjectStoreErrorCode.Unavailable } && !options.Persist)
             || ex is OperationCanceledException)
@@ -126,6 +131,7 @@ public sealed class ObjectStoreClient : IAsyncDisposable, IDisposable
 
         ForgetWriters(sealing);
         KeepSpare(answer.Spare);
+        activity?.SetTag("fluid.object.id", answer.Id.ToString());
         return answer.Id;
     }
 
@@ -248,9 +254,20 @@ public sealed class ObjectStoreClient : IAsyncDisposable, IDisposable
     private async Task<ObjectHandle> GetAsync(ObjectRef target, GetOptions? options, CancellationToken cancellationToken)
     {
         options ??= GetOptions.Default;
-        var answer = await _channel.CallAsync(
-            w => new GetRequest(target, options.Fetch).Write(w), MessageType.ObjectData, ObjectResponse.Read, cancellationToken,
-            abandon: unwanted => _channel.Release(unwanted.Meta.Id));
+        using var activity = ObjectStoreTracing.StartGet(Node, target);
+        ObjectResponse answer;
+        try
+        {
+            answer = await _channel.CallAsync(
+                w => new GetRequest(target, options.Fetch, activity?.Id ?? "").Write(w), MessageType.ObjectData, ObjectResponse.Read, cancellationToken,
+                abandon: unwanted => _channel.Release(unwanted.Meta.Id));
+        }
+        catch (Exception ex) when (Failed(activity, ex))
+        {
+            throw;
+        }
+
+        ObjectStoreTracing.Got(activity, Instance, answer.Meta);
         try
         {
             return new ObjectHandle(_channel, _arenas, answer.Meta, answer.Blobs, options.Prefault);
@@ -260,6 +277,13 @@ public sealed class ObjectStoreClient : IAsyncDisposable, IDisposable
             _channel.Release(answer.Meta.Id);
             throw;
         }
+    }
+
+    /// <summary>Marks the span failed; false, so that the exception goes on to the handlers after it.</summary>
+    private static bool Failed(System.Diagnostics.Activity? activity, Exception error)
+    {
+        ObjectStoreTracing.Failed(activity, error);
+        return false;
     }
 
     private static T Resolve<T>(ObjectHandle handle)

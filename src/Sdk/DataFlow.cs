@@ -1,4 +1,5 @@
 using k8s.Models;
+using System.Diagnostics;
 using System.Globalization;
 using Fluid.Aspire.Contracts;
 using Fluid.Aspire.Contracts.Operations;
@@ -47,6 +48,13 @@ public sealed class DataFlow
 
         var dataset = Dataset.Resource;
         var names = Enumerable.Range(0, Steps.Count).Select(i => string.Create(CultureInfo.InvariantCulture, $"{runId}-step{i}")).ToArray();
+        var activity = FluidTracing.Source.StartActivity($"run {runId}");
+        activity?.SetTag("fluid.run", runId);
+        activity?.SetTag("fluid.dataset", $"{Dataset.Namespace}/{Dataset.Name}");
+        activity?.SetTag("fluid.steps", Steps.Count);
+        // Without a span here (nothing exports this program's traces), the steps still share one trace.
+        var trace = activity?.Context ?? new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded);
+        var traceParent = $"00-{trace.TraceId}-{trace.SpanId}-{(trace.TraceFlags.HasFlag(ActivityTraceFlags.Recorded) ? "01" : "00")}";
         var created = new List<string>();
         try
         {
@@ -64,7 +72,11 @@ public sealed class DataFlow
                             [FlowLabels.FlowStep] = i.ToString(CultureInfo.InvariantCulture),
                             [FlowLabels.Dataset] = FlowLabels.DatasetValue(Dataset.Namespace, Dataset.Name),
                         },
-                        Annotations = new Dictionary<string, string> { [FlowLabels.ProcessorAnnotation] = Steps[i].Processor.Description },
+                        Annotations = new Dictionary<string, string>
+                        {
+                            [FlowLabels.ProcessorAnnotation] = Steps[i].Processor.Description,
+                            [FlowLabels.TraceParentAnnotation] = traceParent,
+                        },
                         OwnerReferences = [dataset.ControllerReference()],
                     },
                     Spec = new DataProcessSpec
@@ -84,8 +96,11 @@ public sealed class DataFlow
                 created.Add(names[i]);
             }
         }
-        catch
+        catch (Exception ex)
         {
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            activity?.Dispose();
+
             // Nothing is left half-created: a flow whose later steps are missing would wait for ever.
             foreach (var name in created)
             {
@@ -102,6 +117,6 @@ public sealed class DataFlow
             throw;
         }
 
-        return new FlowRun(Dataset.Client, Dataset.Namespace, runId, names);
+        return new FlowRun(Dataset.Client, Dataset.Namespace, runId, names, activity);
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Fluid.Aspire.Contracts;
 using Fluid.Aspire.Contracts.Operations;
 
@@ -15,10 +16,12 @@ public sealed class FlowRun
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
     private readonly FluidClient _client;
+    private readonly Activity? _activity;
 
-    internal FlowRun(FluidClient client, string @namespace, string runId, IReadOnlyList<string> steps)
+    internal FlowRun(FluidClient client, string @namespace, string runId, IReadOnlyList<string> steps, Activity? activity)
     {
         _client = client;
+        _activity = activity;
         Namespace = @namespace;
         RunId = runId;
         StepNames = steps;
@@ -52,6 +55,23 @@ public sealed class FlowRun
     /// <paramref name="timeoutPerStep"/> (counted from when the step before it completed).
     /// </summary>
     public async Task<IReadOnlyList<StepReport>> WaitAsync(TimeSpan? timeoutPerStep = null, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var reports = await WaitForStepsAsync(timeoutPerStep, cancellationToken);
+            _activity?.Dispose();
+            return reports;
+        }
+        catch (Exception ex) when (ex is FlowFailedException or TimeoutException)
+        {
+            // The run's span ends with its outcome; a cancelled wait leaves it open for the next one.
+            _activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            _activity?.Dispose();
+            throw;
+        }
+    }
+
+    private async Task<IReadOnlyList<StepReport>> WaitForStepsAsync(TimeSpan? timeoutPerStep, CancellationToken cancellationToken)
     {
         var limit = timeoutPerStep ?? TimeSpan.FromMinutes(30);
         var current = -1;

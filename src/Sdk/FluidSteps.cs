@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Diagnostics;
 using System.Reflection;
 
 namespace Fluid.Sdk;
@@ -32,9 +33,13 @@ public static class FluidSteps
         var environment = Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
             .ToDictionary(e => (string)e.Key, e => (string?)e.Value, StringComparer.Ordinal);
         await using var context = new StepContext(environment, arguments ?? [], stopping.Token);
+        var attempt = environment.GetValueOrDefault("FLUID_ATTEMPT");
+        using var tracing = FluidTracing.ExportIfConfigured(context.StepName, attempt is null ? null : $"{context.StepName}-{attempt}");
+        using var activity = StartStep(context, environment.GetValueOrDefault(Aspire.Contracts.FlowLabels.TraceParentVariable));
         try
         {
             var method = Find(step);
+            activity?.SetTag("fluid.step.method", $"{method.DeclaringType!.FullName}.{method.Name}");
             Console.WriteLine($"fluid: running {method.DeclaringType!.Name}.{method.Name} as step {context.StepName} on {context.Node}");
             if (method.Invoke(null, [context]) is Task task)
             {
@@ -46,9 +51,21 @@ public static class FluidSteps
         catch (Exception ex)
         {
             var error = ex is TargetInvocationException { InnerException: { } inner } ? inner : ex;
+            activity?.SetStatus(ActivityStatusCode.Error, error.Message);
             await Console.Error.WriteLineAsync($"fluid: step {context.StepName} failed: {error}");
             return 1;
         }
+    }
+
+    /// <summary>The step's span, inside its run's trace when the controller passed one on.</summary>
+    private static Activity? StartStep(StepContext context, string? traceParent)
+    {
+        var parent = ActivityContext.TryParse(traceParent, null, out var run) ? run : default;
+        var activity = FluidTracing.Source.StartActivity($"step {context.StepName}", ActivityKind.Internal, parent);
+        activity?.SetTag("fluid.step", context.StepName);
+        activity?.SetTag("fluid.run", context.RunId);
+        activity?.SetTag("fluid.node", context.Node);
+        return activity;
     }
 
     private static Assembly? LoadOrNull(AssemblyName name)

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Fluid.Aspire.ObjectStore.Client;
+using Fluid.Aspire.ObjectStore.Objects;
 using Fluid.Aspire.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -12,11 +13,15 @@ namespace Fluid.Aspire.ObjectStore.Tests;
 public sealed class TelemetryTests
 {
     private const string Source = "Fluid.Aspire.ObjectStore";
+    private const string ClientSource = "Fluid.Aspire.ObjectStore.Client";
+    private const string TestSource = "Fluid.Aspire.ObjectStore.Tests.Steps";
+
+    private static readonly ActivitySource Steps = new(TestSource);
 
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task Requests_are_counted_traced_and_memory_is_measured()
+    public async Task Requests_are_counted_traced_inside_the_callers_span_and_memory_is_measured()
     {
         using var directory = new TemporaryDirectory();
         var socket = Path.Combine(directory.Path, "os.sock");
@@ -26,7 +31,7 @@ public sealed class TelemetryTests
         var factory = app.Services.GetRequiredService<IMeterFactory>();
         var measurements = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
         var published = new ConcurrentBag<string>();
-        var spans = new ConcurrentBag<string>();
+        var spans = new ConcurrentBag<Activity>();
         using var meters = new MeterListener
         {
             InstrumentPublished = (instrument, listener) =>
@@ -44,18 +49,25 @@ public sealed class TelemetryTests
         meters.Start();
         using var traces = new ActivityListener
         {
-            ShouldListenTo = source => source.Name == Source,
+            ShouldListenTo = source => source.Name is Source or ClientSource or TestSource,
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
-            ActivityStopped = activity => spans.Add(activity.DisplayName),
+            ActivityStopped = spans.Add,
         };
         ActivitySource.AddActivityListener(traces);
         await app.StartAsync(Cancellation);
 
+        ActivityTraceId trace;
         await using (var client = await ObjectStoreClient.ConnectAsync(socket, Cancellation))
         {
-            var id = await client.PutAsync(new byte[100_000], cancellationToken: Cancellation);
-            using (await client.GetAsync(id, cancellationToken: Cancellation))
+            // A step's puts and gets are traced inside it; outside any operation, nothing is.
+            ObjectId id;
+            using (var step = Steps.StartActivity("step"))
             {
+                trace = step!.TraceId;
+                id = await client.PutAsync(new byte[100_000], cancellationToken: Cancellation);
+                using (await client.GetAsync(id, cancellationToken: Cancellation))
+                {
+                }
             }
 
             using (await client.GetAsync(id, cancellationToken: Cancellation))
@@ -72,9 +84,21 @@ public sealed class TelemetryTests
         Assert.Equal(1, measurements.GetValueOrDefault("fluid.objectstore.objects"));
         Assert.InRange(measurements.GetValueOrDefault("fluid.objectstore.memory.used"), 100_000, 110_000);
         Assert.Equal(16 * 1024 * 1024 - measurements["fluid.objectstore.memory.used"], measurements.GetValueOrDefault("fluid.objectstore.memory.free"));
-        Assert.Contains("objectstore createblobs", spans);
-        Assert.Contains("objectstore createobject", spans);
-        Assert.Equal(2, spans.Count(s => s == "objectstore get"));
+        var traced = spans.Where(s => s.TraceId == trace).ToArray();
+        var stepSpan = Assert.Single(traced, s => s.Source.Name == TestSource);
+        var put = Assert.Single(traced, s => s.DisplayName == "objectstore put");
+        var get = Assert.Single(traced, s => s.DisplayName == "objectstore get" && s.Source.Name == ClientSource);
+        var served = Assert.Single(traced, s => s.DisplayName == "objectstore get" && s.Source.Name == Source);
+        Assert.Equal(stepSpan.SpanId, put.ParentSpanId);
+        Assert.Equal(stepSpan.SpanId, get.ParentSpanId);
+        Assert.Equal(get.SpanId, served.ParentSpanId);
+        Assert.Equal(100_000L, put.GetTagItem("fluid.object.bytes"));
+        Assert.Equal(100_000L, get.GetTagItem("fluid.object.bytes"));
+        Assert.Equal("zero-copy", get.GetTagItem("fluid.transfer"));
+        Assert.Equal(put.GetTagItem("fluid.object.id"), get.GetTagItem("fluid.object.id"));
+        Assert.NotNull(get.GetTagItem("fluid.node"));
+        Assert.Equal(4, traced.Length);
+        Assert.DoesNotContain(spans, s => s.Source.Name is Source or ClientSource && s.ParentSpanId == default);
     }
 
     [Theory]

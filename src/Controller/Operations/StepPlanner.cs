@@ -99,7 +99,7 @@ public sealed class StepPlanner(ControlPlaneState state, StepScheduler scheduler
             NodeName = node,
             Command = command,
             Arguments = arguments,
-            Environment = environment,
+            Environment = WithTraceParent(environment, step),
             WorkingDirectory = workingDirectory ?? datasetPath,
             Timeout = step.Spec.TimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
             Context = new StepNodeContext
@@ -110,6 +110,12 @@ public sealed class StepPlanner(ControlPlaneState state, StepScheduler scheduler
             },
         };
     }
+
+    /// <summary>The step's variables, with the trace of its run when the run has one.</summary>
+    private static IReadOnlyDictionary<string, string> WithTraceParent(IReadOnlyDictionary<string, string> environment, DataProcess step) =>
+        step.Metadata.Annotations is { } annotations && annotations.TryGetValue(Contract.FlowLabels.TraceParentAnnotation, out var parent) && parent.Length > 0
+            ? new Dictionary<string, string>(environment, StringComparer.Ordinal) { [Contract.FlowLabels.TraceParentVariable] = parent }
+            : environment;
 
     /// <summary>Why the step cannot run on <paramref name="node"/> as it is written, or null: a real node runs images only.</summary>
     public string? ImageProblem(DataProcess step, string node) =>

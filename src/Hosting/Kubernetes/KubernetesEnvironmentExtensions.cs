@@ -26,8 +26,8 @@ public static class KubernetesEnvironmentExtensions
         var resource = builder.AddResource(environment).ExcludeFromManifest();
         if (!builder.ExecutionContext.IsPublishMode)
         {
-            // Nothing to run: an environment only shapes what publishing writes.
-            return resource;
+            // Nothing to run: an environment only shapes what publishing writes, so the dashboard does not list it.
+            return resource.WithHidden();
         }
 
         return resource.WithAnnotation(new PipelineStepAnnotation(_ =>

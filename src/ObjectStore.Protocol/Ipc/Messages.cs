@@ -221,16 +221,23 @@ public readonly record struct ObjectRef(ObjectId Id, string? Name)
 /// Get an object's metadata and blob locations, and hold it until released. With <see cref="Fetch"/>, an object
 /// held by another instance is first copied into this one.
 /// </summary>
-public sealed record GetRequest(ObjectRef Target, bool Fetch)
+/// <param name="Target">The object, by id or by name.</param>
+/// <param name="Fetch">Whether to copy it in from the node that holds it when this node does not.</param>
+/// <param name="TraceParent">
+/// The W3C <c>traceparent</c> of the client's span for this get, or empty: the daemon traces its side of the get
+/// (and a fetch from another node) inside it.
+/// </param>
+public sealed record GetRequest(ObjectRef Target, bool Fetch, string TraceParent = "")
 {
     public void Write(FrameWriter writer)
     {
         writer.Begin(MessageType.Get);
         Target.Write(writer);
         writer.WriteBool(Fetch);
+        writer.WriteString(TraceParent);
     }
 
-    public static GetRequest Read(ref WireReader reader) => new(ObjectRef.Read(ref reader), reader.ReadBool());
+    public static GetRequest Read(ref WireReader reader) => new(ObjectRef.Read(ref reader), reader.ReadBool(), reader.ReadString());
 }
 
 /// <summary>An object: its metadata, and the location of each blob in the order of <see cref="ObjectMeta.Blobs"/>.</summary>

@@ -17,7 +17,7 @@ public static class Wire
     public const uint Magic = 0x534F_4C46;
 
     /// <summary>Bumped whenever a message changes shape; client and daemon must agree exactly.</summary>
-    public const ushort ProtocolVersion = 2;
+    public const ushort ProtocolVersion = 3;
 
     /// <summary>Large enough for the metadata of any real object; payloads never cross the socket.</summary>
     public const int DefaultMaxFrameLength = 16 * 1024 * 1024;

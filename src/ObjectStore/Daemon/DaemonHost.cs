@@ -8,6 +8,7 @@ using Fluid.Aspire.ObjectStore.Objects;
 using Fluid.Aspire.ObjectStore.Rpc;
 using Fluid.Aspire.ObjectStore.Store;
 using Fluid.Aspire.ObjectStore.Telemetry;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Fluid.Aspire.ObjectStore.Daemon;
@@ -99,6 +100,8 @@ internal static class DaemonHost
     private static void ConfigureListeners(WebApplicationBuilder builder, DaemonSettings settings, DaemonEndpoints endpoints)
     {
         var urls = builder.Configuration["urls"];
+        // Kestrel would otherwise warn that it overrides the addresses it was given, which it binds here itself.
+        builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, "");
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             foreach (var url in (string.IsNullOrWhiteSpace(urls) ? "http://127.0.0.1:0" : urls).Split(';', StringSplitOptions.RemoveEmptyEntries))

@@ -169,8 +169,6 @@ internal sealed class IpcConnection(Socket socket, LocalStore store, string node
     private void Serve(int length, CancellationToken stopping)
     {
         var type = (MessageType)_body.Span[0];
-        using var activity = ObjectStoreTelemetry.Tracing.StartActivity(RequestNames.Of(type));
-        activity?.SetTag("fluid.client", _session?.ClientName);
         try
         {
             // Most requests complete without waiting; the few that wait (etcd, another node) hold only this
@@ -182,7 +180,6 @@ internal sealed class IpcConnection(Socket socket, LocalStore store, string node
         }
         catch (ObjectStoreException ex)
         {
-            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Code.ToString());
             ErrorResponse.From(ex).Write(_writer);
             socket.Send(_writer.End().Span);
         }
@@ -213,9 +210,19 @@ internal sealed class IpcConnection(Socket socket, LocalStore store, string node
             case MessageType.Get:
             {
                 var request = Read(length, GetRequest.Read);
-                var (meta, blobs) = await store.GetAsync(session, request.Target, request.Fetch, stopping);
-                new ObjectResponse(meta, blobs).Write(_writer);
-                return true;
+                using var activity = ObjectStoreTelemetry.StartServing("objectstore get", request.TraceParent, session.ClientName);
+                try
+                {
+                    var (meta, blobs) = await store.GetAsync(session, request.Target, request.Fetch, stopping);
+                    activity?.SetTag(ObjectStoreTelemetry.ObjectTag, meta.Id.ToString());
+                    new ObjectResponse(meta, blobs).Write(_writer);
+                    return true;
+                }
+                catch (ObjectStoreException ex) when (activity is not null)
+                {
+                    activity.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Code.ToString());
+                    throw;
+                }
             }
 
             case MessageType.Release:
@@ -298,13 +305,4 @@ internal sealed class IpcConnection(Socket socket, LocalStore store, string node
 
     private string Describe() => _session?.ToString() ?? "a client before its handshake";
 
-    /// <summary>Span names per message type, made once: a request must not allocate a string for its name.</summary>
-    private static class RequestNames
-    {
-        private static readonly string[] Names = Enumerable.Range(0, 256)
-            .Select(t => Enum.IsDefined((MessageType)t) ? $"objectstore {((MessageType)t).ToString().ToLowerInvariant()}" : "objectstore unknown")
-            .ToArray();
-
-        public static string Of(MessageType type) => Names[(byte)type];
-    }
 }

@@ -302,8 +302,10 @@ internal sealed partial class LocalStore
     private async Task<StoredObject> FetchAsync(ObjectMeta meta)
     {
         await Task.Yield();
-        using var activity = Telemetry.ObjectStoreTelemetry.Tracing.StartActivity("objectstore fetch");
-        activity?.SetTag("fluid.object", meta.Id.ToString());
+        using var activity = Telemetry.ObjectStoreTelemetry.StartInside("objectstore fetch");
+        activity?.SetTag(Telemetry.ObjectStoreTelemetry.ObjectTag, meta.Id.ToString());
+        activity?.SetTag("fluid.object.bytes", meta.NBytes);
+        activity?.SetTag("fluid.object.owner", meta.Instance);
         BlobSpace[]? spaces = null;
         try
         {
@@ -338,6 +340,7 @@ internal sealed partial class LocalStore
             }
 
             _telemetry.Fetched(meta.NBytes, channel);
+            activity?.SetTag("fluid.transfer.channel", channel);
             _logger.LogInformation("Fetched {Object} ({Bytes}) from instance {Owner} over {Channel}.",
                 meta.Id, ByteSize.Format(meta.NBytes), meta.Instance, channel);
             try

@@ -29,7 +29,29 @@ internal sealed class ObjectStoreTelemetry : IDisposable
         _spilledBytes = _meter.CreateCounter<long>("fluid.objectstore.spilled", "By", "Bytes written to the spill directory");
     }
 
+    /// <summary>The tag naming the object a span is about.</summary>
+    public const string ObjectTag = "fluid.object.id";
+
     public static ActivitySource Tracing { get; } = new(Name);
+
+    /// <summary>
+    /// A span for a client's request, inside the client's own span (<paramref name="traceParent"/>), or none: a
+    /// request without one would be a trace of its own, and a step makes thousands of requests.
+    /// </summary>
+    public static Activity? StartServing(string name, string traceParent, string client)
+    {
+        if (traceParent.Length == 0 || !Tracing.HasListeners() || !ActivityContext.TryParse(traceParent, null, out var parent))
+        {
+            return null;
+        }
+
+        var activity = Tracing.StartActivity(name, ActivityKind.Server, parent);
+        activity?.SetTag("fluid.client", client);
+        return activity;
+    }
+
+    /// <summary>A span inside the current one, or none when nothing is traced: see <see cref="StartServing"/>.</summary>
+    public static Activity? StartInside(string name) => Activity.Current is null ? null : Tracing.StartActivity(name);
 
     public long Puts => Interlocked.Read(ref _putCount);
 
