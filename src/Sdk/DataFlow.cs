@@ -48,13 +48,7 @@ public sealed class DataFlow
 
         var dataset = Dataset.Resource;
         var names = Enumerable.Range(0, Steps.Count).Select(i => string.Create(CultureInfo.InvariantCulture, $"{runId}-step{i}")).ToArray();
-        var activity = FluidTracing.Source.StartActivity($"run {runId}");
-        activity?.SetTag("fluid.run", runId);
-        activity?.SetTag("fluid.dataset", $"{Dataset.Namespace}/{Dataset.Name}");
-        activity?.SetTag("fluid.steps", Steps.Count);
-        // Without a span here (nothing exports this program's traces), the steps still share one trace.
-        var trace = activity?.Context ?? new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded);
-        var traceParent = $"00-{trace.TraceId}-{trace.SpanId}-{(trace.TraceFlags.HasFlag(ActivityTraceFlags.Recorded) ? "01" : "00")}";
+        var (activity, traceParent) = FluidTracing.StartRun(runId, Dataset.Name, Steps.Count);
         var created = new List<string>();
         try
         {

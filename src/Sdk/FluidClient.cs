@@ -32,7 +32,11 @@ public sealed class FluidClient : IAsyncDisposable, IDisposable
         var store = new KubernetesResourceStore(_kubernetes);
         Store = store;
         Server = store.Server;
-        _registry = Connection is { } connection ? new Lazy<EtcdConnection>(() => new EtcdConnection(connection)) : null;
+        // Without a connection string, the local stack's kubeconfig says where its object stores' registry is.
+        var registry = Connection ?? (Aspire.Contracts.Kubernetes.Kubeconfig.RegistryOf(Config.KubeConfigFile, Config.Context) is { } named
+            ? ClusterConnectionString.Parse(named)
+            : null);
+        _registry = registry is not null ? new Lazy<EtcdConnection>(() => new EtcdConnection(registry)) : null;
         Controller = Connection?.Controller;
     }
 
@@ -58,6 +62,17 @@ public sealed class FluidClient : IAsyncDisposable, IDisposable
 
     /// <summary>The controller's HTTP API (step logs), when the connection string names it.</summary>
     public Uri? Controller { get; }
+
+    /// <summary>
+    /// Runs a failed step again, with the steps of its run after it that failed because it did: each is replaced by a
+    /// new step of the same name and spec, which the controller runs as it ran the first. Returns the run, to wait for.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">There is no such step, or it has not failed.</exception>
+    public Task<FlowRun> RerunAsync(string stepName, string? namespaceName = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(stepName);
+        return StepRerun.RunAsync(this, stepName, namespaceName ?? Config.Namespace, cancellationToken);
+    }
 
     /// <summary>
     /// Creates a dataset whose data is at <paramref name="mountPoint"/> (e.g. <c>local:///data/housing</c>); without one,
@@ -101,8 +116,8 @@ public sealed class FluidClient : IAsyncDisposable, IDisposable
         }
 
         var registry = _registry?.Value ?? throw new InvalidOperationException(
-            $"No object store socket is configured: set {Fluid.Aspire.ObjectStore.Client.ObjectStoreClientOptions.SocketVariable} (steps and pods get it), " +
-            $"or give the local stack's connection string ({ClientConfig.ConnectionVariable}, which the AppHost sets) to find this machine's store.");
+            $"No object store socket is configured and no local stack names its registry: set {Fluid.Aspire.ObjectStore.Client.ObjectStoreClientOptions.SocketVariable} " +
+            $"(steps and pods get it), or start the local stack (./run.sh --dashboard), whose kubeconfig names it, or give its connection string ({ClientConfig.ConnectionVariable}).");
         var keys = new ObjectStoreKeys(registry.Prefix);
         var range = await registry.KeyValue.RangeAsync(new Etcdserverpb.RangeRequest
         {

@@ -21,6 +21,20 @@ public static class FluidTracing
     internal static ActivitySource Source { get; } = new(SourceName);
 
     /// <summary>
+    /// The span of a run and the <c>traceparent</c> its steps carry. Without a span (nothing exports this program's
+    /// traces) the steps still share one trace.
+    /// </summary>
+    internal static (Activity? Span, string TraceParent) StartRun(string runId, string? dataset, int steps)
+    {
+        var span = Source.StartActivity($"run {runId}");
+        span?.SetTag("fluid.run", runId);
+        span?.SetTag("fluid.dataset", dataset);
+        span?.SetTag("fluid.steps", steps);
+        var trace = span?.Context ?? new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded);
+        return (span, $"00-{trace.TraceId}-{trace.SpanId}-{(trace.TraceFlags.HasFlag(ActivityTraceFlags.Recorded) ? "01" : "00")}");
+    }
+
+    /// <summary>
     /// Starts exporting this program's spans when a collector is configured (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c>);
     /// returns null otherwise. Dispose the provider before the program ends: that sends what is still buffered.
     /// </summary>

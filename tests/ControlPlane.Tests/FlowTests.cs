@@ -75,6 +75,36 @@ public sealed class FlowTests
     }
 
     [Fact]
+    public async Task A_failed_step_runs_again_with_the_steps_that_failed_because_of_it()
+    {
+        await using var cluster = await LocalCluster.StartAsync(1, Cancellation);
+        await using var client = Flows.Client(cluster);
+        using var data = new TemporaryDirectory();
+        var ready = Path.Combine(data.Path, "ready");
+        var dataset = await client.CreateDatasetAsync("again", $"local://{data.Path}", cancellationToken: Cancellation);
+        var run = await dataset.Process(Processor.FromCommand("test", ["-f", ready]))
+            .Process(Processor.FromCommand("true"))
+            .RunAsync("again", Cancellation);
+        await Assert.ThrowsAsync<FlowFailedException>(() => run.WaitAsync(StepTimeout, Cancellation));
+        await Eventually.ReturnsAsync(() => run.GetStatusAsync(Cancellation), r => r[1].Phase == OperationPhase.Failed,
+            StepTimeout, "the step after the failed one failed too", Cancellation);
+        var first = (await client.Store.GetAsync<DataProcess>("again-step0", cancellationToken: Cancellation))!;
+
+        await File.WriteAllTextAsync(ready, "", Cancellation);
+        var again = await client.RerunAsync("again-step0", cancellationToken: Cancellation);
+        var reports = await again.WaitAsync(StepTimeout, Cancellation);
+
+        Assert.Equal(["again-step0", "again-step1"], reports.Select(r => r.Name));
+        Assert.All(reports, r => Assert.Equal(OperationPhase.Complete, r.Phase));
+        var second = (await client.Store.GetAsync<DataProcess>("again-step0", cancellationToken: Cancellation))!;
+        Assert.NotEqual(first.Metadata.Uid, second.Metadata.Uid);
+        Assert.Equal(first.Spec.Processor!.Command!.Args, second.Spec.Processor!.Command!.Args);
+        Assert.NotEqual(first.Metadata.Annotations[FlowLabels.TraceParentAnnotation], second.Metadata.Annotations[FlowLabels.TraceParentAnnotation]);
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => client.RerunAsync("again-step0", cancellationToken: Cancellation));
+        Assert.Contains("is Complete; only a failed step runs again", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_step_runs_as_a_pod_with_its_requests_where_they_fit_and_one_no_node_can_hold_waits_with_the_reason()
     {
         await using var cluster = await LocalCluster.StartAsync(1, Cancellation);

@@ -28,7 +28,7 @@ public sealed class SdkTests
     }
 
     [Fact]
-    public async Task A_program_connects_to_the_object_store_its_socket_setting_names_before_any_found_by_machine_name()
+    public async Task A_program_connects_to_the_object_store_its_socket_setting_names_before_any_found_by_machine_name_in_the_registry_its_settings_or_kubeconfig_name()
     {
         await using var etcd = await EtcdServer.StartAsync(Cancellation);
         await using var first = await ObjectStoreDaemon.StartAsync(Cancellation, etcd: etcd, node: "node-0");
@@ -51,9 +51,21 @@ public sealed class SdkTests
             await store.PutAsync(new byte[] { 6 }, cancellationToken: Cancellation);
         }
 
+        // With nothing but the stack's kubeconfig (as a notebook beside ./run.sh has), which names the registry.
+        using var directory = new TemporaryDirectory();
+        using (var bare = new Sdk.FluidClient(new Sdk.ClientConfig
+        {
+            KubeConfigFile = api.KubeconfigPath, ObjectStoreSocket = null, ConfigFile = Path.Combine(directory.Path, "config.json"),
+        }))
+        {
+            Assert.Null(bare.Connection);
+            await using var store = await bare.ConnectObjectStoreAsync(Cancellation);
+            await store.PutAsync(new byte[] { 7 }, cancellationToken: Cancellation);
+        }
+
         await using var onSecond = await second.ConnectAsync(Cancellation);
         await using var onFirst = await first.ConnectAsync(Cancellation);
         Assert.Equal(1, (await onSecond.GetStatsAsync(Cancellation)).Objects);
-        Assert.Equal(2, (await onFirst.GetStatsAsync(Cancellation)).Objects);
+        Assert.Equal(3, (await onFirst.GetStatsAsync(Cancellation)).Objects);
     }
 }

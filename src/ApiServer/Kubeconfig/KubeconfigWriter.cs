@@ -1,3 +1,4 @@
+using Fluid.Aspire.Cluster.Etcd;
 using k8s;
 using k8s.KubeConfigModels;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -12,7 +13,8 @@ namespace Fluid.Aspire.ApiServer.Kubeconfig;
 /// for the CLI and the SDK to find when asked (<see cref="ApiServerOptions.LocalStackKubeconfig"/>), until it stops.
 /// </summary>
 internal sealed partial class KubeconfigWriter(
-    IServer server, ServingCertificate certificate, IHostApplicationLifetime lifetime, IOptions<ApiServerOptions> options, ILogger<KubeconfigWriter> logger) : IHostedService
+    IServer server, ServingCertificate certificate, EtcdConnection etcd, IHostApplicationLifetime lifetime, IOptions<ApiServerOptions> options,
+    ILogger<KubeconfigWriter> logger) : IHostedService
 {
     private string? _written;
 
@@ -50,8 +52,11 @@ internal sealed partial class KubeconfigWriter(
         return url.Uri;
     }
 
-    /// <summary>A kubeconfig with one cluster, user and context, all named <paramref name="name"/>.</summary>
-    public static K8SConfiguration Create(Uri server, string authorityPem, string token, string name) => new()
+    /// <summary>
+    /// A kubeconfig with one cluster, user and context, all named <paramref name="name"/>; its cluster names the object
+    /// stores' <paramref name="registry"/> when there is one (<see cref="Contracts.Kubernetes.Kubeconfig.StackExtension"/>).
+    /// </summary>
+    public static K8SConfiguration Create(Uri server, string authorityPem, string token, string name, string? registry = null) => new()
     {
         ApiVersion = "v1",
         Kind = "Config",
@@ -60,11 +65,23 @@ internal sealed partial class KubeconfigWriter(
         {
             Server = server.ToString().TrimEnd('/'),
             CertificateAuthorityData = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(authorityPem)),
+            Extensions = registry is null ? null :
+            [
+                new NamedExtension
+                {
+                    Name = Contracts.Kubernetes.Kubeconfig.StackExtension,
+                    Extension = new Dictionary<string, string> { [Contracts.Kubernetes.Kubeconfig.RegistryKey] = registry },
+                },
+            ],
         },
         }],
         Users = [new User { Name = name, UserCredentials = new UserCredentials { Token = token } }],
         Contexts = [new Context { Name = name, ContextDetails = new ContextDetails { Cluster = name, User = name, Namespace = "default" } }],
     };
+
+    /// <summary>The etcd this server stores in, which also holds the object stores' registry: the stack's, as its programs are told.</summary>
+    private string Registry() =>
+        $"Endpoints={string.Join(',', etcd.ConnectionString.Endpoints.Select(e => e.GetLeftPart(UriPartial.Authority)))};Prefix={etcd.Prefix}";
 
     private void Write()
     {
@@ -74,7 +91,7 @@ internal sealed partial class KubeconfigWriter(
             return;
         }
 
-        var text = KubernetesYaml.Serialize(Create(ServerUrl(server), certificate.AuthorityPem, settings.Token, settings.ContextName));
+        var text = KubernetesYaml.Serialize(Create(ServerUrl(server), certificate.AuthorityPem, settings.Token, settings.ContextName, Registry()));
         foreach (var path in new[] { settings.Kubeconfig, settings.LocalStackKubeconfig }.Where(p => !string.IsNullOrEmpty(p)))
         {
             var full = Path.GetFullPath(path!);

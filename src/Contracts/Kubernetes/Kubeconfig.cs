@@ -92,6 +92,39 @@ public static class Kubeconfig
     }
 
     /// <summary>
+    /// The name of the extension of a cluster entry in which the local stack's API server writes where its object stores'
+    /// registry is (<c>registry: Endpoints=…;Prefix=…</c>), so that a program with that kubeconfig, and no other
+    /// setting, finds this machine's object store.
+    /// </summary>
+    public const string StackExtension = "fluid.io/stack";
+
+    /// <summary>The key of the registry's connection string in <see cref="StackExtension"/>.</summary>
+    public const string RegistryKey = "registry";
+
+    /// <summary>
+    /// The object stores' registry that the cluster of <paramref name="context"/> (else the current one) names in its
+    /// <see cref="StackExtension"/>, in the kubeconfig <see cref="Choose"/> picks for <paramref name="file"/>; null when
+    /// there is none (a real cluster's, or no kubeconfig at all).
+    /// </summary>
+    public static string? RegistryOf(string? file = null, string? context = null)
+    {
+        var choice = Choose(file);
+        var existing = choice.Files.Where(File.Exists).Select(f => new FileInfo(f)).ToArray();
+        if (choice.Origin == KubeconfigOrigin.InCluster || existing.Length == 0)
+        {
+            return null;
+        }
+
+        var merged = Merge(existing);
+        var contextName = string.IsNullOrWhiteSpace(context) ? merged.CurrentContext : context;
+        var clusterName = merged.Contexts?.FirstOrDefault(c => c.Name == contextName)?.ContextDetails?.Cluster;
+        var extension = merged.Clusters?.FirstOrDefault(c => c.Name == clusterName)?.ClusterEndpoint?.Extensions?
+            .FirstOrDefault(e => e.Name == StackExtension)?.Extension;
+        // YAML maps come back as dictionaries of objects.
+        return extension is System.Collections.IDictionary fields && fields[RegistryKey] is string registry && registry.Length > 0 ? registry : null;
+    }
+
+    /// <summary>
     /// The client configuration of the kubeconfig <see cref="Choose"/> picks for <paramref name="file"/>; with
     /// <paramref name="context"/>, or the file's current one.
     /// </summary>

@@ -1,11 +1,10 @@
 using System.Collections.Concurrent;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
-using Fluid.Aspire.Cluster.Kubernetes;
 using Fluid.Aspire.Contracts.Datasets;
 using Fluid.Aspire.Contracts.Operations;
 using Fluid.Aspire.Contracts.Runtimes;
-using Fluid.Aspire.Contracts.Store;
+using Fluid.Sdk;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -31,8 +30,7 @@ internal sealed class StackObjectMirror : IDisposable
     private readonly ConcurrentDictionary<string, StackObject> _shown = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _present = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _logsWritten = new(StringComparer.Ordinal);
-    private k8s.Kubernetes? _kubernetes;
-    private KubernetesResourceStore? _store;
+    private FluidClient? _client;
 
     private StackObjectMirror(FluidResource fluid, IServiceProvider services)
     {
@@ -64,8 +62,7 @@ internal sealed class StackObjectMirror : IDisposable
     {
         try
         {
-            _kubernetes = new k8s.Kubernetes(Contracts.Kubernetes.Kubeconfig.Load(_fluid.Kubeconfig, null));
-            _store = new KubernetesResourceStore(_kubernetes);
+            _client = new FluidClient(new ClientConfig { KubeConfigFile = _fluid.Kubeconfig });
             await Task.WhenAll(MirrorAsync<Dataset>(stopping), MirrorAsync<ObjectStoreRuntime>(stopping), MirrorAsync<DataProcess>(stopping));
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -82,7 +79,7 @@ internal sealed class StackObjectMirror : IDisposable
         }
     }
 
-    public void Dispose() => _kubernetes?.Dispose();
+    public void Dispose() => _client?.Dispose();
 
     /// <summary>Lists the kind, then follows its changes; lists again whenever the watch breaks.</summary>
     private async Task MirrorAsync<T>(CancellationToken stopping)
@@ -92,14 +89,14 @@ internal sealed class StackObjectMirror : IDisposable
         {
             try
             {
-                var list = await Store.ListAsync<T>(cancellationToken: stopping);
+                var list = await Client.Store.ListAsync<T>(cancellationToken: stopping);
                 var present = list.Items.Select(Show).ToHashSet(StringComparer.Ordinal);
                 foreach (var gone in _shown.Values.Where(o => o.Kind == Contracts.ResourceKinds.Of<T>().Kind && !present.Contains(o.Name)).ToArray())
                 {
                     await HideAsync(gone.Name);
                 }
 
-                await foreach (var change in Store.WatchAsync<T>(resourceVersion: list.ResourceVersion, cancellationToken: stopping))
+                await foreach (var change in Client.Store.WatchAsync<T>(resourceVersion: list.ResourceVersion, cancellationToken: stopping))
                 {
                     if (change.Type == k8s.WatchEventType.Deleted)
                     {
@@ -124,7 +121,7 @@ internal sealed class StackObjectMirror : IDisposable
         var shown = _shown.GetOrAdd(StackObject.NameOf(resource.Kind, resource.Metadata.NamespaceProperty, resource.Metadata.Name), _ =>
         {
             var created = StackObject.Of(resource);
-            StackObjectCommands.Add(created, this);
+            StackObjectCommands.Add(created, () => Client);
             return created;
         });
         _present[shown.Name] = true;
@@ -174,7 +171,7 @@ internal sealed class StackObjectMirror : IDisposable
 
     private async Task CopyLogAsync(DataProcess step, ILogger logger)
     {
-        var pods = await Kubernetes.CoreV1.ListNamespacedPodAsync(step.Metadata.NamespaceProperty);
+        var pods = await Client.Kubernetes.CoreV1.ListNamespacedPodAsync(step.Metadata.NamespaceProperty);
         var pod = pods.Items
             .Where(p => p.Metadata.Annotations?.TryGetValue(StepPodMetadata.StepAnnotation, out var name) == true && name == step.Metadata.Name)
             .MaxBy(p => p.Metadata.CreationTimestamp);
@@ -185,7 +182,7 @@ internal sealed class StackObjectMirror : IDisposable
         }
 
         // Read whole before writing, so that a read that breaks halfway and is tried again shows no line twice.
-        using var stream = await Kubernetes.CoreV1.ReadNamespacedPodLogAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty);
+        using var stream = await Client.Kubernetes.CoreV1.ReadNamespacedPodLogAsync(pod.Metadata.Name, pod.Metadata.NamespaceProperty);
         using var reader = new StreamReader(stream);
         var lines = (await reader.ReadToEndAsync()).Split('\n');
         foreach (var line in lines.Length > 0 && lines[^1].Length == 0 ? lines[..^1] : lines)
@@ -194,7 +191,5 @@ internal sealed class StackObjectMirror : IDisposable
         }
     }
 
-    internal IResourceStore Store => _store ?? throw new InvalidOperationException("The mirror has not connected yet.");
-
-    private k8s.Kubernetes Kubernetes => _kubernetes ?? throw new InvalidOperationException("The mirror has not connected yet.");
+    private FluidClient Client => _client ?? throw new InvalidOperationException("The mirror has not connected yet.");
 }
