@@ -76,6 +76,22 @@ if (options.RunSample)
     }
 }
 
+if (options.Once)
+{
+    // Without the dashboard nothing collects telemetry: every process would only retry sending it to a closed port,
+    // and a step's exit would wait for that.
+    foreach (var project in builder.Resources.OfType<ProjectResource>())
+    {
+        project.Annotations.Add(new EnvironmentCallbackAnnotation(environment =>
+        {
+            foreach (var name in environment.Keys.Where(k => k.StartsWith("OTEL_", StringComparison.Ordinal)).ToArray())
+            {
+                environment.Remove(name);
+            }
+        }));
+    }
+}
+
 using (stateLock)
 {
     builder.Build().Run();

@@ -1,23 +1,32 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Fluid.Aspire.Hosting.Tests.Docs;
 using Fluid.Aspire.TestSupport;
 using Microsoft.Playwright;
+using Xunit.v3;
 
 namespace Fluid.Aspire.Hosting.Tests;
 
 /// <summary>
-/// The Aspire dashboard of <c>./run.sh --dashboard</c>, looked at in a real browser (Debian's chromium through
-/// Playwright): no error greets the user, the sample's dataset, runtime and steps are listed with their phase, and
-/// its run is one trace whose spans come from its steps. The page is kept as artifacts/test-results/dashboard-*.png.
+/// What a newcomer meets beside <c>./run.sh --dashboard</c>: the Aspire dashboard, looked at in a real browser
+/// (Debian's chromium through Playwright), and the commands the README and docs/cli.md mark to be run, run as written.
+/// In name order: the commands end by deleting the sample's dataset.
 /// </summary>
-public sealed partial class DashboardTests
+[TestCaseOrderer(typeof(ByMethodName))]
+public sealed partial class DashboardTests(DashboardRun stack) : IClassFixture<DashboardRun>
 {
     private const string Chromium = "/usr/bin/chromium";
     private static readonly TimeSpan PageWait = TimeSpan.FromMinutes(3);
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(2);
+    private static readonly string[] MarkedFiles = ["README.md", "docs/cli.md"];
 
+    /// <summary>
+    /// No error greets the user, the sample's dataset, runtime and steps are listed with their phase, and its run is one
+    /// trace whose spans are its steps with their object puts and gets. The pages are kept as artifacts/test-results/dashboard-*.png.
+    /// </summary>
     [Fact]
-    public async Task It_lists_the_runs_objects_and_traces_the_run_with_its_steps()
+    public async Task A_the_dashboard_lists_the_runs_objects_and_traces_the_run_with_its_steps()
     {
         if (!File.Exists(Chromium))
         {
@@ -25,49 +34,83 @@ public sealed partial class DashboardTests
         }
 
         var cancellation = TestContext.Current.CancellationToken;
-        using var state = new TemporaryDirectory();
-        await using var run = ChildProcess.Start("setsid", [Path.Combine(RepositoryPaths.Root, "run.sh"), "--dashboard", "--state-dir", state.Path, "--rows", "20000"]);
-        try
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Args = ["--no-sandbox"] });
+        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1600, Height = 1000 } });
+        await page.GotoAsync(stack.LoginUrl);
+
+        var resources = await WaitForTextAsync(page, text =>
+            text.Contains("dataset-linear-regression", StringComparison.Ordinal)
+            && text.Contains("runtime-linear-regression", StringComparison.Ordinal)
+            && Regex.Count(text, @"linear-regression-step\d\s+Complete") == 3, cancellation);
+        await page.ScreenshotAsync(new() { Path = Artifact("dashboard-resources.png") });
+        Assert.DoesNotContain("development certificate", resources, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("Bound", resources, StringComparison.Ordinal);
+        Assert.Contains("Ready", resources, StringComparison.Ordinal);
+
+        // The login set the session's cookie.
+        await page.GotoAsync(new Uri(stack.LoginUrl).GetLeftPart(UriPartial.Authority) + "/traces");
+        await WaitForTextAsync(page, text => text.Contains("run linear-regression", StringComparison.Ordinal), cancellation);
+        await page.GetByText("run linear-regression").First.ClickAsync();
+        var trace = await WaitForTextAsync(page, text => text.Contains("step linear-regression-step2", StringComparison.Ordinal), cancellation, reload: false);
+        await page.ScreenshotAsync(new() { Path = Artifact("dashboard-trace.png"), FullPage = true });
+        for (var step = 0; step < 3; step++)
         {
-            await run.WaitForOutputAsync(">>> The stack is up.", TimeSpan.FromMinutes(5), cancellation);
-            var login = LoginUrl().Match(run.Output);
-            Assert.True(login.Success, run.Output);
-
-            using var playwright = await Playwright.CreateAsync();
-            await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Args = ["--no-sandbox"] });
-            var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1600, Height = 1000 } });
-            await page.GotoAsync(login.Value);
-
-            var resources = await WaitForTextAsync(page, text =>
-                text.Contains("dataset-linear-regression", StringComparison.Ordinal)
-                && text.Contains("runtime-linear-regression", StringComparison.Ordinal)
-                && Regex.Count(text, @"linear-regression-step\d\s+Complete") == 3, cancellation);
-            await page.ScreenshotAsync(new() { Path = Artifact("dashboard-resources.png") });
-            Assert.DoesNotContain("development certificate", resources, StringComparison.OrdinalIgnoreCase);
-            Assert.Contains("Bound", resources, StringComparison.Ordinal);
-            Assert.Contains("Ready", resources, StringComparison.Ordinal);
-
-            // The login set the session's cookie.
-            await page.GotoAsync(new Uri(login.Value).GetLeftPart(UriPartial.Authority) + "/traces");
-            await WaitForTextAsync(page, text => text.Contains("run linear-regression", StringComparison.Ordinal), cancellation);
-            await page.GetByText("run linear-regression").First.ClickAsync();
-            var trace = await WaitForTextAsync(page, text => text.Contains("step linear-regression-step2", StringComparison.Ordinal), cancellation, reload: false);
-            await page.ScreenshotAsync(new() { Path = Artifact("dashboard-trace.png"), FullPage = true });
-            for (var step = 0; step < 3; step++)
-            {
-                Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"step linear-regression-step{step}"), trace, StringComparison.Ordinal);
-            }
-
-            Assert.Contains("objectstore put", trace, StringComparison.Ordinal);
-            Assert.Contains("objectstore get", trace, StringComparison.Ordinal);
+            Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"step linear-regression-step{step}"), trace, StringComparison.Ordinal);
         }
-        finally
+
+        Assert.Contains("objectstore put", trace, StringComparison.Ordinal);
+        Assert.Contains("objectstore get", trace, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Every block the README and docs/cli.md mark with <c>run</c>, from the repository's root as they say, with no
+    /// setting: a script must succeed; a transcript's commands must exit as shown and print first what it shows (spaces
+    /// aside: column widths follow the data). <c>fluid</c> is the built one, kubectl the one ./test.sh installs.
+    /// </summary>
+    [Fact]
+    public async Task B_the_commands_the_readme_and_docs_cli_mark_run_as_written()
+    {
+        var blocks = MarkedFiles.SelectMany(f => MarkedBlock.In(Path.Combine(RepositoryPaths.Root, f))).ToList();
+        Assert.True(blocks.Count >= 4, $"Only {blocks.Count} marked blocks were found.");
+        using var tools = new TemporaryDirectory();
+        var fluid = Path.Combine(tools.Path, "fluid");
+        await File.WriteAllTextAsync(fluid, $"#!/bin/sh\nexec '{RepositoryPaths.DotnetHost}' '{RepositoryPaths.Output("src/Cli", "fluid")}' \"$@\"\n", TestContext.Current.CancellationToken);
+        File.SetUnixFileMode(fluid, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var kubectl = Environment.GetEnvironmentVariable("FLUID_KUBECTL") is { Length: > 0 } named ? Path.GetDirectoryName(named)! : Path.Combine(RepositoryPaths.Root, ".tools", "bin");
+        var path = $"{tools.Path}:{kubectl}:{Environment.GetEnvironmentVariable("PATH")}";
+
+        foreach (var block in blocks)
         {
-            using var stop = Process.Start("kill", ["-s", "INT", "--", "-" + run.Id.ToString(CultureInfo.InvariantCulture)]);
-            await stop.WaitForExitAsync(CancellationToken.None);
-            await run.WaitForExitAsync(TimeSpan.FromSeconds(60), CancellationToken.None);
+            if (block.Language == "console")
+            {
+                foreach (var command in block.Commands())
+                {
+                    var (exitCode, output) = await RunAsync(command.Command, path);
+                    var shown = $"{block}: $ {command.Command}\n{output}";
+                    Assert.True(exitCode == command.ExitCode, $"exit code {exitCode}, the text shows {command.ExitCode}. {shown}");
+                    var first = output.Split('\n').FirstOrDefault(l => l.Trim().Length > 0);
+                    Assert.True(Spaced(first) == Spaced(command.FirstLine), $"The text shows first:\n{command.FirstLine}\n{shown}");
+                }
+            }
+            else
+            {
+                var (exitCode, output) = await RunAsync(string.Join('\n', block.Lines), path);
+                Assert.True(exitCode == 0, $"{block} exited with {exitCode}:\n{output}\n{stack.Output}");
+            }
         }
     }
+
+    /// <summary>Runs <paramref name="script"/> with bash from the repository's root, without KUBECONFIG: the stack is found by itself.</summary>
+    private static async Task<(int ExitCode, string Output)> RunAsync(string script, string path)
+    {
+        await using var shell = ChildProcess.Start("bash", ["-e", "-o", "pipefail", "-c", script],
+            new Dictionary<string, string?> { ["PATH"] = path, ["KUBECONFIG"] = null }, RepositoryPaths.Root);
+        var exitCode = await shell.WaitForExitAsync(CommandTimeout, TestContext.Current.CancellationToken);
+        return (exitCode, shell.Output);
+    }
+
+    private static string? Spaced(string? line) => line is null ? null : Regex.Replace(line.Trim(), @"\s+", " ");
 
     /// <summary>Reloads the page until its text satisfies <paramref name="done"/>: the dashboard fills in as the run goes.</summary>
     private static async Task<string> WaitForTextAsync(IPage page, Func<string, bool> done, CancellationToken cancellationToken, bool reload = true)
@@ -103,6 +146,11 @@ public sealed partial class DashboardTests
         return Path.Combine(directory, name);
     }
 
-    [GeneratedRegex(@"http://localhost:\d+/login\?t=[0-9a-f]+")]
-    private static partial Regex LoginUrl();
+    /// <summary>Runs a class's tests in the order of their names.</summary>
+    public sealed class ByMethodName : ITestCaseOrderer
+    {
+        public IReadOnlyCollection<TTestCase> OrderTestCases<TTestCase>(IReadOnlyCollection<TTestCase> testCases)
+            where TTestCase : notnull, Xunit.Sdk.ITestCase =>
+            [.. testCases.OrderBy(t => t.TestMethod?.MethodName, StringComparer.Ordinal)];
+    }
 }

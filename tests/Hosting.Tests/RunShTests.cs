@@ -45,6 +45,8 @@ public sealed class RunShTests
     [Theory]
     [InlineData("INT", true, "· Starting the stack (", 130)]
     [InlineData("TERM", false, "· Starting the stack (", 143)]
+    [InlineData("TERM", false, "· running linear-regression-step0", 143)]
+    [InlineData("INT", true, "· running linear-regression-step0", 130)]
     public async Task Interrupted_it_stops_the_stack_within_15_s_and_leaves_no_process_of_it(string signal, bool group, string when, int exitCode)
     {
         var cancellation = TestContext.Current.CancellationToken;

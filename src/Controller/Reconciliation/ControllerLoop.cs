@@ -94,6 +94,12 @@ public sealed class ControllerLoop<T> : IDisposable
                 // Our copy was stale; the watch brings the fresh one, and the key comes round again.
                 _queue.AddAfter(next.Key, TimeSpan.FromMilliseconds(20));
             }
+            catch (ResourceNotFoundException)
+            {
+                // Deleted while we worked on it (a run replaced by the next): the watch brings the deletion, and the
+                // key comes round again to find it gone. Nothing failed.
+                _queue.AddAfter(next.Key, TimeSpan.FromMilliseconds(20));
+            }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
                 var delay = _queue.AddRateLimited(next.Key);

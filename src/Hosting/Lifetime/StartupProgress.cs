@@ -26,8 +26,9 @@ internal sealed class StartupProgress(IResource target, ResourceNotificationServ
                 var state = update.Snapshot.State?.Text ?? "";
                 lock (states)
                 {
-                    // Aspire's own helpers (hidden) and resources with no process (the publishing environment) are not waited for.
-                    if (update.Snapshot.IsHidden || state.Length == 0)
+                    // Aspire's own helpers (hidden), resources with no process (the publishing environment) and the
+                    // stack's objects the dashboard lists beside its processes are not waited for.
+                    if (update.Snapshot.IsHidden || state.Length == 0 || update.Resource is Dashboard.StackObject)
                     {
                         states.Remove(update.Resource.Name);
                     }

@@ -100,8 +100,9 @@ internal static class DaemonHost
     private static void ConfigureListeners(WebApplicationBuilder builder, DaemonSettings settings, DaemonEndpoints endpoints)
     {
         var urls = builder.Configuration["urls"];
-        // Kestrel would otherwise warn that it overrides the addresses it was given, which it binds here itself.
-        builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, "");
+        // Kestrel would otherwise warn that it overrides the addresses it was given, which it binds here itself. A
+        // source of its own, last, so that it outlasts the reloads that adding sources causes (a set value would not).
+        builder.Configuration.AddInMemoryCollection([new(WebHostDefaults.ServerUrlsKey, "")]);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             foreach (var url in (string.IsNullOrWhiteSpace(urls) ? "http://127.0.0.1:0" : urls).Split(';', StringSplitOptions.RemoveEmptyEntries))

@@ -1,0 +1,61 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Fluid.Aspire.Contracts.Operations;
+using Fluid.Aspire.TestSupport;
+using Fluid.Sdk;
+
+namespace Fluid.Aspire.Hosting.Tests;
+
+/// <summary>
+/// <c>./run.sh --dashboard --rows 20000</c> as the README has a newcomer run it, on the default state directory (so
+/// that its kubeconfig is <c>artifacts/kubeconfig</c> and it publishes itself for <c>fluid</c>), once the sample's
+/// run has completed; stopped with Ctrl+C at the end.
+/// </summary>
+public sealed partial class DashboardRun : IAsyncLifetime
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
+    private ChildProcess? _run;
+
+    /// <summary>The URL that logs a browser in to the dashboard.</summary>
+    public string LoginUrl { get; private set; } = "";
+
+    public static string Kubeconfig => Path.Combine(RepositoryPaths.Root, "artifacts", "kubeconfig");
+
+    public string Output => _run?.Output ?? "";
+
+    public async ValueTask InitializeAsync()
+    {
+        var cancellation = TestContext.Current.CancellationToken;
+        _run = ChildProcess.Start("setsid", [Path.Combine(RepositoryPaths.Root, "run.sh"), "--dashboard", "--rows", "20000"]);
+        await _run.WaitForOutputAsync(">>> The stack is up.", StartTimeout, cancellation);
+        var login = LoginPattern().Match(_run.Output);
+        Assert.True(login.Success, _run.Output);
+        LoginUrl = login.Value;
+
+        using var client = new FluidClient(new ClientConfig { KubeConfigFile = Kubeconfig });
+        await Eventually.ReturnsAsync(
+            async () => (await client.Store.ListAsync<DataProcess>(cancellationToken: cancellation)).Items,
+            steps => steps.Count == 3 && steps.All(s => s.Status?.Phase == OperationPhase.Complete),
+            StartTimeout, "the sample's three steps complete", cancellation);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_run is null)
+        {
+            return;
+        }
+
+        using (var stop = Process.Start("kill", ["-s", "INT", "--", "-" + _run.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await stop.WaitForExitAsync(CancellationToken.None);
+        }
+
+        await _run.WaitForExitAsync(TimeSpan.FromSeconds(60), CancellationToken.None);
+        await _run.DisposeAsync();
+    }
+
+    [GeneratedRegex(@"http://localhost:\d+/login\?t=[0-9a-f]+")]
+    private static partial Regex LoginPattern();
+}
