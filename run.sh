@@ -174,7 +174,8 @@ set +m
 # Ctrl+C or SIGTERM: the Ctrl+C a terminal would send to the AppHost's group, 8 s for it to stop the stack, then
 # whatever is left goes, and what started meanwhile (a step being launched); 15 s in all.
 stop() {
-  trap - INT TERM
+  # A second Ctrl+C while it stops must not kill this script halfway, with the stack still running.
+  trap '' INT TERM
   local before
   before="$(stack_pids | tr '\n' ' ')"
   # What the AppHost says while it is interrupted (cancelled start-up, stack traces) is no news: the log keeps it.
@@ -243,9 +244,10 @@ else
   fi
   kill "$timer" 2>/dev/null
 fi
-trap - INT TERM
+# The stack goes down on its own now; a signal meanwhile must still leave nothing behind.
 reap 30 ""
 reap 5 ""
+trap - INT TERM
 wait "$view"
 set -e
 if [ "$dashboard" = false ] && [ $status -ne 0 ]; then

@@ -52,8 +52,18 @@ public sealed partial class DashboardRun : IAsyncLifetime
             await stop.WaitForExitAsync(CancellationToken.None);
         }
 
-        await _run.WaitForExitAsync(TimeSpan.FromSeconds(60), CancellationToken.None);
+        var stopping = Stopwatch.StartNew();
+        var exitCode = await _run.WaitForExitAsync(TimeSpan.FromSeconds(60), CancellationToken.None);
+        var took = stopping.Elapsed;
         await _run.DisposeAsync();
+
+        // Ctrl+C stops a --dashboard stack too, whole and at once.
+        var left = StackProcesses.Mentioning(Path.Combine(RepositoryPaths.Root, "AppHost", ".fluid") + "/");
+        if (exitCode != 130 || took > TimeSpan.FromSeconds(15) || left.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"Ctrl+C: exit code {exitCode} (130 expected) after {took.TotalSeconds:0.0} s (15 s at most); left running:\n{string.Join('\n', left)}\n{_run.Output}");
+        }
     }
 
     [GeneratedRegex(@"http://localhost:\d+/login\?t=[0-9a-f]+")]

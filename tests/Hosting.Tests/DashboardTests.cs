@@ -11,7 +11,7 @@ namespace Fluid.Aspire.Hosting.Tests;
 /// <summary>
 /// What a newcomer meets beside <c>./run.sh --dashboard</c>: the Aspire dashboard, looked at in a real browser
 /// (Debian's chromium through Playwright), and the commands the README and docs/cli.md mark to be run, run as written.
-/// In name order: the commands end by deleting the sample's dataset.
+/// In name order, on one stack: the commands end by deleting the sample's dataset.
 /// </summary>
 [TestCaseOrderer(typeof(ByMethodName))]
 public sealed partial class DashboardTests(DashboardRun stack) : IClassFixture<DashboardRun>
@@ -63,13 +63,25 @@ public sealed partial class DashboardTests(DashboardRun stack) : IClassFixture<D
         Assert.Contains("objectstore get", trace, StringComparison.Ordinal);
     }
 
+    /// <summary>A second <c>./run.sh</c> beside it says so within 30 s and leaves it running (the next test uses it).</summary>
+    [Fact]
+    public async Task B_a_second_run_beside_it_fails_at_once_and_leaves_it_running()
+    {
+        await using var second = ChildProcess.Start(Path.Combine(RepositoryPaths.Root, "run.sh"), []);
+        var exitCode = await second.WaitForExitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+        Assert.True(exitCode == 1, second.Output);
+        Assert.Contains($"error: a stack is already running on {Path.Combine(RepositoryPaths.Root, "AppHost", ".fluid", "fluid")}", second.Output, StringComparison.Ordinal);
+        Assert.Contains("--state-dir DIR", second.Output, StringComparison.Ordinal);
+    }
+
     /// <summary>
     /// Every block the README and docs/cli.md mark with <c>run</c>, from the repository's root as they say, with no
     /// setting: a script must succeed; a transcript's commands must exit as shown and print first what it shows (spaces
     /// aside: column widths follow the data). <c>fluid</c> is the built one, kubectl the one ./test.sh installs.
     /// </summary>
     [Fact]
-    public async Task B_the_commands_the_readme_and_docs_cli_mark_run_as_written()
+    public async Task C_the_commands_the_readme_and_docs_cli_mark_run_as_written()
     {
         var blocks = MarkedFiles.SelectMany(f => MarkedBlock.In(Path.Combine(RepositoryPaths.Root, f))).ToList();
         Assert.True(blocks.Count >= 4, $"Only {blocks.Count} marked blocks were found.");

@@ -40,9 +40,11 @@ public sealed class RunShTests
 
     /// <summary>
     /// Ctrl+C as a terminal sends it, to the whole foreground process group; SIGTERM as a service manager sends it, to
-    /// the script alone; both while the stack starts, in a session of its own (setsid), as in a terminal of its own.
+    /// the script alone; while it builds, while the stack starts and while the sample's steps run, in a session of its
+    /// own (setsid), as in a terminal of its own.
     /// </summary>
     [Theory]
+    [InlineData("INT", true, "Building (Release)", 130)]
     [InlineData("INT", true, "· Starting the stack (", 130)]
     [InlineData("TERM", false, "· Starting the stack (", 143)]
     [InlineData("TERM", false, "· running linear-regression-step0", 143)]
@@ -66,7 +68,7 @@ public sealed class RunShTests
 
         Assert.True(code == exitCode, run.Output);
         Assert.True(took < TimeSpan.FromSeconds(15), $"It took {took.TotalSeconds:0.0} s to stop.\n{run.Output}");
-        var left = ProcessesMentioning(state.Path);
+        var left = StackProcesses.Mentioning(state.Path);
         Assert.True(left.Count == 0, $"Left running:\n{string.Join('\n', left)}\n{run.Output}");
     }
 
@@ -81,30 +83,7 @@ public sealed class RunShTests
 
         Assert.True(code == 124, run.Output);
         Assert.Contains("The run did not finish within 8 s (--timeout); stopping the stack.", run.Output, StringComparison.Ordinal);
-        var left = ProcessesMentioning(state.Path);
+        var left = StackProcesses.Mentioning(state.Path);
         Assert.True(left.Count == 0, $"Left running:\n{string.Join('\n', left)}\n{run.Output}");
-    }
-
-    /// <summary>Live processes whose command line or environment names <paramref name="path"/>: every part of a stack on that state directory does.</summary>
-    private static List<string> ProcessesMentioning(string path)
-    {
-        var found = new List<string>();
-        foreach (var directory in Directory.EnumerateDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
-        {
-            try
-            {
-                var commandLine = File.ReadAllText(Path.Combine(directory, "cmdline")).Replace('\0', ' ');
-                if (commandLine.Contains(path, StringComparison.Ordinal) || File.ReadAllText(Path.Combine(directory, "environ")).Contains(path, StringComparison.Ordinal))
-                {
-                    found.Add($"{Path.GetFileName(directory)}: {commandLine}");
-                }
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                // Gone meanwhile, or not ours to read.
-            }
-        }
-
-        return found;
     }
 }

@@ -51,6 +51,12 @@ internal sealed class StackObjectMirror : IDisposable
 
         builder.Eventing.Subscribe<ResourceReadyEvent>(stack.Resource.ApiServer, (e, cancellationToken) =>
         {
+            if (e.Services.GetRequiredService<DistributedApplicationOptions>().DisableDashboard)
+            {
+                // A one-shot run: nobody looks.
+                return Task.CompletedTask;
+            }
+
             var stopping = e.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
             var mirror = new StackObjectMirror(stack.Resource, e.Services);
             _ = mirror.RunAsync(stopping);
@@ -62,7 +68,7 @@ internal sealed class StackObjectMirror : IDisposable
     {
         try
         {
-            _client = new FluidClient(new ClientConfig { KubeConfigFile = _fluid.Kubeconfig });
+            _client = await ConnectAsync(stopping);
             await Task.WhenAll(MirrorAsync<Dataset>(stopping), MirrorAsync<ObjectStoreRuntime>(stopping), MirrorAsync<DataProcess>(stopping));
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -80,6 +86,22 @@ internal sealed class StackObjectMirror : IDisposable
     }
 
     public void Dispose() => _client?.Dispose();
+
+    /// <summary>A client of the stack's API, once the API server has written its kubeconfig (just after it listens).</summary>
+    private async Task<FluidClient> ConnectAsync(CancellationToken stopping)
+    {
+        while (true)
+        {
+            try
+            {
+                return new FluidClient(new ClientConfig { KubeConfigFile = _fluid.Kubeconfig });
+            }
+            catch (InvalidOperationException) when (!File.Exists(_fluid.Kubeconfig))
+            {
+                await Task.Delay(RetryDelay, stopping);
+            }
+        }
+    }
 
     /// <summary>Lists the kind, then follows its changes; lists again whenever the watch breaks.</summary>
     private async Task MirrorAsync<T>(CancellationToken stopping)
