@@ -149,7 +149,8 @@ public static class FluidBuilderExtensions
 
     /// <summary>
     /// Puts the object stores' Unix sockets in <paramref name="directory"/> (<c>{directory}/{node}.sock</c>) instead of
-    /// <c>/var/run/fluid/{name}</c> (or <c>$XDG_RUNTIME_DIR/fluid/{name}</c>). Two stacks running at once need two directories.
+    /// <c>/var/run/fluid/{name}</c> (or <c>$XDG_RUNTIME_DIR/fluid/{name}</c>; <c>{name}-{hash of the state directory}</c>
+    /// with <see cref="WithStateDirectory"/>, so that stacks on two state directories never share one).
     /// </summary>
     public static IResourceBuilder<FluidResource> WithSocketDirectory(this IResourceBuilder<FluidResource> builder, string directory)
     {
@@ -181,7 +182,8 @@ public static class FluidBuilderExtensions
     /// <summary>
     /// Keeps the stack's state in <paramref name="directory"/> (relative to the AppHost's directory) instead of
     /// <c>.fluid/{name}</c> under the AppHost: the API server's certificates and kubeconfig, the nodes' pod logs, and
-    /// etcd's data (<c>{directory}/etcd</c>). Two stacks running at once need two directories. Such a stack is reached
+    /// etcd's data (<c>{directory}/etcd</c>), and sockets of its own (<see cref="WithSocketDirectory"/>). Two stacks
+    /// running at once need two directories. Such a stack is reached
     /// through its own kubeconfig: it does not publish itself as the local stack.
     /// </summary>
     public static IResourceBuilder<FluidResource> WithStateDirectory(this IResourceBuilder<FluidResource> builder, string directory)
@@ -190,6 +192,10 @@ public static class FluidBuilderExtensions
         var fluid = builder.Resource;
         fluid.StateDirectory = Path.GetFullPath(directory, builder.ApplicationBuilder.AppHostDirectory);
         fluid.PublishesLocalStack = false;
+        // Sockets of their own too, so that stacks on two state directories run side by side; named after the state
+        // directory, where a path under it could pass the 107 bytes a Unix socket's path may have.
+        var state = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(fluid.StateDirectory)))[..12];
+        fluid.SocketDirectory = Path.Combine(ObjectStore.Ipc.SocketPaths.DefaultDirectory(), $"{fluid.Name}-{state}");
         builder.ApplicationBuilder.CreateResourceBuilder(fluid.Etcd).WithDataDirectory(Path.Combine(fluid.StateDirectory, "etcd"));
         return builder;
     }

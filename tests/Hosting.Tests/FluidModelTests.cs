@@ -57,7 +57,7 @@ public sealed class FluidModelTests : IDisposable
     }
 
     [Fact]
-    public async Task A_state_directory_holds_the_stacks_certificates_kubeconfig_pod_logs_and_etcd_data()
+    public async Task A_state_directory_holds_the_stacks_certificates_kubeconfig_pod_logs_and_etcd_data_and_names_its_sockets()
     {
         var state = Path.Combine(_directory.Path, "stack-a");
         var fluid = CreateBuilder().AddFluid("fluid").WithNodes(2).WithStateDirectory(state);
@@ -67,6 +67,13 @@ public sealed class FluidModelTests : IDisposable
         Assert.Equal(Path.Combine(state, "tls"), (await EnvironmentOf(fluid.Resource.ApiServer))["Fluid__ApiServer__CertificateDirectory"]);
         Assert.Equal(Path.Combine(state, "pods", "node-1"), (await EnvironmentOf(fluid.Resource.Nodes[1].CacheAgent))["Fluid__Executor__LogsDirectory"]);
         Assert.Equal("/elsewhere/kubeconfig", fluid.WithKubeconfig("/elsewhere/kubeconfig").Resource.Kubeconfig);
+
+        // Sockets of its own: a stack on another state directory, or on the default one, never meets these.
+        var other = CreateBuilder().AddFluid("fluid").WithStateDirectory(Path.Combine(_directory.Path, "stack-b"));
+        var defaults = CreateBuilder().AddFluid("fluid");
+        Assert.Equal(3, new[] { fluid.Resource.SocketDirectory, other.Resource.SocketDirectory, defaults.Resource.SocketDirectory }.Distinct().Count());
+        Assert.StartsWith(Path.Combine(ObjectStore.Ipc.SocketPaths.DefaultDirectory(), "fluid-"), fluid.Resource.SocketDirectory, StringComparison.Ordinal);
+        Assert.Equal("/elsewhere/sockets", fluid.WithSocketDirectory("/elsewhere/sockets").Resource.SocketDirectory);
     }
 
     [Fact]
