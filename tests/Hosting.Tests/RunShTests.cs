@@ -11,6 +11,9 @@ namespace Fluid.Aspire.Hosting.Tests;
 /// </summary>
 public sealed class RunShTests
 {
+    /// <summary>How run.sh shows the AppHost's and the services' log lines above Information.</summary>
+    private static readonly string[] Complaints = ["warn:", "fail:", "crit:"];
+
     [Fact]
     public async Task Its_input_is_checked_where_the_user_is_before_it_builds()
     {
@@ -68,6 +71,24 @@ public sealed class RunShTests
 
         Assert.True(code == exitCode, run.Output);
         Assert.True(took < TimeSpan.FromSeconds(15), $"It took {took.TotalSeconds:0.0} s to stop.\n{run.Output}");
+        var left = StackProcesses.Mentioning(state.Path);
+        Assert.True(left.Count == 0, $"Left running:\n{string.Join('\n', left)}\n{run.Output}");
+    }
+
+    /// <summary>The README's first command: the sample's result, and no warning or error on the way (the stack's own included).</summary>
+    [Fact]
+    public async Task A_run_prints_the_samples_result_and_no_warning_and_leaves_nothing_running()
+    {
+        var cancellation = TestContext.Current.CancellationToken;
+        using var state = new TemporaryDirectory();
+        await using var run = ChildProcess.Start("setsid", [Path.Combine(RepositoryPaths.Root, "run.sh"), "--state-dir", state.Path, "--rows", "20000"]);
+
+        var code = await run.WaitForExitAsync(TimeSpan.FromMinutes(5), cancellation);
+
+        Assert.True(code == 0, run.Output);
+        Assert.Contains("RESULT r2=", run.Output, StringComparison.Ordinal);
+        var complaints = run.Output.Split('\n').Where(l => Complaints.Any(c => l.StartsWith(c, StringComparison.Ordinal))).ToList();
+        Assert.True(complaints.Count == 0, $"A normal run complained:\n{string.Join('\n', complaints)}\n{run.Output}");
         var left = StackProcesses.Mentioning(state.Path);
         Assert.True(left.Count == 0, $"Left running:\n{string.Join('\n', left)}\n{run.Output}");
     }
