@@ -18,7 +18,7 @@ namespace Fluid.Sdk;
 public sealed class FluidClient : IAsyncDisposable, IDisposable
 {
     private readonly k8s.Kubernetes _kubernetes;
-    private readonly Lazy<EtcdConnection>? _registry;
+    private readonly Lazy<EtcdConnection?> _registry;
 
     /// <exception cref="InvalidOperationException">No kubeconfig is found, or the connection string is invalid; the message says what to do.</exception>
     public FluidClient(ClientConfig? config = null)
@@ -32,11 +32,14 @@ public sealed class FluidClient : IAsyncDisposable, IDisposable
         var store = new KubernetesResourceStore(_kubernetes);
         Store = store;
         Server = store.Server;
-        // Without a connection string, the local stack's kubeconfig says where its object stores' registry is.
-        var registry = Connection ?? (Aspire.Contracts.Kubernetes.Kubeconfig.RegistryOf(Config.KubeConfigFile, Config.Context) is { } named
-            ? ClusterConnectionString.Parse(named)
-            : null);
-        _registry = registry is not null ? new Lazy<EtcdConnection>(() => new EtcdConnection(registry)) : null;
+        // Found when a store is first asked for: most clients never need it. Without a connection string, the local
+        // stack's kubeconfig says where its object stores' registry is.
+        _registry = new Lazy<EtcdConnection?>(() =>
+            (Connection ?? (Aspire.Contracts.Kubernetes.Kubeconfig.RegistryOf(Config.KubeConfigFile, Config.Context) is { } named
+                ? ClusterConnectionString.Parse(named)
+                : null)) is { } registry
+                ? new EtcdConnection(registry)
+                : null);
         Controller = Connection?.Controller;
     }
 
@@ -115,7 +118,7 @@ public sealed class FluidClient : IAsyncDisposable, IDisposable
             return await ObjectStoreClient.ConnectAsync(socket, cancellationToken);
         }
 
-        var registry = _registry?.Value ?? throw new InvalidOperationException(
+        var registry = _registry.Value ?? throw new InvalidOperationException(
             $"No object store socket is configured and no local stack names its registry: set {Fluid.Aspire.ObjectStore.Client.ObjectStoreClientOptions.SocketVariable} " +
             $"(steps and pods get it), or start the local stack (./run.sh --dashboard), whose kubeconfig names it, or give its connection string ({ClientConfig.ConnectionVariable}).");
         var keys = new ObjectStoreKeys(registry.Prefix);
@@ -143,9 +146,9 @@ public sealed class FluidClient : IAsyncDisposable, IDisposable
     public void Dispose()
     {
         _kubernetes.Dispose();
-        if (_registry is { IsValueCreated: true })
+        if (_registry.IsValueCreated)
         {
-            _registry.Value.Dispose();
+            _registry.Value?.Dispose();
         }
     }
 }
