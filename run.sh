@@ -143,28 +143,38 @@ stack_pids() {
       for (p in keep) if (p != self && parent[p] != self) print p
     }'
 }
-# Which of the processes $1 still run (a zombie has no command line).
+# Which of the processes $1 still run (a zombie is done). Builtins only, as in the loops below: on a loaded machine a
+# fork per process per round made a 2 s wait last several.
 alive() {
-  local p
+  local p s
   for p in $1; do
-    [ -n "$( { tr -d '\0' < "/proc/$p/cmdline"; } 2>/dev/null)" ] && printf '%s ' "$p"
+    read -r s 2>/dev/null < "/proc/$p/stat" || continue
+    s="${s##*) }"
+    [ "${s%% *}" = Z ] || printf '%s ' "$p"
   done
 }
-# Waits up to $1 tenths of a second for the stack's processes, those found now and those in $2 (found before anything
-# was stopped: a process whose parent went is no one's descendant any more), to end; then TERM, and KILL 2 s later.
+# Tenths of a second since the epoch, in $now.
+clock() { local t="${EPOCHREALTIME/[.,]/}"; now=$((10#$t / 100000)); }
+# Waits up to $2 tenths of a second by the clock for the processes $1 to end; those still running are left in $left.
+wait_for_end() {
+  local end
+  clock; end=$((now + $2))
+  left="$(alive "$1")"
+  while [ -n "$left" ] && clock && [ "$now" -lt "$end" ]; do
+    sleep 0.1
+    left="$(alive "$left")"
+  done
+}
+# Waits up to $1 tenths of a second for the stack's processes, those found now and those in $3 (found before anything
+# was stopped: a process whose parent went is no one's descendant any more), to end; then TERM, and KILL $2 tenths
+# later.
 reap() {
-  local pids left
-  pids="$2 $(stack_pids | tr '\n' ' ')"
-  for _ in $(seq "$1"); do
-    [ -z "$(alive "$pids")" ] && return
-    sleep 0.1
-  done
-  left="$(alive "$pids")"; [ -n "$left" ] && kill -TERM $left 2>/dev/null
-  for _ in $(seq 20); do
-    [ -z "$(alive "$pids")" ] && return
-    sleep 0.1
-  done
-  left="$(alive "$pids")"; [ -n "$left" ] && kill -KILL $left 2>/dev/null
+  wait_for_end "$3 $(stack_pids | tr '\n' ' ')" "$1"
+  [ -n "$left" ] || return 0
+  kill -TERM $left 2>/dev/null
+  wait_for_end "$left" "$2"
+  [ -n "$left" ] || return 0
+  kill -KILL $left 2>/dev/null
 }
 set +e
 set -m
@@ -172,7 +182,8 @@ FLUID_RUN_ID="$run_id" "${apphost[@]}" >"$log" 2>&1 &
 pid=$!
 set +m
 # Ctrl+C or SIGTERM: the Ctrl+C a terminal would send to the AppHost's group, 8 s for it to stop the stack, then
-# whatever is left goes, and what started meanwhile (a step being launched); 15 s in all.
+# whatever is left goes (TERM 1 s later, KILL 2 s after that), and what started meanwhile (a step being launched);
+# 12 s at most.
 stop() {
   # A second Ctrl+C while it stops must not kill this script halfway, with the stack still running.
   trap '' INT TERM
@@ -181,13 +192,10 @@ stop() {
   # What the AppHost says while it is interrupted (cancelled start-up, stack traces) is no news: the log keeps it.
   kill "$view" "$timer" 2>/dev/null
   kill -INT -- "-$pid" 2>/dev/null
-  for _ in $(seq 80); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
+  wait_for_end "$pid" 80
   kill -KILL -- "-$pid" 2>/dev/null
-  reap 10 "$before"
-  reap 5 ""
+  reap 10 20 "$before"
+  reap 0 10 ""
 }
 trap 'printf "\nStopping the stack…\n" >&2; stop; exit 130' INT
 trap 'stop; exit 143' TERM
@@ -245,8 +253,8 @@ else
   kill "$timer" 2>/dev/null
 fi
 # The stack goes down on its own now; a signal meanwhile must still leave nothing behind.
-reap 30 ""
-reap 5 ""
+reap 30 20 ""
+reap 5 20 ""
 trap - INT TERM
 wait "$view"
 set -e
