@@ -14,7 +14,7 @@ if (args is ["child", "echo-server", var path])
     return SmallPairs.EchoServer(path);
 }
 
-string[] all = ["put", "get", "pairs", "arrow", "fetch"];
+string[] all = ["put", "get", "pairs", "arrow", "fetch", "clients"];
 var only = args is ["--only", .. var names] ? names : all;
 if ((args.Length > 0 && args[0] != "--only") || only.Length == 0 || only.Except(all).Any())
 {
@@ -65,6 +65,12 @@ if (only.Contains("fetch"))
 {
     Measure.Progress("fetch between instances against a loopback TCP copy");
     await Fetch.RunAsync(report, token);
+}
+
+if (only.Contains("clients"))
+{
+    Measure.Progress("1,024 connections, 16 of them busy, against the 16 alone");
+    await ManyClients.RunAsync(report, token);
 }
 
 var suffix = only.Length == all.Length ? "" : $"-{string.Join('-', only)}";

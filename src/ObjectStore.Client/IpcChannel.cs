@@ -60,7 +60,16 @@ internal sealed class IpcChannel : IDisposable
 
             var hello = new FrameWriter();
             new HelloRequest(Wire.Magic, Wire.ProtocolVersion, clientName, Environment.ProcessId).Write(hello);
-            await socket.SendAsync(hello.End(), SocketFlags.None, connectTimeout.Token);
+            try
+            {
+                await socket.SendAsync(hello.End(), SocketFlags.None, connectTimeout.Token);
+            }
+            catch (SocketException)
+            {
+                // A daemon that refuses this client (its user, or its limit of clients) answers at once and closes,
+                // so the Hello may find the connection closed; the daemon's reason is still there to read.
+            }
+
 
             var body = ReceiveWelcome(socket, descriptors, timeout);
             var reader = new WireReader(body);

@@ -1,5 +1,7 @@
+using System.Buffers.Binary;
 using System.Net.Sockets;
 using Fluid.Aspire.ObjectStore.Ipc;
+using Fluid.Aspire.ObjectStore.Native;
 using Fluid.Aspire.ObjectStore.Objects;
 
 namespace Fluid.Aspire.ObjectStore.Fuzz;
@@ -53,6 +55,24 @@ public sealed class RawConnection : IDisposable
         var answer = await ReadAsync(timeout, cancellationToken)
             ?? throw new IOException("The daemon closed the connection instead of answering Hello.");
         return answer.Message as WelcomeResponse ?? throw new IOException($"The daemon answered Hello with {answer}.");
+    }
+
+    /// <summary>Shakes hands and keeps the arenas' descriptors that come with the Welcome, as a real client does; the caller closes them.</summary>
+    public async Task<(WelcomeResponse Welcome, List<int> Descriptors)> HelloKeepingDescriptorsAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        await SendAsync(CaseGenerator.Hello("raw"), cancellationToken);
+        var descriptors = new List<int>();
+        var buffer = new byte[64 * 1024];
+        // The Welcome is small and sent in one message: one receive holds all of it.
+        var received = await Task.Run(() => DescriptorPassing.Receive(Socket, buffer, descriptors, timeout), cancellationToken);
+        var length = (int)BinaryPrimitives.ReadUInt64LittleEndian(buffer);
+        if (received != Wire.HeaderLength + length)
+        {
+            throw new IOException($"The Welcome came in {received} bytes, not the {Wire.HeaderLength + length} its header announced.");
+        }
+
+        var answer = Answer.Parse(buffer.AsSpan(Wire.HeaderLength, length));
+        return (answer.Message as WelcomeResponse ?? throw new IOException($"The daemon answered Hello with {answer}."), descriptors);
     }
 
     /// <summary>The next answer; null when the daemon closed the connection between frames.</summary>
@@ -122,7 +142,7 @@ public sealed record Answer(MessageType Type, object Message)
             _ => throw new WireFormatException($"The daemon sent a frame of type 0x{(byte)type:x2}, which is not an answer."),
         };
         reader.ExpectEnd();
-        if (message is ErrorResponse { Code: < ObjectStoreErrorCode.ProtocolError or > ObjectStoreErrorCode.Internal } unknown)
+        if (message is ErrorResponse { Code: < ObjectStoreErrorCode.ProtocolError or > ObjectStoreErrorCode.TooManyClients } unknown)
         {
             throw new WireFormatException($"The daemon sent an error with the unknown code {(ushort)unknown.Code}.");
         }

@@ -28,4 +28,10 @@ public enum ObjectStoreErrorCode : ushort
     Unavailable = 10,
 
     Internal = 11,
+
+    /// <summary>The client's user is not one the store serves.</summary>
+    PermissionDenied = 12,
+
+    /// <summary>The store has as many clients connected as it serves at once.</summary>
+    TooManyClients = 13,
 }

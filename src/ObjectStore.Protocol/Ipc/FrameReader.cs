@@ -48,24 +48,62 @@ public sealed class FrameReader
     }
 
     /// <summary>
-    /// The next frame, read on the calling thread with blocking receives: for a thread that serves one socket, which
-    /// then wakes straight from the kernel instead of through the thread pool.
+    /// Receives what the socket holds now, without waiting: for an event loop that was told the socket is readable.
+    /// Complete frames are then taken with <see cref="TryTake"/>.
     /// </summary>
-    /// <exception cref="WireFormatException">The frame is empty, larger than <paramref name="maxFrameLength"/>, or cut off.</exception>
-    public ReadOnlyMemory<byte>? Read(Socket socket, int maxFrameLength)
+    /// <returns>False when the peer closed the connection between frames.</returns>
+    /// <exception cref="WireFormatException">The buffered frame is larger than the limit, or the peer closed in its middle.</exception>
+    /// <exception cref="SocketException">The receive failed.</exception>
+    public unsafe bool ReceiveAvailable(Socket socket, int maxFrameLength)
     {
-        if (!Fill(socket, Wire.HeaderLength, allowEnd: true))
+        var count = _end - _start < Wire.HeaderLength ? Wire.HeaderLength : FrameLength(maxFrameLength);
+        // Called with every complete frame already taken, so there is always room for at least one more byte.
+        NeedsMore(count);
+        var space = FreeSpace(count).Span;
+        var fd = (int)socket.Handle;
+        while (true)
+        {
+            nint received;
+            fixed (byte* bytes = space)
+            {
+                received = Native.LibC.Recv(fd, bytes, (nuint)space.Length, Native.LibC.MsgDontWait);
+            }
+
+            if (received >= 0)
+            {
+                return Received((int)received, count, allowEnd: true);
+            }
+
+            var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            if (errno == Native.LibC.EAGAIN)
+            {
+                return true;
+            }
+
+            if (errno != Native.LibC.EINTR)
+            {
+                throw new SocketException(errno);
+            }
+        }
+    }
+
+    /// <summary>The next frame if it is all buffered (valid until the next receive), or null.</summary>
+    /// <exception cref="WireFormatException">The frame is empty, or larger than <paramref name="maxFrameLength"/>.</exception>
+    public ReadOnlyMemory<byte>? TryTake(int maxFrameLength)
+    {
+        if (_end - _start < Wire.HeaderLength)
         {
             return null;
         }
 
         var total = FrameLength(maxFrameLength);
-        Fill(socket, total, allowEnd: false);
+        if (_end - _start < total)
+        {
+            return null;
+        }
+
         return Take(total);
     }
-
-    /// <inheritdoc cref="Read(Socket, int)"/>
-    public ReadOnlyMemory<byte>? Read(Socket socket) => Read(socket, _maxFrameLength);
 
     /// <summary>The whole length (header and body) of the frame whose header is buffered, checked against the limit.</summary>
     private int FrameLength(int maxFrameLength)
@@ -99,20 +137,6 @@ public sealed class FrameReader
         while (NeedsMore(count))
         {
             if (!Received(await socket.ReceiveAsync(FreeSpace(count), SocketFlags.None, cancellationToken), count, allowEnd))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    /// <inheritdoc cref="FillAsync"/>
-    private bool Fill(Socket socket, int count, bool allowEnd)
-    {
-        while (NeedsMore(count))
-        {
-            if (!Received(socket.Receive(FreeSpace(count).Span, SocketFlags.None), count, allowEnd))
             {
                 return false;
             }

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Fluid.Aspire.ObjectStore.Native;
 
 /// <summary>
-/// The Linux calls that .NET does not wrap: anonymous shared memory, mappings, and descriptor passing over Unix
+/// The Linux calls that .NET does not wrap: anonymous shared memory and its seals, mappings, and descriptor passing over Unix
 /// sockets. Struct layouts are those of the 64-bit Linux ABIs (x86-64 and arm64 agree on them).
 /// </summary>
 internal static unsafe partial class LibC
@@ -13,13 +13,16 @@ internal static unsafe partial class LibC
     public const int MapShared = 0x01;
     public const int MapPopulate = 0x8000;
     public const uint MfdCloexec = 0x1;
-    public const int OReadWrite = 0x2;
-    public const int OCreate = 0x40;
-    public const int OExclusive = 0x80;
-    public const int OCloexec = 0x80000;
+    public const uint MfdAllowSealing = 0x2;
+    public const int FAddSeals = 1033;
+    public const int FGetSeals = 1034;
+    public const int FSealSeal = 0x1;
+    public const int FSealShrink = 0x2;
+    public const int FSealGrow = 0x4;
     public const int SolSocket = 1;
     public const int ScmRights = 1;
     public const int MsgNoSignal = 0x4000;
+    public const int MsgDontWait = 0x40;
     public const int MsgCmsgCloexec = 0x40000000;
     public const int MsgCtrunc = 0x8;
     public const short PollIn = 0x1;
@@ -42,11 +45,9 @@ internal static unsafe partial class LibC
     [LibraryImport("libc", EntryPoint = "memfd_create", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int MemfdCreate(string name, uint flags);
 
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial int Open(string path, int flags, uint mode);
-
-    [LibraryImport("libc", EntryPoint = "unlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial int Unlink(string path);
+    /// <summary>fcntl with an int argument (the variadic argument is passed as a fixed one, as the 64-bit Linux ABIs allow).</summary>
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    public static partial int Fcntl(int fd, int command, int argument);
 
     [LibraryImport("libc", EntryPoint = "ftruncate", SetLastError = true)]
     public static partial int Ftruncate(int fd, long length);
@@ -71,6 +72,9 @@ internal static unsafe partial class LibC
 
     [LibraryImport("libc", EntryPoint = "recvmsg", SetLastError = true)]
     public static partial nint RecvMsg(int socket, MessageHeader* message, int flags);
+
+    [LibraryImport("libc", EntryPoint = "recv", SetLastError = true)]
+    public static partial nint Recv(int socket, byte* buffer, nuint length, int flags);
 
     [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
     public static partial int Poll(PollDescriptor* descriptors, nuint count, int timeoutMilliseconds);

@@ -2,88 +2,74 @@ using System.Runtime.InteropServices;
 
 namespace Fluid.Aspire.ObjectStore.Native;
 
-/// <summary>What backs an arena.</summary>
-public enum SharedMemoryBackend
-{
-    /// <summary>memfd_create, falling back to /dev/shm when the kernel lacks it.</summary>
-    Auto,
-
-    /// <summary>An anonymous memory file (memfd_create): nothing in the file system, gone with its last descriptor.</summary>
-    Memfd,
-
-    /// <summary>A file in /dev/shm, unlinked at once, so that it too is gone with its last descriptor.</summary>
-    Shm,
-}
-
 /// <summary>
 /// A file of shared memory that can be mapped by several processes: created by the daemon, whose descriptor is
-/// then passed to each client. Never in the file system by name, so a crashed daemon leaves nothing behind.
+/// then passed to each client. An anonymous memfd, never in the file system, so a crashed daemon leaves nothing
+/// behind; sealed once sized, so that no client holding its descriptor can shrink or grow it.
 /// </summary>
+/// <remarks>
+/// A client could otherwise <c>ftruncate</c> the descriptor it received, and every other process mapping the
+/// file would die of SIGBUS on its next access. A file in a tmpfs cannot be sealed (the kernel seals those for
+/// good at creation), which is why there is no fallback to /dev/shm.
+/// </remarks>
 public sealed class SharedMemoryFile : IDisposable
 {
+    /// <summary>The seals every arena gets: its size is fixed for good, and no seal can be added or removed.</summary>
+    public const int Seals = LibC.FSealShrink | LibC.FSealGrow | LibC.FSealSeal;
+
     private int _fd;
 
-    private SharedMemoryFile(int fd, long size, SharedMemoryBackend backend)
+    private SharedMemoryFile(int fd, long size)
     {
         _fd = fd;
         Size = size;
-        Backend = backend;
     }
 
     public int Descriptor => _fd >= 0 ? _fd : throw new ObjectDisposedException(nameof(SharedMemoryFile));
 
     public long Size { get; }
 
-    public SharedMemoryBackend Backend { get; }
+    /// <summary>Creates a sealed memfd of <paramref name="size"/> bytes (pages are not allocated yet).</summary>
+    /// <exception cref="IOException">It could not be created, sized or sealed; the message says why and what to do.</exception>
+    public static SharedMemoryFile Create(string name, long size) => Create(name, size, LibC.MemfdCreate);
 
-    /// <summary>Why memfd_create was not used although it was asked for first; null when it was, or not asked for.</summary>
-    public string? FallbackReason { get; private init; }
-
-    /// <summary>
-    /// Creates a shared-memory file of <paramref name="size"/> bytes (pages are not allocated yet). With
-    /// <see cref="SharedMemoryBackend.Auto"/>, a refused memfd_create (no such call, or forbidden by a seccomp
-    /// profile or a security module) falls back to /dev/shm, and <see cref="FallbackReason"/> says why.
-    /// </summary>
-    /// <exception cref="IOException">Neither backend could create it; the message says why.</exception>
-    public static SharedMemoryFile Create(string name, long size, SharedMemoryBackend backend = SharedMemoryBackend.Auto, string shmDirectory = "/dev/shm") =>
-        Create(name, size, backend, shmDirectory, LibC.MemfdCreate);
-
-    /// <summary>As <see cref="Create(string, long, SharedMemoryBackend, string)"/>, with the memfd_create to call.</summary>
-    internal static SharedMemoryFile Create(string name, long size, SharedMemoryBackend backend, string shmDirectory, Func<string, uint, int> memfdCreate)
+    /// <summary>As <see cref="Create(string, long)"/>, with the memfd_create to call.</summary>
+    internal static SharedMemoryFile Create(string name, long size, Func<string, uint, int> memfdCreate)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
-        string? fallbackReason = null;
-        if (backend != SharedMemoryBackend.Shm)
+        var fd = memfdCreate(name, LibC.MfdCloexec | LibC.MfdAllowSealing);
+        if (fd < 0)
         {
-            var fd = memfdCreate(name, LibC.MfdCloexec);
-            if (fd >= 0)
-            {
-                return Sized(fd, size, SharedMemoryBackend.Memfd, null);
-            }
-
             var errno = Marshal.GetLastPInvokeError();
-            if (backend == SharedMemoryBackend.Memfd || !IsRefusal(errno))
-            {
-                throw new IOException($"memfd_create failed: {LibC.Describe(errno)}.");
-            }
-
-            fallbackReason = $"memfd_create was refused ({LibC.Describe(errno)}); the arenas are unlinked files in {shmDirectory} instead";
+            throw new IOException(IsRefusal(errno)
+                ? $"memfd_create was refused ({LibC.Describe(errno)}). The arenas must be sealed memfds, so that no client " +
+                  "can shrink one under the others; run the daemon where memfd_create and fcntl F_ADD_SEALS are allowed " +
+                  "(a seccomp profile or security module refuses them here, or the kernel is older than 3.17)."
+                : $"memfd_create failed: {LibC.Describe(errno)}.");
         }
 
-        var path = Path.Combine(shmDirectory, $"{name}-{Environment.ProcessId}-{Guid.NewGuid():N}");
-        var file = LibC.Open(path, LibC.OReadWrite | LibC.OCreate | LibC.OExclusive | LibC.OCloexec, 0x180);
-        if (file < 0)
+        if (LibC.Ftruncate(fd, size) != 0)
         {
-            throw new IOException($"Cannot create {path}: {LibC.Describe(Marshal.GetLastPInvokeError())}.");
+            Fail(fd, $"Cannot size shared memory to {size} bytes");
         }
 
-        // Unlinked at once: the memory lives exactly as long as some process holds the descriptor or a mapping.
-        LibC.Unlink(path);
-        return Sized(file, size, SharedMemoryBackend.Shm, fallbackReason);
+        if (LibC.Fcntl(fd, LibC.FAddSeals, Seals) != 0)
+        {
+            Fail(fd, "Cannot seal the shared memory's size (fcntl F_ADD_SEALS)");
+        }
+
+        return new SharedMemoryFile(fd, size);
     }
 
     /// <summary>Takes ownership of a descriptor received from the daemon.</summary>
-    public static SharedMemoryFile Adopt(int fd, long size) => new(fd, size, SharedMemoryBackend.Auto);
+    public static SharedMemoryFile Adopt(int fd, long size) => new(fd, size);
+
+    /// <summary>The seals the file carries (F_GET_SEALS).</summary>
+    public int GetSeals()
+    {
+        var seals = LibC.Fcntl(Descriptor, LibC.FGetSeals, 0);
+        return seals >= 0 ? seals : throw new IOException($"fcntl F_GET_SEALS failed: {LibC.Describe(Marshal.GetLastPInvokeError())}.");
+    }
 
     /// <summary>
     /// Allocates the pages of a range now, so that writing to them later cannot fault with SIGBUS when memory is
@@ -126,15 +112,10 @@ public sealed class SharedMemoryFile : IDisposable
     /// </summary>
     private static bool IsRefusal(int errno) => errno is LibC.ENOSYS or LibC.EPERM or LibC.EACCES or LibC.EINVAL;
 
-    private static SharedMemoryFile Sized(int fd, long size, SharedMemoryBackend backend, string? fallbackReason)
+    private static void Fail(int fd, string what)
     {
-        if (LibC.Ftruncate(fd, size) != 0)
-        {
-            var errno = Marshal.GetLastPInvokeError();
-            LibC.Close(fd);
-            throw new IOException($"Cannot size shared memory to {size} bytes: {LibC.Describe(errno)}.");
-        }
-
-        return new SharedMemoryFile(fd, size, backend) { FallbackReason = fallbackReason };
+        var errno = Marshal.GetLastPInvokeError();
+        LibC.Close(fd);
+        throw new IOException($"{what}: {LibC.Describe(errno)}.");
     }
 }

@@ -29,13 +29,18 @@ internal static class StartCommand
         var bulkPort = new Option<int?>("--bulk-port") { Description = "The port of the bulk channel between instances (default: any free port)." };
         var bind = new Option<string>("--bind") { Description = "The address the RPC and bulk listeners bind to (default 127.0.0.1)." };
         var advertise = new Option<string>("--advertise") { Description = "The address other instances reach this one at (default: the bind address)." };
-        var backend = new Option<SharedMemoryBackend?>("--memory-backend") { Description = "What backs the arenas: Auto, Memfd or Shm (default Auto)." };
-        var shmDirectory = new Option<string>("--shm-directory") { Description = "The tmpfs where the Shm backend creates its files (default /dev/shm)." };
+        var allowUid = new Option<int[]>("--allow-uid")
+        {
+            Description = "A user (uid) allowed to connect besides the daemon's own and root; repeat for more.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var maxClients = new Option<int?>("--max-clients") { Description = "The most clients connected at once; one more is refused (default 4096)." };
+        var ipcThreads = new Option<int?>("--ipc-threads") { Description = "The threads serving the socket's clients (default: one per processor, at most 16)." };
         var peerChannel = new Option<PeerChannel?>("--peer-channel") { Description = "How bytes move between instances: Auto, Bulk or Grpc (default Auto)." };
 
         var command = new Command("start", "Run the object store daemon until Ctrl+C or SIGTERM.")
         {
-            size, arenaSize, reserve, spillPath, spillLow, spillHigh, node, zone, region, etcd, kubeconfig, rpcPort, bulkPort, bind, advertise, backend, shmDirectory, peerChannel,
+            size, arenaSize, reserve, spillPath, spillLow, spillHigh, node, zone, region, etcd, kubeconfig, rpcPort, bulkPort, bind, advertise, allowUid, maxClients, ipcThreads, peerChannel,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -60,9 +65,14 @@ internal static class StartCommand
             Set($"{section}:BulkPort", parse.GetValue(bulkPort));
             Set($"{section}:BindAddress", parse.GetValue(bind));
             Set($"{section}:AdvertiseAddress", parse.GetValue(advertise));
-            Set($"{section}:MemoryBackend", parse.GetValue(backend));
             Set($"{section}:PeerChannel", parse.GetValue(peerChannel));
-            Set($"{section}:ShmDirectory", parse.GetValue(shmDirectory));
+            Set($"{section}:MaxClients", parse.GetValue(maxClients));
+            Set($"{section}:IpcThreads", parse.GetValue(ipcThreads));
+            var uids = parse.GetValue(allowUid) ?? [];
+            for (var i = 0; i < uids.Length; i++)
+            {
+                Set($"{section}:AllowedUids:{i}", uids[i]);
+            }
             Set("Fluid:Node:Name", parse.GetValue(node));
             Set("Fluid:Node:Zone", parse.GetValue(zone));
             Set("Fluid:Node:Region", parse.GetValue(region));

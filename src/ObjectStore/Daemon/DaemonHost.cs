@@ -29,7 +29,7 @@ internal static class DaemonHost
         var node = builder.Configuration.GetSection(NodeOptions.SectionName).Get<NodeOptions>() ?? new NodeOptions();
         var settings = DaemonSettings.From(options, node);
         var endpoints = new DaemonEndpoints(settings);
-        var arenas = new ArenaSet(settings.Size, settings.ArenaSize, settings.Backend, settings.ReserveMemory, settings.ShmDirectory);
+        var arenas = new ArenaSet(settings.Size, settings.ArenaSize, settings.ReserveMemory);
         endpoints.Capacity = arenas.Capacity;
 
         var services = builder.Services;
@@ -74,11 +74,6 @@ internal static class DaemonHost
         var app = builder.Build();
         app.MapDefaultEndpoints();
         app.MapGrpcService<ObjectStoreRpcService>();
-        if (arenas.FallbackReason is { } reason)
-        {
-            app.Logger.LogWarning("Shared memory: {Reason}. Pass --memory-backend Shm to choose this and silence the warning.", reason);
-        }
-
         if (!standalone && !member)
         {
             app.Logger.LogWarning(
@@ -87,8 +82,8 @@ internal static class DaemonHost
         }
 
         app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
-            "Object store of node {Node}: {Size} of shared memory ({Backend}{Reserved}), socket {Socket}, RPC {Rpc}.",
-            settings.NodeName, ByteSize.Format(arenas.Capacity), arenas.Backend.ToString().ToLowerInvariant(),
+            "Object store of node {Node}: {Size} of shared memory (sealed memfds{Reserved}), socket {Socket}, RPC {Rpc}.",
+            settings.NodeName, ByteSize.Format(arenas.Capacity),
             settings.ReserveMemory ? ", reserved" : "", settings.SocketPath, endpoints.RpcEndpoint));
         return app;
     }

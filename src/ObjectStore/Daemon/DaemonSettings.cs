@@ -1,6 +1,5 @@
 using Fluid.Aspire.Contracts;
 using Fluid.Aspire.Cluster.Membership;
-using Fluid.Aspire.ObjectStore.Native;
 using Fluid.Aspire.ObjectStore.Objects;
 using Fluid.Aspire.ObjectStore.Store;
 
@@ -21,9 +20,12 @@ internal sealed record DaemonSettings
 
     public required bool ReserveMemory { get; init; }
 
-    public required SharedMemoryBackend Backend { get; init; }
+    /// <summary>The uids served on the socket: the daemon's own, root's and those configured.</summary>
+    public required IReadOnlySet<int> AllowedUids { get; init; }
 
-    public required string ShmDirectory { get; init; }
+    public required int MaxClients { get; init; }
+
+    public required int IpcThreads { get; init; }
 
     public required StoreOptions Store { get; init; }
 
@@ -58,8 +60,9 @@ internal sealed record DaemonSettings
             Size = size,
             ArenaSize = options.ArenaSize is null ? size : Quantity.ParseBytes(options.ArenaSize),
             ReserveMemory = options.ReserveMemory,
-            Backend = options.MemoryBackend,
-            ShmDirectory = options.ShmDirectory,
+            AllowedUids = options.AllowedUids.Append(0).Append(Ipc.PeerCredentials.CurrentUserId).ToHashSet(),
+            MaxClients = options.MaxClients,
+            IpcThreads = options.IpcThreads ?? Math.Clamp(Environment.ProcessorCount, 1, 16),
             Store = new StoreOptions
             {
                 SpillPath = options.SpillPath,

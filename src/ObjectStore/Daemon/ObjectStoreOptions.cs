@@ -26,10 +26,17 @@ public sealed class ObjectStoreOptions
     /// <summary>Allocate and fault in all the memory at start, so that first writes run at memory speed.</summary>
     public bool ReserveMemory { get; set; }
 
-    public SharedMemoryBackend MemoryBackend { get; set; } = SharedMemoryBackend.Auto;
+    /// <summary>
+    /// The users (uids) allowed to connect to the socket, besides the daemon's own and root; a client of any other
+    /// uid is refused at its handshake. The socket's mode (0660) lets its group in as well; this list is what decides.
+    /// </summary>
+    public List<int> AllowedUids { get; set; } = [];
 
-    /// <summary>Where the Shm backend creates (and at once unlinks) its files: a tmpfs.</summary>
-    public string ShmDirectory { get; set; } = "/dev/shm";
+    /// <summary>The most clients connected at once; one more is refused with a clear error.</summary>
+    public int MaxClients { get; set; } = 4096;
+
+    /// <summary>The threads that serve the socket's clients; by default one per processor, at most 16.</summary>
+    public int? IpcThreads { get; set; }
 
     /// <summary>The Unix socket clients connect to; by default under /var/run/fluid (root) or $XDG_RUNTIME_DIR/fluid.</summary>
     public string? Socket { get; set; }
@@ -101,6 +108,21 @@ public sealed class ObjectStoreOptions
         if (!System.Net.IPAddress.TryParse(BindAddress, out _))
         {
             yield return $"{SectionName}:BindAddress '{BindAddress}' is not an IP address; use 127.0.0.1, 0.0.0.0 or the node's address.";
+        }
+
+        if (MaxClients < 1)
+        {
+            yield return $"{SectionName}:MaxClients is {MaxClients}; use 1 or more (default 4096).";
+        }
+
+        if (IpcThreads is < 1 or > 256)
+        {
+            yield return $"{SectionName}:IpcThreads is {IpcThreads}; use 1 to 256, or leave it unset for one per processor (at most 16).";
+        }
+
+        if (AllowedUids.FirstOrDefault(uid => uid < 0) is var uid and < 0)
+        {
+            yield return $"{SectionName}:AllowedUids holds {uid}; a uid is 0 or more.";
         }
 
         if (MaxFrameLength is < 64 * 1024 or > MaxMaxFrameLength)

@@ -13,81 +13,69 @@ namespace Fluid.Aspire.ObjectStore.Ipc;
 /// gets an error and the connection is closed. Either way the other clients are not affected.
 /// </summary>
 /// <remarks>
-/// Each connection has a thread of its own, blocked in the kernel on its socket between requests. A request then
-/// wakes that thread directly, where the thread pool would wake its I/O thread and then hand over to a worker: on a
-/// small round trip the hand-over costs more than the request. The socket is never used asynchronously, so that it
-/// stays a blocking socket in the kernel and does not join the runtime's epoll set.
+/// Served by its <see cref="IpcLoop"/>'s thread, which is woken by epoll when bytes arrive and answers the requests
+/// it finds at once: a small round trip costs no hand-over between threads. A request that has to wait (etcd,
+/// another node) takes the connection off the loop until it is answered, so that the loop's other clients are not
+/// held up; its further requests are then served in order. The socket itself stays blocking for sends, with a
+/// limit: a client that stops reading its answers is disconnected rather than allowed to stall its loop.
 /// </remarks>
-internal sealed class IpcConnection(Socket socket, LocalStore store, string node, int maxFrameLength, ILogger logger)
+internal sealed class IpcConnection(
+    long id, Socket socket, PeerCredentials peer, IpcLoop loop, LocalStore store, string node, int maxFrameLength, ILogger logger)
 {
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long an answer may wait for a client that stopped reading before the connection is closed.</summary>
+    public static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>How long an error may take to reach a client that stopped reading, before the connection closes anyway.</summary>
     private static readonly TimeSpan ErrorSendTimeout = TimeSpan.FromSeconds(1);
 
     private readonly FrameWriter _writer = new();
     private readonly FrameReader _reader = new(maxFrameLength);
+    private readonly long _connectedAt = System.Diagnostics.Stopwatch.GetTimestamp();
     private ReadOnlyMemory<byte> _body;
     private ClientSession? _session;
+    private int _closed;
 
-    /// <summary>Serves the client on a new thread until it disconnects or <paramref name="stopping"/> fires.</summary>
-    /// <exception cref="OutOfMemoryException">No thread could be created; the connection is closed.</exception>
-    public void Start(CancellationToken stopping)
+    public long Id { get; } = id;
+
+    public int Descriptor { get; } = (int)socket.Handle;
+
+    /// <summary>Whether a request is being answered off the loop; the loop leaves such a connection alone.</summary>
+    public bool Waiting { get; private set; }
+
+    /// <summary>Serves what has arrived; called by the loop when the socket is readable.</summary>
+    public void OnReadable() => Guarded(() =>
     {
-        try
+        if (!_reader.ReceiveAvailable(socket, _session is null ? Math.Min(Wire.MaxHelloLength, maxFrameLength) : maxFrameLength))
         {
-            new Thread(() => Run(stopping)) { IsBackground = true, Name = "objectstore ipc" }.Start();
+            Close();
+            return;
         }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
 
-    private void Run(CancellationToken stopping)
+        ServeBuffered();
+    });
+
+    /// <summary>Closes the connection if it sent no Hello in time; called by the loop now and then.</summary>
+    public void CheckHandshake()
     {
-        // Shutting the socket down is what wakes a thread blocked in a receive or a send; closing it would not.
-        using var stop = stopping.Register(() => Shut());
-        try
+        if (_session is null && System.Diagnostics.Stopwatch.GetElapsedTime(_connectedAt) > HandshakeTimeout)
         {
-            if (!Handshake(stopping))
-            {
-                return;
-            }
-
-            while (_reader.Read(socket) is { } body)
-            {
-                _body = body;
-                Serve(body.Length, stopping);
-            }
-        }
-        catch (WireFormatException ex)
-        {
-            logger.LogWarning("Closing the connection of {Client}: {Reason}", Describe(), ex.Message);
-            TrySendError(new ErrorResponse(ObjectStoreErrorCode.ProtocolError, ex.Message));
-        }
-        catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException or ObjectDisposedException)
-        {
-            // The client went away, or the daemon is stopping.
-        }
-        catch (Exception ex)
-        {
-            // A bug, not the client's doing. Escaping, it would end the daemon with this thread, and the client would
-            // see its connection close without a reason; logged and answered, it can be fixed.
-            logger.LogError(ex, "Serving {Client} failed; closing its connection.", Describe());
-            TrySendError(new ErrorResponse(ObjectStoreErrorCode.Internal,
-                $"The object store daemon failed on this request ({ex.GetType().Name}: {ex.Message}); its log has the details. Please report it."));
-        }
-        finally
-        {
+            logger.LogWarning("Closing the connection of {Client}: no Hello arrived within {Seconds:0} s of connecting.", Describe(), HandshakeTimeout.TotalSeconds);
+            TrySendError(new ErrorResponse(ObjectStoreErrorCode.ProtocolError, $"No Hello arrived within {HandshakeTimeout.TotalSeconds:0} s of connecting."));
             Close();
         }
     }
 
-    /// <summary>Gives back what the client held. Nothing may escape a connection's thread: it would end the daemon.</summary>
-    private void Close()
+    /// <summary>Gives back what the client held; once, whoever calls it first. Nothing may escape: it would end the daemon.</summary>
+    public void Close()
     {
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return;
+        }
+
+        loop.Remove(this);
         try
         {
             if (_session is not null)
@@ -105,39 +93,99 @@ internal sealed class IpcConnection(Socket socket, LocalStore store, string node
         }
     }
 
-    private void Shut()
+    /// <summary>Serves every complete frame buffered, until one has to wait.</summary>
+    private void ServeBuffered()
     {
-        try
+        while (_closed == 0 && _reader.TryTake(_session is null ? Math.Min(Wire.MaxHelloLength, maxFrameLength) : maxFrameLength) is { } body)
         {
-            socket.Shutdown(SocketShutdown.Both);
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-        {
-            // Closed already.
+            if (_session is null)
+            {
+                if (!Handshake(body))
+                {
+                    Close();
+                    return;
+                }
+
+                continue;
+            }
+
+            _body = body;
+            var answer = DispatchAsync((MessageType)body.Span[0], body.Length, loop.Stopping);
+            if (!answer.IsCompleted)
+            {
+                Waiting = true;
+                loop.Unwatch(this);
+                _ = AnswerLaterAsync(answer);
+                return;
+            }
+
+            Send(answer);
         }
     }
 
-    private bool Handshake(CancellationToken stopping)
+    private async Task AnswerLaterAsync(Task<bool> answer)
     {
-        // One limit for the whole handshake, however slowly its bytes trickle in: a receive timeout would restart
-        // with each byte. Shutting the socket down ends a receive or a send that is still waiting (as Run does on stop).
-        using var deadline = new CancellationTokenSource(HandshakeTimeout);
-        using var expire = deadline.Token.Register(Shut);
-        ReadOnlyMemory<byte>? first;
+        await ((Task)answer).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        Guarded(() =>
+        {
+            Send(answer);
+            Waiting = false;
+            ServeBuffered();
+            if (!Waiting && _closed == 0)
+            {
+                loop.Watch(this);
+            }
+        });
+    }
+
+    /// <summary>Sends the answer of a completed request: its response, or the error the store refused it with.</summary>
+    private void Send(Task<bool> answer)
+    {
         try
         {
-            first = _reader.Read(socket, Math.Min(Wire.MaxHelloLength, maxFrameLength));
+            if (answer.GetAwaiter().GetResult())
+            {
+                socket.Send(_writer.End().Span);
+            }
         }
-        catch (WireFormatException) when (deadline.IsCancellationRequested && !stopping.IsCancellationRequested)
+        catch (ObjectStoreException ex)
         {
-            throw new WireFormatException($"No Hello arrived within {HandshakeTimeout.TotalSeconds:0} s of connecting.");
+            ErrorResponse.From(ex).Write(_writer);
+            socket.Send(_writer.End().Span);
         }
+    }
 
-        if (first is not { } body)
+    /// <summary>Runs a step of serving; whatever goes wrong closes this connection and no other.</summary>
+    private void Guarded(Action serve)
+    {
+        try
         {
-            return false;
+            serve();
         }
+        catch (WireFormatException ex)
+        {
+            logger.LogWarning("Closing the connection of {Client}: {Reason}", Describe(), ex.Message);
+            TrySendError(new ErrorResponse(ObjectStoreErrorCode.ProtocolError, ex.Message));
+            Close();
+        }
+        catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The client went away or stopped reading its answers, or the daemon is stopping.
+            Close();
+        }
+        catch (Exception ex)
+        {
+            // A bug, not the client's doing. Escaping, it would end the daemon, and the client would see its
+            // connection close without a reason; logged and answered, it can be fixed.
+            logger.LogError(ex, "Serving {Client} failed; closing its connection.", Describe());
+            TrySendError(new ErrorResponse(ObjectStoreErrorCode.Internal,
+                $"The object store daemon failed on this request ({ex.GetType().Name}: {ex.Message}); its log has the details. Please report it."));
+            Close();
+        }
+    }
 
+    private bool Handshake(ReadOnlyMemory<byte> body)
+    {
         var reader = new WireReader(body.Span);
         if ((MessageType)reader.ReadByte() != MessageType.Hello)
         {
@@ -158,31 +206,14 @@ internal sealed class IpcConnection(Socket socket, LocalStore store, string node
         }
 
         reader.ExpectEnd();
-        _session = store.OpenSession(hello.ClientName, hello.ProcessId);
+        // The kernel's pid, not the one the Hello claims: it is what an operator can look up.
+        _session = store.OpenSession(hello.ClientName, peer.ProcessId);
+        logger.LogDebug("Client {Client} connected.", Describe());
         var arenas = store.Arenas.Arenas;
         new WelcomeResponse(store.Instance, node, maxFrameLength, arenas.Select(a => new ArenaInfo(a.Id, a.Size)).ToArray()).Write(_writer);
         var descriptors = arenas.Select(a => a.File.Descriptor).ToArray();
-        DescriptorPassing.Send(socket, _writer.End().Span, descriptors, HandshakeTimeout);
+        DescriptorPassing.Send(socket, _writer.End().Span, descriptors, SendTimeout);
         return true;
-    }
-
-    private void Serve(int length, CancellationToken stopping)
-    {
-        var type = (MessageType)_body.Span[0];
-        try
-        {
-            // Most requests complete without waiting; the few that wait (etcd, another node) hold only this
-            // client's thread, which has nothing else to do until they are answered.
-            if (DispatchAsync(type, length, stopping).GetAwaiter().GetResult())
-            {
-                socket.Send(_writer.End().Span);
-            }
-        }
-        catch (ObjectStoreException ex)
-        {
-            ErrorResponse.From(ex).Write(_writer);
-            socket.Send(_writer.End().Span);
-        }
     }
 
     /// <summary>Serves one request; returns false for messages that get no answer.</summary>
@@ -303,6 +334,6 @@ internal sealed class IpcConnection(Socket socket, LocalStore store, string node
         }
     }
 
-    private string Describe() => _session?.ToString() ?? "a client before its handshake";
+    private string Describe() => _session is { } session ? $"{session}, uid {peer.UserId}" : $"a client before its handshake ({peer})";
 
 }

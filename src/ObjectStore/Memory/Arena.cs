@@ -3,7 +3,7 @@ using Fluid.Aspire.ObjectStore.Native;
 namespace Fluid.Aspire.ObjectStore.Memory;
 
 /// <summary>
-/// One region of shared memory: a memfd (or unlinked /dev/shm file) mapped read-write by the daemon, with an
+/// One region of shared memory: a sealed memfd mapped read-write by the daemon, with an
 /// allocator over it. Pages are committed with fallocate before a range is handed out, so a machine that runs out
 /// of memory answers with NotEnoughMemory instead of killing a writer with SIGBUS. Not thread-safe: the store
 /// calls it under its lock.
@@ -43,9 +43,9 @@ internal sealed unsafe class Arena : IDisposable
     /// per GiB here), so that first writes run at memory speed instead of page-fault speed.
     /// </summary>
     /// <exception cref="IOException">The memory could not be created or reserved.</exception>
-    public static Arena Create(int id, long size, SharedMemoryBackend backend, bool reserve, string shmDirectory = "/dev/shm")
+    public static Arena Create(int id, long size, bool reserve)
     {
-        var file = SharedMemoryFile.Create($"fluid-arena-{id}", size, backend, shmDirectory);
+        var file = SharedMemoryFile.Create($"fluid-arena-{id}", size);
         try
         {
             if (reserve && !file.TryCommit(0, size))

@@ -1,4 +1,3 @@
-using Fluid.Aspire.ObjectStore.Native;
 
 namespace Fluid.Aspire.ObjectStore.Memory;
 
@@ -13,7 +12,7 @@ internal sealed class ArenaSet : IDisposable
 {
     private readonly Arena[] _arenas;
 
-    public ArenaSet(long size, long arenaSize, SharedMemoryBackend backend, bool reserve, string shmDirectory = "/dev/shm")
+    public ArenaSet(long size, long arenaSize, bool reserve)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(size, ArenaAllocator.DefaultAlignment);
         ArgumentOutOfRangeException.ThrowIfLessThan(arenaSize, ArenaAllocator.DefaultAlignment);
@@ -23,7 +22,7 @@ internal sealed class ArenaSet : IDisposable
         {
             for (var i = 0; i < count; i++)
             {
-                _arenas[i] = Arena.Create(i, Math.Min(arenaSize, size - (i * arenaSize)), backend, reserve, shmDirectory);
+                _arenas[i] = Arena.Create(i, Math.Min(arenaSize, size - (i * arenaSize)), reserve);
             }
         }
         catch
@@ -31,17 +30,9 @@ internal sealed class ArenaSet : IDisposable
             Dispose();
             throw;
         }
-
-        Backend = _arenas[0].File.Backend;
-        FallbackReason = _arenas[0].File.FallbackReason;
     }
 
     public IReadOnlyList<Arena> Arenas => _arenas;
-
-    public SharedMemoryBackend Backend { get; }
-
-    /// <summary>Why the arenas are not memfds although memfd was tried first; null otherwise.</summary>
-    public string? FallbackReason { get; }
 
     public long Capacity => Sum(a => a.Allocator.Capacity);
 

@@ -490,7 +490,7 @@ internal sealed partial class LocalStore : IDisposable
             {
                 Instance = _catalog.Instance,
                 Node = node,
-                Backend = _arenas.Backend.ToString().ToLowerInvariant(),
+                Backend = "memfd",
                 Arenas = _arenas.Arenas.Count,
                 Capacity = _arenas.Capacity,
                 Used = _arenas.Used,

@@ -7,7 +7,7 @@ namespace Fluid.Aspire.ObjectStore.Tests.Protocol;
 
 /// <summary>
 /// Frames off a real Unix socket: put together across reads, split apart when sent back to back, refused when wrong;
-/// alike whether read asynchronously (the client) or with blocking receives (the daemon's connection threads).
+/// alike whether read asynchronously (the client) or as the daemon's event loops read (what has arrived, then whole frames).
 /// </summary>
 public sealed class FrameReaderTests : IDisposable
 {
@@ -31,7 +31,7 @@ public sealed class FrameReaderTests : IDisposable
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task Frames_sent_a_byte_at_a_time_and_back_to_back_are_read_whole_and_apart(bool blocking)
+    public async Task Frames_sent_a_byte_at_a_time_and_back_to_back_are_read_whole_and_apart(bool polled)
     {
         var frames = new[] { Frame(1, 2, 3), Frame(4), Frame([.. Enumerable.Range(0, 20_000).Select(i => (byte)i)]) };
         var bytes = frames.SelectMany(f => f).ToArray();
@@ -51,18 +51,18 @@ public sealed class FrameReaderTests : IDisposable
 
         foreach (var frame in frames)
         {
-            var body = await ReadAsync(reader, blocking);
+            var body = await ReadAsync(reader, polled);
             Assert.Equal(frame[Wire.HeaderLength..], body!.Value.ToArray());
         }
 
-        Assert.Null(await ReadAsync(reader, blocking));
+        Assert.Null(await ReadAsync(reader, polled));
         await sending;
     }
 
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task A_frame_of_several_MiB_arrives_whole_and_a_small_one_after_it_too(bool blocking)
+    public async Task A_frame_of_several_MiB_arrives_whole_and_a_small_one_after_it_too(bool polled)
     {
         var large = new byte[5 * 1024 * 1024];
         Random.Shared.NextBytes(large);
@@ -70,8 +70,8 @@ public sealed class FrameReaderTests : IDisposable
 
         var sending = _client.SendAsync(new[] { Frame(large), Frame(9) }.SelectMany(f => f).ToArray(), SocketFlags.None, Cancellation);
 
-        Assert.True((await ReadAsync(reader, blocking))!.Value.Span.SequenceEqual(large));
-        Assert.Equal([9], (await ReadAsync(reader, blocking))!.Value.ToArray());
+        Assert.True((await ReadAsync(reader, polled))!.Value.Span.SequenceEqual(large));
+        Assert.Equal([9], (await ReadAsync(reader, polled))!.Value.ToArray());
         await sending;
     }
 
@@ -84,13 +84,13 @@ public sealed class FrameReaderTests : IDisposable
     [InlineData(Wire.DefaultMaxFrameLength + 1UL, "A frame of 16777217 bytes is larger than the limit of 16777216 bytes", true)]
     [InlineData(1UL << 63, "A frame of 9223372036854775808 bytes is larger than the limit", true)]
     [InlineData(ulong.MaxValue, "A frame of 18446744073709551615 bytes is larger than the limit", true)]
-    public async Task A_header_of_length_0_or_beyond_the_limit_is_refused_at_once(ulong length, string message, bool blocking)
+    public async Task A_header_of_length_0_or_beyond_the_limit_is_refused_at_once(ulong length, string message, bool polled)
     {
         var header = new byte[Wire.HeaderLength];
         BinaryPrimitives.WriteUInt64LittleEndian(header, length);
         await _client.SendAsync(header, SocketFlags.None, Cancellation);
 
-        var error = await Assert.ThrowsAsync<WireFormatException>(async () => await ReadAsync(new FrameReader(Wire.DefaultMaxFrameLength), blocking));
+        var error = await Assert.ThrowsAsync<WireFormatException>(async () => await ReadAsync(new FrameReader(Wire.DefaultMaxFrameLength), polled));
 
         Assert.StartsWith(message, error.Message, StringComparison.Ordinal);
     }
@@ -98,12 +98,12 @@ public sealed class FrameReaderTests : IDisposable
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task A_lower_limit_for_one_frame_refuses_what_the_usual_limit_would_take(bool blocking)
+    public async Task A_lower_limit_for_one_frame_refuses_what_the_usual_limit_would_take(bool polled)
     {
         await _client.SendAsync(Frame(new byte[Wire.MaxHelloLength + 1]), SocketFlags.None, Cancellation);
         var reader = new FrameReader(Wire.DefaultMaxFrameLength);
 
-        var error = await Assert.ThrowsAsync<WireFormatException>(async () => await ReadAsync(reader, blocking, Wire.MaxHelloLength));
+        var error = await Assert.ThrowsAsync<WireFormatException>(async () => await ReadAsync(reader, polled, Wire.MaxHelloLength));
 
         Assert.StartsWith($"A frame of {Wire.MaxHelloLength + 1} bytes is larger than the limit of {Wire.MaxHelloLength} bytes", error.Message, StringComparison.Ordinal);
     }
@@ -113,29 +113,43 @@ public sealed class FrameReaderTests : IDisposable
     [InlineData(Wire.HeaderLength + 5, false)]
     [InlineData(3, true)]
     [InlineData(Wire.HeaderLength + 5, true)]
-    public async Task A_frame_cut_off_by_the_end_of_the_stream_is_refused_with_what_arrived(int sent, bool blocking)
+    public async Task A_frame_cut_off_by_the_end_of_the_stream_is_refused_with_what_arrived(int sent, bool polled)
     {
         await _client.SendAsync(Frame(new byte[99]).AsMemory(0, sent), SocketFlags.None, Cancellation);
         _client.Shutdown(SocketShutdown.Send);
 
-        var error = await Assert.ThrowsAsync<WireFormatException>(async () => await ReadAsync(new FrameReader(Wire.DefaultMaxFrameLength), blocking));
+        var error = await Assert.ThrowsAsync<WireFormatException>(async () => await ReadAsync(new FrameReader(Wire.DefaultMaxFrameLength), polled));
 
         Assert.Equal($"The connection closed in the middle of a frame ({sent} of {(sent < Wire.HeaderLength ? Wire.HeaderLength : Wire.HeaderLength + 99)} bytes).", error.Message);
     }
 
     /// <summary>
-    /// One frame, read either way. A blocking read gets a thread of its own, as in the daemon, and a receive timeout,
-    /// so that a read that never ends fails the test instead of hanging it.
+    /// One frame, read either way. The loop's way polls for input with a limit, so that a read that never ends fails
+    /// the test instead of hanging it.
     /// </summary>
-    private async Task<ReadOnlyMemory<byte>?> ReadAsync(FrameReader reader, bool blocking, int limit = Wire.DefaultMaxFrameLength)
+    private async Task<ReadOnlyMemory<byte>?> ReadAsync(FrameReader reader, bool polled, int limit = Wire.DefaultMaxFrameLength)
     {
-        if (!blocking)
+        if (!polled)
         {
             return await reader.ReadAsync(_server, limit, Cancellation);
         }
 
-        _server.ReceiveTimeout = 10_000;
-        return await Task.Factory.StartNew(() => reader.Read(_server, limit), Cancellation, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        return await Task.Run(() =>
+        {
+            while (true)
+            {
+                if (reader.TryTake(limit) is { } body)
+                {
+                    return body;
+                }
+
+                Assert.True(_server.Poll(TimeSpan.FromSeconds(10), SelectMode.SelectRead), "No bytes arrived within 10 s.");
+                if (!reader.ReceiveAvailable(_server, limit))
+                {
+                    return (ReadOnlyMemory<byte>?)null;
+                }
+            }
+        }, Cancellation);
     }
 
     public void Dispose()

@@ -3,6 +3,7 @@ using System.Globalization;
 using Fluid.Aspire.ObjectStore.Client;
 using Fluid.Aspire.ObjectStore.Fuzz;
 using Fluid.Aspire.ObjectStore.Ipc;
+using Fluid.Aspire.ObjectStore.Native;
 using Fluid.Aspire.ObjectStore.Objects;
 using Fluid.Aspire.TestSupport;
 
@@ -297,6 +298,52 @@ public sealed class HostileClientTests(HostileDaemon fixture) : IClassFixture<Ho
 
         Assert.Equal("The first message on a connection must be Hello.", error.Message);
         await AssertServingAsync();
+    }
+
+    [Fact]
+    public async Task A_client_cannot_shrink_grow_or_write_past_an_arena_and_every_other_client_keeps_its_bytes()
+    {
+        const int EPERM = 1;
+        const int FSealWrite = 0x8;
+        await using var good = await _daemon.ConnectAsync("good", Cancellation);
+        var bytes = new byte[300 * 1024];
+        new Random(16).NextBytes(bytes);
+        await good.PutAsync(bytes, new PutOptions { Name = "kept-through-an-attack" }, Cancellation);
+        using var hostile = await ConnectAsync();
+
+        var (welcome, descriptors) = await hostile.HelloKeepingDescriptorsAsync(Patience, Cancellation);
+        try
+        {
+            Assert.Equal(welcome.Arenas.Count, descriptors.Count);
+            foreach (var (fd, arena) in descriptors.Zip(welcome.Arenas))
+            {
+                Assert.Equal(SharedMemoryFile.Seals, LibC.Fcntl(fd, LibC.FGetSeals, 0));
+                AssertRefused(LibC.Ftruncate(fd, 0), "ftruncate to 0");
+                AssertRefused(LibC.Ftruncate(fd, arena.Size + 4096), "ftruncate beyond the end");
+                AssertRefused(LibC.Fallocate(fd, 0, arena.Size, 4096), "fallocate beyond the end");
+                AssertRefused(LibC.Fcntl(fd, LibC.FAddSeals, FSealWrite), "a seal added");
+                using var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: false);
+                Assert.Throws<UnauthorizedAccessException>(() => RandomAccess.Write(handle, new byte[] { 1 }, arena.Size));
+            }
+        }
+        finally
+        {
+            foreach (var fd in descriptors)
+            {
+                SharedMemoryFile.Adopt(fd, 1).Dispose();
+            }
+        }
+
+        using var kept = await good.GetAsync("kept-through-an-attack", cancellationToken: Cancellation);
+        Assert.True(kept.Blobs[0].Span.SequenceEqual(bytes));
+        await good.DeleteAsync("kept-through-an-attack", Cancellation);
+        await AssertServingAsync();
+
+        static void AssertRefused(int result, string what)
+        {
+            Assert.True(result == -1, $"{what} was allowed on a sealed arena.");
+            Assert.Equal(EPERM, System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
+        }
     }
 
     [Fact]
