@@ -80,7 +80,7 @@ public sealed class LocalCluster : IAsyncDisposable
                 var node = $"node-{i}";
                 var zone = i % 2 == 0 ? "zone-a" : "zone-b";
                 cluster._objectStores.Add(await ObjectStoreDaemon.StartAsync(cancellationToken, objectStoreSize, cluster.Etcd, node,
-                    ["--zone", zone, "--region", "local", "--kubeconfig", apiServer.KubeconfigPath, .. reserveMemory ? ReserveMemory : []]));
+                    options: ["--zone", zone, "--region", "local", "--kubeconfig", apiServer.KubeconfigPath, .. reserveMemory ? ReserveMemory : []]));
                 cluster._cacheAgents.Add(ChildProcess.StartDotnet(RepositoryPaths.Output("src/CacheAgent", "Fluid.Aspire.CacheAgent"), [], new Dictionary<string, string?>
                 {
                     ["ConnectionStrings__fluid"] = cluster.ServiceConnectionString,

@@ -35,8 +35,10 @@ public sealed class ObjectStoreDaemon : IAsyncDisposable
 
     public static string Executable => RepositoryPaths.Output("src/ObjectStore", "fluid-objectstore");
 
+    /// <param name="leaseTtlSeconds">The TTL of its etcd lease: short, so that a killed daemon's keys go soon.</param>
     public static async Task<ObjectStoreDaemon> StartAsync(
-        CancellationToken cancellationToken, string size = "64Mi", EtcdServer? etcd = null, string node = "node-0", params string[] options)
+        CancellationToken cancellationToken, string size = "64Mi", EtcdServer? etcd = null, string node = "node-0", int leaseTtlSeconds = 3,
+        params string[] options)
     {
         var directory = new TemporaryDirectory();
         var rpcPort = FreePort.Next();
@@ -52,7 +54,7 @@ public sealed class ObjectStoreDaemon : IAsyncDisposable
         arguments.AddRange(options);
         var process = ChildProcess.StartDotnet(Executable, arguments, new Dictionary<string, string?>
         {
-            ["Fluid__Node__LeaseTtlSeconds"] = "3",
+            ["Fluid__Node__LeaseTtlSeconds"] = $"{leaseTtlSeconds}",
             // A test's nodes are simulated: with --kubeconfig, the daemon keeps its Node object.
             ["Fluid__Node__Register"] = "true",
             ["Logging__LogLevel__Default"] = "Information",

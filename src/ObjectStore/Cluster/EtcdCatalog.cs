@@ -12,13 +12,17 @@ using Grpc.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
+using Polly.Timeout;
 
 namespace Fluid.Aspire.ObjectStore.Cluster;
 
 /// <summary>
 /// The catalog kept in etcd. The instance claims a number under its lease and registers itself; one watch of the
 /// object store's keys keeps a local cache of instances, persisted objects, names and copies. What this instance
-/// wrote is remembered, so that after a lost lease (etcd down longer than the TTL) it is written again.
+/// wrote is remembered, so that after a lost lease (etcd down longer than the TTL) it is written again: under the
+/// same number, which every id it made carries, and without taking back a name claimed by another meanwhile.
 /// </summary>
 internal sealed class EtcdCatalog : BackgroundService, IObjectCatalog, IHealthCheck
 {
@@ -41,11 +45,24 @@ internal sealed class EtcdCatalog : BackgroundService, IObjectCatalog, IHealthCh
     private readonly Dictionary<ObjectId, ObjectMeta> _ownObjects = [];
     private readonly Dictionary<string, ObjectId> _ownNames = new(StringComparer.Ordinal);
     private readonly HashSet<ObjectId> _ownReplicas = [];
+
+    /// <summary>Persists given up without an answer, with their names: if etcd committed one after all, it is withdrawn.</summary>
+    private readonly Dictionary<ObjectId, string[]> _abandoned = [];
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ResiliencePipeline _commit;
+    private CancellationToken _stopping;
     private long _appliedRevision;
+
+    /// <summary>The lease while registered; 0 while registering again.</summary>
     private long _lease;
+
+    /// <summary>The lease of the last registration, which may outlive an outage of etcd.</summary>
+    private long _lastLease;
     private int _instance = -1;
     private string _state = "starting";
+
+    /// <summary>Why this instance stays out of the cluster, when its number was taken while it was away.</summary>
+    private string? _refusal;
 
     public EtcdCatalog(
         EtcdConnection etcd,
@@ -62,6 +79,26 @@ internal sealed class EtcdCatalog : BackgroundService, IObjectCatalog, IHealthCh
         _logger = logger;
         _watcher = new EtcdPrefixWatcher<CatalogEntry>(etcd, _keys.Root, (key, value) => CatalogEntry.Decode(_keys, key, value), logger);
         _watcher.Changed += OnChanged;
+
+        // A persist asks again while its answer is missing (a broken connection, a registration under way), for as
+        // long as the lease would outlive the silence: its transaction tells a repeat from a first write.
+        _commit = new ResiliencePipelineBuilder()
+            .AddTimeout(TimeSpan.FromSeconds(settings.LeaseTtlSeconds))
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(ex =>
+                    TransientRetry.IsTransient(ex) || (ex is ObjectStoreException { Code: ObjectStoreErrorCode.Unavailable } && _refusal is null)),
+                MaxRetryAttempts = int.MaxValue,
+                BackoffType = DelayBackoffType.Exponential,
+                Delay = TimeSpan.FromMilliseconds(100),
+                MaxDelay = TimeSpan.FromSeconds(1),
+                OnRetry = args =>
+                {
+                    logger.LogWarning("A persist got no answer from etcd ({Reason}); asking again.", args.Outcome.Exception?.Message);
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
     }
 
     public event Action<ObjectId>? ObjectDeleted;
@@ -139,6 +176,12 @@ internal sealed class EtcdCatalog : BackgroundService, IObjectCatalog, IHealthCh
 
     public async Task<ObjectMeta?> FindAsync(ObjectRef target, CancellationToken cancellationToken)
     {
+        // Another instance now makes ids with this one's number: a copy of its objects could clash with ours.
+        if (_refusal is { } refusal)
+        {
+            throw new ObjectStoreException(ObjectStoreErrorCode.Unavailable, refusal);
+        }
+
         var id = target.Id;
         if (target.Name is { } name)
         {
@@ -159,19 +202,54 @@ internal sealed class EtcdCatalog : BackgroundService, IObjectCatalog, IHealthCh
 
     public async Task PersistAsync(ObjectMeta meta, IReadOnlyCollection<string> names, CancellationToken cancellationToken)
     {
-        var lease = await CurrentLeaseAsync(cancellationToken);
-        var request = new TxnRequest();
-        request.Success.Add(Put(_keys.ForObject(meta.Id), meta, lease));
-        foreach (var name in names)
+        lock (_gate)
         {
-            request.Compare.Add(Absent(_keys.ForName(name)));
-            request.Success.Add(Put(_keys.ForName(name), new NameEntry(meta.Id), lease));
+            _abandoned.Remove(meta.Id);
         }
 
-        var response = await CallAsync(() => _etcd.KeyValue.TxnAsync(request, cancellationToken: cancellationToken));
+        TxnResponse response;
+        try
+        {
+            response = await _commit.ExecuteAsync(async attempt =>
+            {
+                var lease = await CurrentLeaseAsync(attempt);
+                var request = new TxnRequest
+                {
+                    // Only this instance writes its ids' keys: finding the object's key means an earlier try committed.
+                    Failure = { Range(_keys.ForObject(meta.Id)) },
+                };
+                request.Success.Add(Put(_keys.ForObject(meta.Id), meta, lease));
+                foreach (var name in names)
+                {
+                    request.Compare.Add(Absent(_keys.ForName(name)));
+                    request.Success.Add(Put(_keys.ForName(name), new NameEntry(meta.Id), lease));
+                }
+
+                return await _etcd.KeyValue.TxnAsync(request, cancellationToken: attempt);
+            }, cancellationToken);
+        }
+        catch (Exception ex) when (TransientRetry.IsTransient(ex)
+            || ex is TimeoutRejectedException or OperationCanceledException or ObjectStoreException { Code: ObjectStoreErrorCode.Unavailable })
+        {
+            Abandon(meta.Id, names);
+            if (ex is OperationCanceledException or ObjectStoreException)
+            {
+                throw;
+            }
+
+            throw new ObjectStoreException(ObjectStoreErrorCode.Unavailable,
+                $"etcd at {string.Join(", ", _etcd.ConnectionString.Endpoints)} did not answer the persist of {meta.Id} ({ex.Message}); " +
+                "try again once it is reachable.", ex);
+        }
+
         if (!response.Succeeded)
         {
-            throw await NameTakenAsync(names, cancellationToken);
+            if (response.Responses[0].ResponseRange.Kvs.Count == 0)
+            {
+                throw await NameTakenAsync(names, cancellationToken);
+            }
+
+            _logger.LogInformation("The answer to persisting {Object} was lost; etcd has it committed.", meta.Id);
         }
 
         lock (_gate)
@@ -244,7 +322,7 @@ internal sealed class EtcdCatalog : BackgroundService, IObjectCatalog, IHealthCh
         {
             Success =
             {
-                new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = EtcdKeys.ToBytes(_keys.ForObject(id)) } },
+                Delete(_keys.ForObject(id)),
                 new RequestOp
                 {
                     RequestDeleteRange = new DeleteRangeRequest
@@ -257,7 +335,7 @@ internal sealed class EtcdCatalog : BackgroundService, IObjectCatalog, IHealthCh
         };
         foreach (var name in NamesOf(id))
         {
-            request.Success.Add(new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = EtcdKeys.ToBytes(_keys.ForName(name)) } });
+            request.Success.Add(Delete(_keys.ForName(name)));
         }
 
         var response = await CallAsync(() => _etcd.KeyValue.TxnAsync(request, cancellationToken: cancellationToken));
@@ -288,28 +366,46 @@ internal sealed class EtcdCatalog : BackgroundService, IObjectCatalog, IHealthCh
     }
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(_instance >= 0 && _watcher.IsSynced
+        Task.FromResult(Interlocked.Read(ref _lease) != 0 && _watcher.IsSynced
             ? HealthCheckResult.Healthy($"instance {_instance}, catalog at revision {_watcher.Revision}")
             : HealthCheckResult.Unhealthy($"not registered in etcd: {_state}"));
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        if (_lease != 0)
+        if (_lastLease != 0)
         {
-            await EtcdLeases.TryRevokeAsync(_etcd, _lease, _logger, $"object store instance {_instance}", cancellationToken);
+            await EtcdLeases.TryRevokeAsync(_etcd, _lastLease, _logger, $"object store instance {_instance}", cancellationToken);
         }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        _stopping = stoppingToken;
         // Register once the endpoints are bound, so that a registered instance is one that can be called.
         await _lifetime.WhenStartedAsync(stoppingToken);
         var watching = _watcher.RunAsync(stoppingToken);
         var retry = TransientRetry.Forever(_logger, "Registering the object store instance");
         while (!stoppingToken.IsCancellationRequested)
         {
-            var lease = await retry.ExecuteAsync(RegisterAsync, stoppingToken);
+            long lease;
+            try
+            {
+                lease = await retry.ExecuteAsync(RegisterAsync, stoppingToken);
+            }
+            catch (InstanceTakenException taken)
+            {
+                if (_refusal is null)
+                {
+                    _logger.LogError("{Refusal}", taken.Message);
+                }
+
+                _state = _refusal = taken.Message;
+                await Task.Delay(TimeSpan.FromSeconds(_settings.LeaseTtlSeconds), stoppingToken);
+                continue;
+            }
+
+            _refusal = null;
             await _watcher.FirstSync.WaitAsync(stoppingToken);
             _ready.TrySetResult();
             try
@@ -331,22 +427,63 @@ internal sealed class EtcdCatalog : BackgroundService, IObjectCatalog, IHealthCh
         await watching;
     }
 
-    /// <summary>Claims an instance number under a new lease (the same number as before when it is still free) and writes back what this instance owns.</summary>
+    /// <summary>
+    /// Registers, keeping one instance number for the life of the process: every id, object and copy made here
+    /// carries it. A lease that outlived an outage is kept, with all its keys; otherwise the number is claimed again
+    /// under a new lease and what this instance owns is written back.
+    /// </summary>
+    /// <exception cref="InstanceTakenException">Another instance took the number while this one was away.</exception>
     private async ValueTask<long> RegisterAsync(CancellationToken cancellationToken)
     {
+        if (_lastLease != 0 && await LeaseAliveAsync(_lastLease))
+        {
+            Interlocked.Exchange(ref _lease, _lastLease);
+            _state = "registered";
+            _logger.LogInformation("Resumed as object store instance {Instance} of node {Node}: lease {Lease:x} outlived the outage.",
+                _instance, _settings.NodeName, _lastLease);
+            WithdrawCommittedAbandoned();
+            return _lastLease;
+        }
+
         var grant = await _etcd.Leases.LeaseGrantAsync(new LeaseGrantRequest { TTL = _settings.LeaseTtlSeconds }, cancellationToken: cancellationToken);
-        var instance = await ClaimInstanceAsync(grant.ID, cancellationToken);
+        try
+        {
+            _instance = await ClaimInstanceAsync(grant.ID, cancellationToken);
+        }
+        catch (InstanceTakenException)
+        {
+            await _etcd.Leases.LeaseRevokeAsync(new LeaseRevokeRequest { ID = grant.ID }, cancellationToken: cancellationToken);
+            throw;
+        }
+
         await RestoreOwnKeysAsync(grant.ID, cancellationToken);
-        _instance = instance;
+        lock (_gate)
+        {
+            // Their transactions named older leases, which expire unrenewed: etcd refuses them, or drops what they wrote.
+            _abandoned.Clear();
+        }
+
+        _lastLease = grant.ID;
         Interlocked.Exchange(ref _lease, grant.ID);
         _state = "registered";
         _logger.LogInformation("Registered as object store instance {Instance} of node {Node} (lease {Lease:x}, ttl {Ttl} s).",
-            instance, _settings.NodeName, grant.ID, grant.TTL);
+            _instance, _settings.NodeName, grant.ID, grant.TTL);
         return grant.ID;
     }
 
+    /// <summary>The number this process had, or at first the lowest free one.</summary>
     private async Task<int> ClaimInstanceAsync(long lease, CancellationToken cancellationToken)
     {
+        if (_instance >= 0)
+        {
+            return await TryClaimAsync(_instance, lease, cancellationToken) is { } holder
+                ? throw new InstanceTakenException(
+                    $"Instance number {_instance} was taken by node {holder.Node} ({holder.Host}, pid {holder.ProcessId}) while this instance " +
+                    "was cut off from etcd. Its objects and ids carry that number, so it will not come back under another: it stays out of " +
+                    "the cluster, serving its local objects, until the number is free again. Restart it to join under a new number, without its objects.")
+                : _instance;
+        }
+
         var taken = await _etcd.KeyValue.RangeAsync(new RangeRequest
         {
             Key = EtcdKeys.ToBytes(_keys.Instances),
@@ -354,21 +491,10 @@ internal sealed class EtcdCatalog : BackgroundService, IObjectCatalog, IHealthCh
             KeysOnly = true,
         }, cancellationToken: cancellationToken);
         var used = taken.Kvs.Select(kv => EtcdKeys.FromBytes(kv.Key)[_keys.Instances.Length..]).ToHashSet(StringComparer.Ordinal);
-        var preferred = _instance >= 0 ? [_instance] : Enumerable.Empty<int>();
-        foreach (var candidate in preferred.Concat(Enumerable.Range(0, ObjectId.MaxInstance + 1)))
+        foreach (var candidate in Enumerable.Range(0, ObjectId.MaxInstance + 1))
         {
-            if (used.Contains(candidate.ToString(System.Globalization.CultureInfo.InvariantCulture)))
-            {
-                continue;
-            }
-
-            var record = _endpoints.Describe(candidate, lease);
-            var claim = await _etcd.KeyValue.TxnAsync(new TxnRequest
-            {
-                Compare = { Absent(_keys.ForInstance(candidate)) },
-                Success = { Put(_keys.ForInstance(candidate), record, lease) },
-            }, cancellationToken: cancellationToken);
-            if (claim.Succeeded)
+            if (!used.Contains(candidate.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                && await TryClaimAsync(candidate, lease, cancellationToken) is null)
             {
                 return candidate;
             }
@@ -378,31 +504,110 @@ internal sealed class EtcdCatalog : BackgroundService, IObjectCatalog, IHealthCh
             $"All {ObjectId.MaxInstance + 1} instance numbers are taken; a cluster can have at most that many object store instances.");
     }
 
+    /// <returns>Null once the number is ours; otherwise the instance that holds it.</returns>
+    private async Task<InstanceRecord?> TryClaimAsync(int instance, long lease, CancellationToken cancellationToken)
+    {
+        var key = _keys.ForInstance(instance);
+        var record = _endpoints.Describe(instance, lease);
+        var claim = await _etcd.KeyValue.TxnAsync(new TxnRequest
+        {
+            Compare = { Absent(key) },
+            Success = { Put(key, record, lease) },
+            Failure = { Range(key) },
+        }, cancellationToken: cancellationToken);
+        if (claim.Succeeded)
+        {
+            return null;
+        }
+
+        var held = claim.Responses[0].ResponseRange.Kvs[0];
+        var holder = JsonSerializer.Deserialize<InstanceRecord>(held.Value.Span, ClusterJson.Options)!;
+        if ((holder.Host, holder.ProcessId, holder.StartedAt) != (record.Host, record.ProcessId, record.StartedAt))
+        {
+            return holder;
+        }
+
+        // This process's own record, from an earlier try whose answer was lost: moved under the new lease.
+        var takeover = await _etcd.KeyValue.TxnAsync(new TxnRequest
+        {
+            Compare = { Unchanged(held) },
+            Success = { Put(key, record, lease) },
+        }, cancellationToken: cancellationToken);
+        return takeover.Succeeded ? null : holder;
+    }
+
+    /// <summary>Writes back what this instance owns, in as few transactions as etcd allows, so that an object comes back with its names.</summary>
     private async Task RestoreOwnKeysAsync(long lease, CancellationToken cancellationToken)
     {
-        List<RequestOp> operations;
+        List<(RequestOp Operation, string? Name, ObjectId Id)> operations;
         lock (_gate)
         {
             operations =
             [
-                .. _ownObjects.Values.Select(meta => Put(_keys.ForObject(meta.Id), meta, lease)),
-                .. _ownNames.Select(name => Put(_keys.ForName(name.Key), new NameEntry(name.Value), lease)),
-                .. _ownReplicas.Select(id => new RequestOp
+                // Ids carry this instance's number, so no other instance writes these keys.
+                .. _ownObjects.Values.Select(meta => (Put(_keys.ForObject(meta.Id), meta, lease), (string?)null, meta.Id)),
+                // A name is a claim another instance may have made while this one was away: written back only where absent.
+                .. _ownNames.Select(name => (new RequestOp
                 {
-                    RequestPut = new PutRequest { Key = EtcdKeys.ToBytes(_keys.ForReplica(id, _instance)), Value = ByteString.Empty, Lease = lease },
-                }),
+                    RequestTxn = new TxnRequest
+                    {
+                        Compare = { Absent(_keys.ForName(name.Key)) },
+                        Success = { Put(_keys.ForName(name.Key), new NameEntry(name.Value), lease) },
+                        Failure = { Range(_keys.ForName(name.Key)) },
+                    },
+                }, (string?)name.Key, name.Value)),
+                // A copy is recorded again only while its object exists.
+                .. _ownReplicas.Select(id => (new RequestOp
+                {
+                    RequestTxn = new TxnRequest
+                    {
+                        Compare = { Present(_keys.ForObject(id)) },
+                        Success = { new RequestOp { RequestPut = new PutRequest { Key = EtcdKeys.ToBytes(_keys.ForReplica(id, _instance)), Lease = lease } } },
+                    },
+                }, (string?)null, id)),
             ];
         }
 
         foreach (var batch in operations.Chunk(MaxOperationsPerTransaction))
         {
-            await _etcd.KeyValue.TxnAsync(new TxnRequest { Success = { batch } }, cancellationToken: cancellationToken);
+            var response = await _etcd.KeyValue.TxnAsync(new TxnRequest { Success = { batch.Select(o => o.Operation) } }, cancellationToken: cancellationToken);
+            for (var i = 0; i < batch.Length; i++)
+            {
+                if (batch[i].Name is { } name && response.Responses[i].ResponseTxn is { Succeeded: false } taken)
+                {
+                    await SettleNameAsync(name, batch[i].Id, taken.Responses[0].ResponseRange.Kvs[0], lease, cancellationToken);
+                }
+            }
         }
 
         if (operations.Count > 0)
         {
-            _logger.LogInformation("Wrote {Count} key(s) of persisted objects, names and copies again under the new lease.", operations.Count);
+            _logger.LogInformation("Wrote {Count} key(s) of persisted objects, names and copies back as instance {Instance} under the new lease.",
+                operations.Count, _instance);
         }
+    }
+
+    /// <summary>An own name found present when written back: ours already (moved under our lease), or lost to another object.</summary>
+    private async Task SettleNameAsync(string name, ObjectId id, Mvccpb.KeyValue held, long lease, CancellationToken cancellationToken)
+    {
+        var holder = JsonSerializer.Deserialize<NameEntry>(held.Value.Span, ClusterJson.Options)!;
+        if (holder.Id == id)
+        {
+            await _etcd.KeyValue.TxnAsync(new TxnRequest
+            {
+                Compare = { Unchanged(held) },
+                Success = { Put(_keys.ForName(name), holder, lease) },
+            }, cancellationToken: cancellationToken);
+            return;
+        }
+
+        lock (_gate)
+        {
+            _ownNames.Remove(name);
+        }
+
+        _logger.LogWarning("The name '{Name}' was claimed by {Winner} while this instance was away from etcd; {Object} loses it and keeps its data under its id.",
+            name, holder.Id, id);
     }
 
     private async Task<long> CurrentLeaseAsync(CancellationToken cancellationToken)
@@ -412,12 +617,13 @@ internal sealed class EtcdCatalog : BackgroundService, IObjectCatalog, IHealthCh
         return lease != 0
             ? lease
             : throw new ObjectStoreException(ObjectStoreErrorCode.Unavailable,
-                $"This instance is not registered in etcd right now ({_state}); try again once etcd is reachable.");
+                _refusal ?? $"This instance is not registered in etcd right now ({_state}); try again once etcd is reachable.");
     }
 
     private void OnChanged(PrefixChange<CatalogEntry> change)
     {
         ObjectId? deleted = null;
+        ObjectId? abandoned = null;
         lock (_gate)
         {
             _appliedRevision = Math.Max(_appliedRevision, change.Revision);
@@ -430,7 +636,12 @@ internal sealed class EtcdCatalog : BackgroundService, IObjectCatalog, IHealthCh
                         break;
                     case ObjectEntry gone:
                         RemoveObject(gone.Meta.Id);
-                        deleted = gone.Meta.Id;
+                        // A withdrawn persist: the object never was persisted as far as this instance knows.
+                        if (!_abandoned.Remove(gone.Meta.Id))
+                        {
+                            deleted = gone.Meta.Id;
+                        }
+
                         break;
                     case NameKey name:
                         RemoveName(name.Name);
@@ -449,6 +660,11 @@ internal sealed class EtcdCatalog : BackgroundService, IObjectCatalog, IHealthCh
                         break;
                     case ObjectEntry added:
                         _objects[added.Meta.Id] = added.Meta;
+                        if (_abandoned.ContainsKey(added.Meta.Id))
+                        {
+                            abandoned = added.Meta.Id;
+                        }
+
                         break;
                     case NameKey name:
                         AddName(name.Name, name.Id);
@@ -464,6 +680,74 @@ internal sealed class EtcdCatalog : BackgroundService, IObjectCatalog, IHealthCh
         {
             _ = ReportDeletionAsync(id);
         }
+
+        if (abandoned is { } committed)
+        {
+            _ = WithdrawAsync(committed);
+        }
+    }
+
+    /// <summary>
+    /// Gives up on a persist that got no answer. The caller reports it failed, so should etcd have committed it
+    /// after all, its keys are withdrawn once seen, rather than left naming an object that is not persisted here.
+    /// </summary>
+    private void Abandon(ObjectId id, IReadOnlyCollection<string> names)
+    {
+        bool seen;
+        lock (_gate)
+        {
+            _abandoned[id] = [.. names];
+            seen = _objects.ContainsKey(id);
+        }
+
+        if (seen)
+        {
+            _ = WithdrawAsync(id);
+        }
+    }
+
+    private void WithdrawCommittedAbandoned()
+    {
+        ObjectId[] seen;
+        lock (_gate)
+        {
+            seen = [.. _abandoned.Keys.Where(_objects.ContainsKey)];
+        }
+
+        foreach (var id in seen)
+        {
+            _ = WithdrawAsync(id);
+        }
+    }
+
+    /// <summary>Deletes an abandoned persist's object key, and its names that still name it.</summary>
+    private async Task WithdrawAsync(ObjectId id)
+    {
+        var request = new TxnRequest { Success = { Delete(_keys.ForObject(id)) } };
+        lock (_gate)
+        {
+            if (!_abandoned.TryGetValue(id, out var names))
+            {
+                return;
+            }
+
+            foreach (var name in names)
+            {
+                var key = _keys.ForName(name);
+                request.Success.Add(new RequestOp { RequestTxn = new TxnRequest { Compare = { Names(key, id) }, Success = { Delete(key) } } });
+            }
+        }
+
+        try
+        {
+            await TransientRetry.Forever(_logger, $"Withdrawing the abandoned persist of {id}")
+                .ExecuteAsync(async token => await _etcd.KeyValue.TxnAsync(request, cancellationToken: token), _stopping);
+            _logger.LogWarning("Withdrew {Object} from etcd: its persist was reported failed for want of an answer, yet etcd had committed it.", id);
+        }
+        catch (OperationCanceledException)
+        {
+            // The daemon is stopping; its lease goes, and the keys with it.
+        }
     }
 
     /// <summary>
@@ -478,7 +762,7 @@ internal sealed class EtcdCatalog : BackgroundService, IObjectCatalog, IHealthCh
             own = _ownObjects.ContainsKey(id);
         }
 
-        if (own && !await LeaseAliveAsync())
+        if (own && !await LeaseAliveAsync(Interlocked.Read(ref _lease)))
         {
             return;
         }
@@ -492,9 +776,8 @@ internal sealed class EtcdCatalog : BackgroundService, IObjectCatalog, IHealthCh
         ObjectDeleted?.Invoke(id);
     }
 
-    private async Task<bool> LeaseAliveAsync()
+    private async Task<bool> LeaseAliveAsync(long lease)
     {
-        var lease = Interlocked.Read(ref _lease);
         if (lease == 0)
         {
             return false;
@@ -633,6 +916,28 @@ internal sealed class EtcdCatalog : BackgroundService, IObjectCatalog, IHealthCh
         CreateRevision = 0,
     };
 
+    /// <summary>True while the key is as <paramref name="read"/> found it.</summary>
+    private static Compare Unchanged(Mvccpb.KeyValue read) => new()
+    {
+        Key = read.Key,
+        Target = Compare.Types.CompareTarget.Mod,
+        Result = Compare.Types.CompareResult.Equal,
+        ModRevision = read.ModRevision,
+    };
+
+    /// <summary>True while the name key names <paramref name="id"/>.</summary>
+    private static Compare Names(string key, ObjectId id) => new()
+    {
+        Key = EtcdKeys.ToBytes(key),
+        Target = Compare.Types.CompareTarget.Value,
+        Result = Compare.Types.CompareResult.Equal,
+        Value = ByteString.CopyFrom(JsonSerializer.SerializeToUtf8Bytes(new NameEntry(id), ClusterJson.Options)),
+    };
+
+    private static RequestOp Range(string key) => new() { RequestRange = new RangeRequest { Key = EtcdKeys.ToBytes(key) } };
+
+    private static RequestOp Delete(string key) => new() { RequestDeleteRange = new DeleteRangeRequest { Key = EtcdKeys.ToBytes(key) } };
+
     private static RequestOp Put<T>(string key, T value, long lease) => new()
     {
         RequestPut = new PutRequest
@@ -642,4 +947,7 @@ internal sealed class EtcdCatalog : BackgroundService, IObjectCatalog, IHealthCh
             Lease = lease,
         },
     };
+
+    /// <summary>The instance number was taken by another instance while this one was away.</summary>
+    private sealed class InstanceTakenException(string message) : Exception(message);
 }

@@ -10,7 +10,7 @@ namespace Fluid.Aspire.ObjectStore.Cluster;
 /// </summary>
 internal interface IObjectCatalog
 {
-    /// <summary>This instance's number, unique among live instances.</summary>
+    /// <summary>This instance's number, unique among live instances, and kept for the life of the process: its ids carry it.</summary>
     int Instance { get; }
 
     /// <summary>Completes once the instance has its number and the catalog is loaded.</summary>
@@ -38,7 +38,10 @@ internal interface IObjectCatalog
     /// <summary>The instances that hold the object: its creator and every instance that fetched a copy.</summary>
     IReadOnlyList<int> LocationsOf(ObjectId id);
 
-    /// <summary>Writes the metadata and names in one transaction; fails with NameTaken, changing nothing, when a name is in use.</summary>
+    /// <summary>
+    /// Writes the metadata and names in one transaction; fails with NameTaken, changing nothing, when a name is in use.
+    /// Safe to repeat: a repeat finds a transaction committed earlier whose answer was lost.
+    /// </summary>
     Task PersistAsync(ObjectMeta meta, IReadOnlyCollection<string> names, CancellationToken cancellationToken);
 
     Task PutNameAsync(string name, ObjectId id, CancellationToken cancellationToken);
