@@ -30,6 +30,9 @@ public sealed class ApiServerOptions
     /// <summary>How often a watch that allows bookmarks gets one.</summary>
     public TimeSpan BookmarkInterval { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>How long an Event is kept after it was last written (recorded or repeated), as kube-apiserver's <c>--event-ttl</c>.</summary>
+    public TimeSpan EventTtl { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>Every problem with these settings, each with how to fix it.</summary>
     public IEnumerable<string> Validate()
     {
@@ -41,6 +44,11 @@ public sealed class ApiServerOptions
         if (BookmarkInterval < TimeSpan.FromMilliseconds(100))
         {
             yield return $"{SectionName}:BookmarkInterval must be at least 00:00:00.1 (it is {BookmarkInterval}).";
+        }
+
+        if (EventTtl < TimeSpan.FromSeconds(1) || EventTtl > TimeSpan.FromDays(365))
+        {
+            yield return $"{SectionName}:EventTtl must be from 00:00:01 to 365.00:00:00, for example 01:00:00 (it is {EventTtl}).";
         }
     }
 }

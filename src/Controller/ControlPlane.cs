@@ -133,12 +133,14 @@ public sealed class ControlPlane(
                 processes.Enqueue(ResourceKeys.Of(step));
             }
 
-            if (after?.Status.Phase is { } phase && before?.Status.Phase != phase)
+            // A change of phase, not the phase a new term's first list finds: that one fired under an earlier leader,
+            // which wrote it into the steps' status if it saw it.
+            if (before is not null && after?.Status.Phase is { } phase && before.Status.Phase != phase)
             {
                 processReconciler.Trigger(
                     p => p.Spec.OnEvent?.DatasetPhase is { } trigger && trigger.Name == dataset.Metadata.Name && trigger.Phase == phase
                         && (trigger.Namespace ?? p.Metadata.NamespaceProperty) == dataset.Metadata.NamespaceProperty,
-                    $"dataset {dataset.Metadata.Name} became {phase}");
+                    "DatasetPhase", $"dataset {dataset.Metadata.Name} became {phase}");
             }
         };
         void OnNodes()
@@ -147,7 +149,7 @@ public sealed class ControlPlane(
             processes.EnqueueAll();
         }
 
-        void OnName(string name) => processReconciler.Trigger(p => p.Spec.OnEvent?.ObjectPut == name, $"object '{name}' was put");
+        void OnName(string name) => processReconciler.Trigger(p => p.Spec.OnEvent?.ObjectPut == name, "ObjectPut", $"object '{name}' was put");
         nodes.Changed += OnNodes;
         objectStores.InstancesChanged += runtimes.EnqueueAll;
         objectStores.NamePut += OnName;

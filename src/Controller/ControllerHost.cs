@@ -56,7 +56,10 @@ public static class ControllerHost
             ClusterBuilderExtensions.ControlPlaneNamespace(sp),
             "fluid-controller",
             TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<ControllerOptions>>().Value.LeaderLeaseSeconds),
-            sp.GetRequiredService<ILogger<LeaderElection>>()));
+            sp.GetRequiredService<ILogger<LeaderElection>>(),
+            // The Lease is timed against the other candidates, whose clocks a test cannot drive: this process's
+            // monotonic clock, as NodeDirectory times the nodes' leases, not the control loops' clock.
+            TimeProvider.System));
         services.AddHostedService<ControlPlane>();
 
         var app = builder.Build();

@@ -2,6 +2,7 @@ using k8s.Models;
 using Etcdserverpb;
 using Fluid.Aspire.Cluster.Etcd;
 using Fluid.Aspire.Contracts;
+using Fluid.Aspire.Contracts.Datasets;
 using Fluid.Aspire.Contracts.Operations;
 using Fluid.Aspire.TestSupport;
 using Fluid.Sdk;
@@ -94,6 +95,56 @@ public sealed class ReferenceTests
         var stranded = await Eventually.ResourceAsync<DataProcess>(client.Store, "gone-step1", p => p.Status.Phase is not null,
             "its phase reported", Cancellation);
         Assert.Equal(OperationPhase.Pending, stranded.Status.Phase);
+    }
+
+    [Fact]
+    public async Task A_step_the_planner_cannot_place_fails_with_the_planners_reason_instead_of_being_retried()
+    {
+        await using var cluster = await LocalCluster.StartAsync(1, Cancellation);
+        await using var client = Flows.Client(cluster);
+        using var data = new TemporaryDirectory();
+        await client.Store.CreateAsync(Step("misplaced", dataset: "unplaceable", after: null), Cancellation);
+        await Eventually.ResourceAsync<DataProcess>(client.Store, "misplaced", p => p.Status.Conditions.Find("Waiting")?.Reason == "DatasetNotFound",
+            "the step waiting for its dataset", Cancellation);
+
+        // "In" without values: the local store refuses it, but a cluster's CRD cannot hold that rule; so the test writes
+        // the dataset past the store, into etcd, as a cluster would have let it in.
+        var dataset = new Dataset
+        {
+            Metadata = new V1ObjectMeta
+            {
+                Name = "unplaceable", NamespaceProperty = Resource.DefaultNamespace, Uid = Guid.NewGuid().ToString(), Generation = 1,
+                CreationTimestamp = DateTime.UtcNow,
+            },
+            Spec = new DatasetSpec
+            {
+                Mounts = [new Mount { MountPoint = $"local://{data.Path}" }],
+                NodeAffinity = new NodeAffinity
+                {
+                    Required = new V1NodeSelector
+                    {
+                        NodeSelectorTerms = [new V1NodeSelectorTerm { MatchExpressions = [new V1NodeSelectorRequirement { Key = "topology.kubernetes.io/zone", OperatorProperty = "In", Values = [] }] }],
+                    },
+                },
+            },
+        };
+        using var etcd = new EtcdConnection(cluster.Etcd.ConnectionString());
+        await etcd.KeyValue.PutAsync(new PutRequest
+        {
+            Key = ByteString.CopyFromUtf8("/fluid/resources/data.fluid-aspire.io/datasets/default/unplaceable"),
+            Value = ByteString.CopyFrom(ResourceJson.SerializeToUtf8Bytes(dataset)),
+        }, cancellationToken: Cancellation);
+
+        var failed = await Eventually.ResourceAsync<DataProcess>(client.Store, "misplaced", p => p.Status.Phase == OperationPhase.Failed,
+            "the step failed", Cancellation);
+        var condition = failed.Status.Conditions.Find("Complete")!;
+        Assert.Equal("InvalidStep", condition.Reason);
+        Assert.Contains("topology.kubernetes.io/zone In []", condition.Message, StringComparison.Ordinal);
+        Assert.Contains("must list at least one value for operator In", condition.Message, StringComparison.Ordinal);
+        Assert.Contains("dataset unplaceable's spec.nodeAffinity.required.nodeSelectorTerms", condition.Message, StringComparison.Ordinal);
+        Assert.Null(failed.Status.NodeName);
+        await Eventually.EventsAsync(client.Kubernetes, "misplaced", events => events.Any(e => e is { Type: "Warning", Reason: "Failed" }),
+            "a Failed event", Cancellation);
     }
 
     private static DataProcess Step(string name, string dataset, string? after) => new()

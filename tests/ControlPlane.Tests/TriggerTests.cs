@@ -45,6 +45,69 @@ public sealed class TriggerTests
     }
 
     [Fact]
+    public async Task An_OnEvent_trigger_seen_just_before_the_controller_is_killed_still_fires_once_after_it_restarts()
+    {
+        await using var cluster = await LocalCluster.StartAsync(1, Cancellation);
+        await using var client = Flows.Client(cluster);
+        using var data = new TemporaryDirectory();
+        var trace = Path.Combine(data.Path, "trace.txt");
+        var open = Path.Combine(data.Path, "open");
+        await client.CreateDatasetAsync("restarted", $"local://{data.Path}", cancellationToken: Cancellation);
+        // The OnEvent step runs after a step that holds it back until the test opens the gate: the event is seen, and
+        // can only wait for its run.
+        await client.Store.CreateAsync(new DataProcess
+        {
+            Metadata = new V1ObjectMeta { NamespaceProperty = Resource.DefaultNamespace, Name = "gate" },
+            Spec = new DataProcessSpec
+            {
+                Dataset = new DatasetReference { Name = "restarted" },
+                Processor = Flows.Step("gate", trace, $"while [ ! -e '{open}' ]; do sleep 0.1; done").Spec,
+            },
+        }, Cancellation);
+        await Eventually.ResourceAsync<DataProcess>(client.Store, "gate", p => p.Status.Phase == OperationPhase.Executing, "the gate step running", Cancellation);
+        await client.Store.CreateAsync(new DataProcess
+        {
+            Metadata = new V1ObjectMeta { NamespaceProperty = Resource.DefaultNamespace, Name = "on-model" },
+            Spec = new DataProcessSpec
+            {
+                Dataset = new DatasetReference { Name = "restarted" },
+                Processor = Flows.Step("evaluated", trace).Spec,
+                Policy = OperationPolicy.OnEvent,
+                OnEvent = new OnEventTrigger { ObjectPut = "model" },
+                RunAfter = new OperationReference { Kind = nameof(DataProcess), Name = "gate" },
+            },
+        }, Cancellation);
+        await Eventually.ResourceAsync<DataProcess>(client.Store, "on-model",
+            p => p.Status.Conditions.Find("Waiting")?.Reason == "WaitingForEvent", "the step waiting for its event", Cancellation);
+
+        await using (var store = await ObjectStoreClient.ConnectAsync(cluster.ObjectStores[0].SocketPath, Cancellation))
+        {
+            await store.PutAsync("v1"u8.ToArray(), new PutOptions { Name = "model", Persist = true }, Cancellation);
+        }
+
+        var seen = await Eventually.ResourceAsync<DataProcess>(client.Store, "on-model",
+            p => p.Status.Conditions.IsTrue("Triggered") && p.Status.Conditions.Find("Waiting")?.Reason == "WaitingForPredecessor",
+            "the event recorded, the step waiting for the gate", Cancellation);
+        Assert.Equal("object 'model' was put", seen.Status.Conditions.Find("Triggered")!.Message);
+
+        // SIGKILL: nothing is handed over but what is in the store.
+        cluster.Controller.Kill();
+        await cluster.StartControllerAsync(Cancellation);
+        await File.WriteAllTextAsync(open, "", Cancellation);
+
+        var ran = await Eventually.ResourceAsync<DataProcess>(client.Store, "on-model", p => p.Status.Phase == OperationPhase.Complete,
+            "the step run after the restart", Cancellation);
+        Assert.Equal("1", ran.Status.Infos["attempt"]);
+        Assert.Equal("object 'model' was put", ran.Status.Infos["trigger"]);
+        Assert.Null(ran.Status.Conditions.Find("Triggered"));
+        // Once, not again: nothing is left to run it a second time.
+        await Task.Delay(TimeSpan.FromSeconds(1), Cancellation);
+        Assert.Equal(["gate", "evaluated"], await File.ReadAllLinesAsync(trace, Cancellation));
+        var after = await client.Store.GetAsync<DataProcess>("on-model", cancellationToken: Cancellation);
+        Assert.Equal((OperationPhase.Complete, "1"), (after!.Status.Phase, after.Status.Infos["attempt"]));
+    }
+
+    [Fact]
     public async Task A_Cron_step_runs_on_its_schedule_by_the_controllers_clock()
     {
         await using var cluster = await LocalCluster.StartAsync(1, Cancellation, controller: false);

@@ -52,6 +52,12 @@ public sealed class ServedKind
     /// </summary>
     public Func<JsonObject, V1DeleteOptions?, long?>? GracePeriod { get; init; }
 
+    /// <summary>
+    /// True when its objects expire <c>Fluid:ApiServer:EventTtl</c> after their last write, as kube-apiserver's
+    /// <c>--event-ttl</c> makes Events do.
+    /// </summary>
+    public bool Expires { get; init; }
+
     /// <summary>The schema of the kind, for the OpenAPI documents; null for built-in kinds, which kubectl knows already.</summary>
     public V1JSONSchemaProps? Schema { get; init; }
 

@@ -18,7 +18,7 @@ public static class ServedKinds
         .. ResourceKinds.All.Select(Custom),
         new()
         {
-            Group = "", Version = "v1", Kind = "Event", Plural = "events", Namespaced = true, ShortNames = ["ev"],
+            Group = "", Version = "v1", Kind = "Event", Plural = "events", Namespaced = true, ShortNames = ["ev"], Expires = true,
             Admission = new KubernetesAdmission<Corev1Event>(),
             Columns =
             [

@@ -9,6 +9,7 @@ using Fluid.Aspire.ApiServer.Kinds;
 using Fluid.Aspire.Cluster.Etcd;
 using Google.Protobuf;
 using Grpc.Core;
+using Microsoft.Extensions.Options;
 using Mvccpb;
 
 namespace Fluid.Aspire.ApiServer.Storage;
@@ -17,11 +18,14 @@ namespace Fluid.Aspire.ApiServer.Storage;
 /// Objects as JSON documents in etcd, one key per object:
 /// <c>{prefix}/resources/{group|core}/{plural}/[{namespace}/]{name}</c>. The key's modification revision is the
 /// object's <c>metadata.resourceVersion</c> (it is not stored in the value), so a conditional write is a transaction
-/// comparing it, and a watch resumes from a revision until etcd compacts it away.
+/// comparing it, and a watch resumes from a revision until etcd compacts it away. The objects of a kind that
+/// <see cref="ServedKind.Expires"/> are written under an etcd lease, and go <c>Fluid:ApiServer:EventTtl</c> after their
+/// last write.
 /// </summary>
-public sealed class ObjectStorage(EtcdConnection etcd)
+public sealed class ObjectStorage(EtcdConnection etcd, IOptions<ApiServerOptions> options, TimeProvider clock)
 {
     private readonly RecentWrites _recent = new(16_384);
+    private readonly ExpiryLeases _leases = new(etcd, clock);
 
     /// <summary>The prefix under which every object of the stack lives.</summary>
     public string Root => $"{etcd.Prefix}/resources/";
@@ -105,25 +109,27 @@ public sealed class ObjectStorage(EtcdConnection etcd)
     public async Task<JsonObject?> CreateAsync(ServedKind kind, JsonObject value, CancellationToken cancellationToken)
     {
         var key = Key(kind, value);
-        var (put, bytes) = Put(key, value);
-        var request = new TxnRequest
-        {
-            Compare = { new Compare { Key = EtcdKeys.ToBytes(key), Target = Compare.Types.CompareTarget.Create, CreateRevision = 0 } },
-            Success = { put },
-        };
         var namespaceName = kind.Namespaced ? value["metadata"]?["namespace"]?.GetValue<string>() : null;
-        if (namespaceName is not null)
+        var (response, bytes) = await WriteAsync(kind, key, value, put =>
         {
-            request.Compare.Add(new Compare
+            var request = new TxnRequest
             {
-                Key = EtcdKeys.ToBytes(Key(ServedKinds.Namespace, null, namespaceName)),
-                Target = Compare.Types.CompareTarget.Create,
-                Result = Compare.Types.CompareResult.Greater,
-                CreateRevision = 0,
-            });
-        }
+                Compare = { new Compare { Key = EtcdKeys.ToBytes(key), Target = Compare.Types.CompareTarget.Create, CreateRevision = 0 } },
+                Success = { put },
+            };
+            if (namespaceName is not null)
+            {
+                request.Compare.Add(new Compare
+                {
+                    Key = EtcdKeys.ToBytes(Key(ServedKinds.Namespace, null, namespaceName)),
+                    Target = Compare.Types.CompareTarget.Create,
+                    Result = Compare.Types.CompareResult.Greater,
+                    CreateRevision = 0,
+                });
+            }
 
-        var response = await CallAsync(() => etcd.KeyValue.TxnAsync(request, cancellationToken: cancellationToken));
+            return request;
+        }, cancellationToken);
         if (response.Succeeded)
         {
             _recent.Wrote(key, response.Header.Revision, bytes);
@@ -142,12 +148,11 @@ public sealed class ObjectStorage(EtcdConnection etcd)
     public async Task<JsonObject?> ReplaceAsync(ServedKind kind, JsonObject value, long revision, CancellationToken cancellationToken)
     {
         var key = Key(kind, value);
-        var (put, bytes) = Put(key, value);
-        var response = await CallAsync(() => etcd.KeyValue.TxnAsync(new TxnRequest
+        var (response, bytes) = await WriteAsync(kind, key, value, put => new TxnRequest
         {
             Compare = { ModRevisionIs(key, revision) },
             Success = { put },
-        }, cancellationToken: cancellationToken));
+        }, cancellationToken);
         if (!response.Succeeded)
         {
             return null;
@@ -279,7 +284,30 @@ public sealed class ObjectStorage(EtcdConnection etcd)
         return value;
     }
 
-    private static (RequestOp Put, byte[] Value) Put(string key, JsonObject value)
+    /// <summary>
+    /// A transaction around the put of an object; an object of a kind that expires is put under a lease, so that each
+    /// write starts its time to live again, as kube-apiserver's event TTL does.
+    /// </summary>
+    private async Task<(TxnResponse Response, byte[] Value)> WriteAsync(
+        ServedKind kind, string key, JsonObject value, Func<RequestOp, TxnRequest> transaction, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var lease = kind.Expires ? await CallAsync(() => _leases.ForAsync(options.Value.EventTtl, cancellationToken)) : 0;
+            var (put, bytes) = Put(key, value, lease);
+            try
+            {
+                return (await CallAsync(() => etcd.KeyValue.TxnAsync(transaction(put), cancellationToken: cancellationToken)), bytes);
+            }
+            catch (RpcException ex) when (lease != 0 && attempt == 1 && ex.StatusCode == StatusCode.NotFound)
+            {
+                // The lease is gone (revoked, or etcd lost it): once more, under a new one.
+                _leases.Forget(lease);
+            }
+        }
+    }
+
+    private static (RequestOp Put, byte[] Value) Put(string key, JsonObject value, long lease)
     {
         // The version lives in the key's revision, not in the value: left out while writing, then put back.
         var metadata = value["metadata"] as JsonObject;
@@ -291,7 +319,7 @@ public sealed class ObjectStorage(EtcdConnection etcd)
             metadata!["resourceVersion"] = version;
         }
 
-        return (new RequestOp { RequestPut = new PutRequest { Key = EtcdKeys.ToBytes(key), Value = ByteString.CopyFrom(bytes) } }, bytes);
+        return (new RequestOp { RequestPut = new PutRequest { Key = EtcdKeys.ToBytes(key), Value = ByteString.CopyFrom(bytes), Lease = lease } }, bytes);
     }
 
     private static Compare ModRevisionIs(string key, long revision) => new()

@@ -16,8 +16,15 @@ namespace Fluid.Aspire.Controller.Operations;
 /// to be bound, and for a node; it is then launched next to its data, and its outcome goes into its status. Cron
 /// steps run again on their schedule, OnEvent steps when their event happens. Steps that outlive a controller are
 /// found again by the next one instead of being run twice. A step that names a step or dataset that does not exist
-/// waits for it for <c>missingReferenceGrace</c>, then fails; one whose runAfter chain comes back to it fails at once.
+/// waits for it for <c>missingReferenceGrace</c>, then fails; one whose runAfter chain comes back to it fails at once;
+/// one the planner cannot place or launch as written (no processor, a node selector the scheduler refuses) fails
+/// with the planner's reason.
 /// </summary>
+/// <remarks>
+/// An OnEvent step's event is written into its status (the <see cref="TriggeredCondition"/> condition) before the
+/// step acts on it, and consumed by the status write that claims the run: an event seen just before the controller
+/// dies or loses its leadership is run by the next leader, once.
+/// </remarks>
 public sealed class DataProcessReconciler(
     ControlPlaneState state, StepPlanner planner, IStepExecutor executor, TimeSpan missingReferenceGrace, TimeSpan unschedulableRetry,
     ILogger<DataProcessReconciler> logger)
@@ -26,6 +33,12 @@ public sealed class DataProcessReconciler(
     private const string AttemptInfo = "attempt";
     private const string LogInfo = "logPath";
     private const string TriggerInfo = "trigger";
+
+    /// <summary>
+    /// The condition that holds an OnEvent step's event until a run is started for it: True, with the kind of event
+    /// as reason, what happened as message, and when it was seen.
+    /// </summary>
+    public const string TriggeredCondition = "Triggered";
 
     private readonly ConcurrentDictionary<string, StepExecution> _running = new(StringComparer.Ordinal);
 
@@ -37,18 +50,26 @@ public sealed class DataProcessReconciler(
 
     /// <summary>One placement at a time, so that two steps cannot both take the last room on a node.</summary>
     private readonly Lock _placement = new();
-    private readonly ConcurrentDictionary<string, string> _triggers = new(StringComparer.Ordinal);
+
+    /// <summary>Events seen and not yet written into their step's status, by step key.</summary>
+    private readonly ConcurrentDictionary<string, SeenEvent> _seen = new(StringComparer.Ordinal);
 
     /// <summary>Called with a step's key when something happens that it may be waiting for.</summary>
     public Action<string> Enqueue { get; set; } = _ => { };
 
-    /// <summary>Records an event that OnEvent steps wait for, and wakes the steps that wait for it.</summary>
-    public void Trigger(Func<DataProcess, bool> waitsFor, string what)
+    /// <summary>
+    /// Notes an event that OnEvent steps wait for, and wakes the steps that wait for it, whose reconcile writes it
+    /// into their status before anything else.
+    /// </summary>
+    /// <param name="waitsFor">Whether a step waits for this event.</param>
+    /// <param name="kind">The kind of event, a CamelCase word (the condition's reason), e.g. <c>ObjectPut</c>.</param>
+    /// <param name="what">What happened, e.g. <c>object 'model' was put</c>.</param>
+    public void Trigger(Func<DataProcess, bool> waitsFor, string kind, string what)
     {
         foreach (var step in state.Processes.List().Where(p => p.Spec.Policy == OperationPolicy.OnEvent && waitsFor(p)))
         {
             var key = ResourceKeys.Of(step);
-            _triggers[key] = what;
+            _seen[key] = new SeenEvent(kind, what);
             Enqueue(key);
         }
     }
@@ -84,6 +105,13 @@ public sealed class DataProcessReconciler(
             return null;
         }
 
+        if (_seen.TryGetValue(key, out var seen))
+        {
+            step = await RecordTriggerAsync(step, seen, cancellationToken);
+            // Only this event: one seen meanwhile is written by the next reconcile.
+            _seen.TryRemove(KeyValuePair.Create(key, seen));
+        }
+
         return step.Status.Phase switch
         {
             OperationPhase.Executing => await FollowAsync(key, step, cancellationToken),
@@ -100,7 +128,7 @@ public sealed class DataProcessReconciler(
             return await WaitAsync(step, "Scheduled", $"Next run at {due:u} (schedule '{step.Spec.Schedule}').", due - state.Clock.GetUtcNow(), cancellationToken);
         }
 
-        if (policy == OperationPolicy.OnEvent && !_triggers.ContainsKey(key))
+        if (policy == OperationPolicy.OnEvent && !IsTriggered(step))
         {
             return await WaitAsync(step, "WaitingForEvent", $"Runs when {Describe(step.Spec.OnEvent)}.", null, cancellationToken);
         }
@@ -145,15 +173,22 @@ public sealed class DataProcessReconciler(
         }
 
         Scheduling.StepPlacement decision;
-        lock (_placement)
+        try
         {
-            decision = planner.Schedule(step, dataset, predecessor, RunningSteps());
-            if (decision.Scheduled)
+            lock (_placement)
             {
-                var placed = step.Clone();
-                placed.Status.NodeName = decision.Node;
-                _placed[key] = placed;
+                decision = planner.Schedule(step, dataset, predecessor, RunningSteps());
+                if (decision.Scheduled)
+                {
+                    var placed = step.Clone();
+                    placed.Status.NodeName = decision.Node;
+                    _placed[key] = placed;
+                }
             }
+        }
+        catch (StepPlanException ex)
+        {
+            return await FinishAsync(step, OperationPhase.Failed, null, StepPlanException.Reason, ex.Message, null, null, cancellationToken);
         }
 
         if (!decision.Scheduled)
@@ -181,7 +216,16 @@ public sealed class DataProcessReconciler(
         string key, DataProcess step, Dataset? dataset, Scheduling.StepPlacement decision, CancellationToken cancellationToken)
     {
         var attempt = Attempt(step) + 1;
-        var launch = planner.Launch(step, dataset, decision.Node!, attempt);
+        StepLaunch launch;
+        try
+        {
+            launch = planner.Launch(step, dataset, decision.Node!, attempt);
+        }
+        catch (StepPlanException ex)
+        {
+            return await FinishAsync(step, OperationPhase.Failed, null, StepPlanException.Reason, ex.Message, null, null, cancellationToken);
+        }
+
         if (launch.Validate().Append(planner.ImageProblem(step, decision.Node!)).OfType<string>().ToArray() is { Length: > 0 } problems)
         {
             return await FinishAsync(step, OperationPhase.Failed, null, "InvalidLaunch", string.Join(" ", problems), null, null, cancellationToken);
@@ -201,9 +245,11 @@ public sealed class DataProcessReconciler(
         status.LogTail = null;
         status.Duration = null;
         status.Infos[AttemptInfo] = attempt.ToString(CultureInfo.InvariantCulture);
-        if (_triggers.TryRemove(key, out var trigger))
+        // The run claims the event: both are in one write, so that the event runs once, whoever dies when.
+        if (status.Conditions.Find(TriggeredCondition) is { } trigger)
         {
-            status.Infos[TriggerInfo] = trigger;
+            status.Infos[TriggerInfo] = trigger.Message ?? trigger.Reason ?? "";
+            status.Conditions.Remove(trigger);
         }
 
         status.Conditions.Remove(OperationConditions.Waiting);
@@ -227,6 +273,7 @@ public sealed class DataProcessReconciler(
                 // Written as Executing by a controller that died before it could start the process.
                 var reset = step.Clone();
                 reset.Status.Phase = OperationPhase.Pending;
+                Rearm(reset);
                 await state.Store.UpdateStatusAsync(reset, cancellationToken);
                 return null;
             }
@@ -248,6 +295,7 @@ public sealed class DataProcessReconciler(
             await state.Events.WarningAsync(step, "Lost", $"Attempt {Attempt(step)} was lost ({outcome.Reason}); running the step again.", cancellationToken);
             var again = step.Clone();
             again.Status.Phase = OperationPhase.Pending;
+            Rearm(again);
             await state.Store.UpdateStatusAsync(again, cancellationToken);
             return null;
         }
@@ -266,7 +314,7 @@ public sealed class DataProcessReconciler(
     {
         var policy = step.Spec.Policy ?? OperationPolicy.Once;
         var now = state.Clock.GetUtcNow();
-        if ((policy == OperationPolicy.Cron && NextRun(step) is { } due && due <= now) || (policy == OperationPolicy.OnEvent && _triggers.ContainsKey(key)))
+        if ((policy == OperationPolicy.Cron && NextRun(step) is { } due && due <= now) || (policy == OperationPolicy.OnEvent && IsTriggered(step)))
         {
             var again = step.Clone();
             again.Status.Phase = OperationPhase.Pending;
@@ -443,15 +491,40 @@ public sealed class DataProcessReconciler(
         return running;
     }
 
-    /// <summary>The next time a Cron step is due: after its last run, or after it was created.</summary>
-    private static DateTimeOffset? NextRun(DataProcess step)
+    /// <summary>Writes an event the step waits for into its status; an event already waiting there is replaced: the two make one run.</summary>
+    private async Task<DataProcess> RecordTriggerAsync(DataProcess step, SeenEvent seen, CancellationToken cancellationToken)
+    {
+        var triggered = step.Clone();
+        var changed = triggered.Status.Conditions.Set(
+            new Condition { Type = TriggeredCondition, Status = ConditionStatus.True, Reason = seen.Kind, Message = seen.What }, state.Clock.GetUtcNow());
+        return changed ? await state.Store.UpdateStatusAsync(triggered, cancellationToken) : step;
+    }
+
+    /// <summary>Whether an event the step waits for has been recorded and not yet run.</summary>
+    private static bool IsTriggered(DataProcess step) => step.Status.Conditions.IsTrue(TriggeredCondition);
+
+    /// <summary>
+    /// Puts back the event of an OnEvent step's attempt that will run again (its pod never started, or was lost): the
+    /// attempt's write consumed it, and without it the step would wait for the next event instead.
+    /// </summary>
+    private void Rearm(DataProcess step)
+    {
+        if (step.Spec.Policy == OperationPolicy.OnEvent && step.Status.Infos.TryGetValue(TriggerInfo, out var what) && !IsTriggered(step))
+        {
+            step.Status.Conditions.Set(
+                new Condition { Type = TriggeredCondition, Status = ConditionStatus.True, Reason = "AttemptRepeated", Message = what }, state.Clock.GetUtcNow());
+        }
+    }
+
+    /// <summary>The next time a Cron step is due: after its last run, or after it was created (now, by the controller's clock, if it has no creation time).</summary>
+    private DateTimeOffset? NextRun(DataProcess step)
     {
         if (step.Spec.Schedule is not { Length: > 0 } schedule)
         {
             return null;
         }
 
-        var from = step.Status.LastScheduleTime ?? step.Metadata.CreationTimestamp ?? DateTimeOffset.UtcNow;
+        var from = step.Status.LastScheduleTime ?? step.Metadata.CreationTimestamp ?? state.Clock.GetUtcNow();
         var fields = schedule.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
         var expression = CronExpression.Parse(schedule, fields == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard);
         return expression.GetNextOccurrence(from, TimeZoneInfo.Utc);
@@ -468,4 +541,7 @@ public sealed class DataProcessReconciler(
     };
 
     private static TimeSpan? Min(TimeSpan? a, TimeSpan? b) => a is null ? b : b is null ? a : a < b ? a : b;
+
+    /// <summary>An event seen for a step: its kind (a CamelCase word) and what happened.</summary>
+    private sealed record SeenEvent(string Kind, string What);
 }

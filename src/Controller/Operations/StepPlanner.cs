@@ -25,6 +25,7 @@ public sealed class StepPlanner(ControlPlaneState state, StepScheduler scheduler
     /// <param name="dataset">Its dataset, if any.</param>
     /// <param name="predecessor">The step it runs after, if any.</param>
     /// <param name="running">The steps running now, which hold their nodes' resources.</param>
+    /// <exception cref="StepPlanException">The dataset's node affinity is one the scheduler cannot apply.</exception>
     public Scheduling.StepPlacement Schedule(DataProcess step, Dataset? dataset, DataProcess? predecessor, IReadOnlyCollection<DataProcess> running)
     {
         var instances = state.ObjectStores.Instances.Select(i => i.Node).ToHashSet(StringComparer.Ordinal);
@@ -48,6 +49,14 @@ public sealed class StepPlanner(ControlPlaneState state, StepScheduler scheduler
                     : Scheduling.AffinityPolicy.Prefer)
                 : null,
         };
+        // The store checks these rules locally, but a cluster's CRDs cannot hold them all: a step must fail with them, not be retried for ever.
+        if (request.Validate().ToArray() is { Length: > 0 } problems)
+        {
+            throw new StepPlanException(
+                $"The step cannot be placed as written: {string.Join(" ", problems)} (The required terms are dataset {dataset?.Metadata.Name}'s " +
+                "spec.nodeAffinity.required.nodeSelectorTerms: fix them there, then run the step again.)");
+        }
+
         return scheduler.Schedule(candidates, request);
     }
 
@@ -64,6 +73,8 @@ public sealed class StepPlanner(ControlPlaneState state, StepScheduler scheduler
         })],
     };
 
+    /// <summary>How the step's process is started on <paramref name="node"/>.</summary>
+    /// <exception cref="StepPlanException">The step names no processor.</exception>
     public StepLaunch Launch(DataProcess step, Dataset? dataset, string node, int attempt)
     {
         var processor = step.Spec.Processor!;
@@ -71,7 +82,7 @@ public sealed class StepPlanner(ControlPlaneState state, StepScheduler scheduler
         {
             { Command: { } c } => (c.Command, (IReadOnlyList<string>)c.Args, (IReadOnlyDictionary<string, string>)c.Env, c.WorkingDir),
             { Method: { } m } => HostOf(m),
-            _ => throw new InvalidOperationException($"{step} has no processor; set spec.processor.command or spec.processor.method."),
+            _ => throw new StepPlanException($"{step} has no processor; set spec.processor.command or spec.processor.method."),
         };
         // A container sees its dataset through volumes at its mount path; a process of a simulated node where the node has it.
         var image = IsSimulated(node) ? null : ImageOf(processor);
@@ -182,4 +193,11 @@ public sealed class StepPlanner(ControlPlaneState state, StepScheduler scheduler
         var root = mount.MountPoint["local://".Length..];
         return string.IsNullOrEmpty(reference?.SubPath) ? root : Path.Combine(root, reference.SubPath);
     }
+}
+
+/// <summary>A step the planner cannot place or launch as it is written; the message says what is wrong and how to fix it.</summary>
+public sealed class StepPlanException(string message) : Exception(message)
+{
+    /// <summary>The reason of the Failed condition of such a step.</summary>
+    public const string Reason = "InvalidStep";
 }
