@@ -3,7 +3,7 @@ using Fluid.Aspire.TestSupport;
 
 namespace Fluid.Aspire.Sample.Tests;
 
-/// <summary>The file-based exchanges hand a table on unchanged, including one larger than an Arrow IPC message takes at once.</summary>
+/// <summary>The file-based exchanges hand a table on unchanged, including one larger than an Arrow IPC message takes at once, and bytes.</summary>
 public sealed class ExchangeTests
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
@@ -25,8 +25,21 @@ public sealed class ExchangeTests
 
         Assert.Equal(["a", "b"], view.Names);
         Assert.Equal(rows, view.Rows);
-        Assert.True(view.Columns[0].Span.SequenceEqual(values[0]), "column a differs");
-        Assert.True(view.Columns[1].Span.SequenceEqual(values[1]), "column b differs");
+        Assert.True(view.Values(0).SequenceEqual(values[0]), "column a differs");
+        Assert.True(view.Values(1).SequenceEqual(values[1]), "column b differs");
+    }
+
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public async Task Bytes_come_back_as_they_were_put(string mode)
+    {
+        using var directory = new TemporaryDirectory();
+        await using IDataExchange exchange = mode == "files" ? new ParquetExchange(directory.Path) : new ArrowFileExchange(directory.Path);
+        var bytes = Enumerable.Range(0, 1_000).Select(i => (byte)(i * 7)).ToArray();
+
+        await exchange.PutBytesAsync("run/model", bytes, Cancellation);
+
+        Assert.Equal(bytes, await exchange.GetBytesAsync("run/model", Cancellation));
     }
 
     [Fact]

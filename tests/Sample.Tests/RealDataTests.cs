@@ -7,8 +7,8 @@ using StepReport = Fluid.Aspire.Samples.LinearRegression.Pipeline.StepReport;
 namespace Fluid.Aspire.Sample.Tests;
 
 /// <summary>
-/// The sample's three steps on real data (California housing), run in this process against a real object store,
-/// checked against an exact least-squares fit computed here by QR on the very split the steps handed on.
+/// The sample's three steps on real data (California housing), run in this process against a real object store: the
+/// ML.NET model's R² checked against an exact least-squares fit computed here by QR on the very split the steps handed on.
 /// </summary>
 public sealed class RealDataTests
 {
@@ -18,9 +18,10 @@ public sealed class RealDataTests
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task On_california_housing_the_sample_scores_the_R2_of_an_exact_least_squares_fit()
+    public async Task On_california_housing_the_sample_scores_within_0_01_of_the_R2_of_an_exact_least_squares_fit()
     {
         var data = Path.Combine(RepositoryPaths.Root, "samples", "data", "california_housing.csv");
+        Assert.True(File.Exists(data), $"The real data set is missing: {data}. It is part of the repository (samples/data/README.md says where it comes from); restore it with git.");
         await using var etcd = await EtcdServer.StartAsync(Cancellation);
         await using var store = await ObjectStoreDaemon.StartAsync(Cancellation, "256Mi", etcd);
         using var work = new TemporaryDirectory();
@@ -53,12 +54,12 @@ public sealed class RealDataTests
         using var xTest = await exchange.GetAsync(options.ObjectName("x_test"), Cancellation);
         using var yTest = await exchange.GetAsync(options.ObjectName("y_test"), Cancellation);
         Assert.Contains("ocean_proximity=INLAND", xTrain.Names);
-        var reference = new ReferenceFit(xTrain.Names, xTrain.Columns, yTrain.Columns[0].Span);
-        var expected = ReferenceFit.RSquared(yTest.Columns[0].Span, reference.Predict(xTest.Columns, xTest.Rows));
+        var exact = new ReferenceFit(xTrain, yTrain).RSquared(xTest, yTest);
 
-        Assert.Equal(expected, test.Figures["r2"], 1e-5);
+        TestContext.Current.TestOutputHelper?.WriteLine($"R² {test.Figures["r2"]:0.000000} (ML.NET) against {exact:0.000000} (exact least squares)");
+        Assert.True(test.Figures["r2"] >= exact - 0.01, $"The sample's R² {test.Figures["r2"]} is more than 0.01 below the exact fit's {exact}.");
         // A linear model explains about two thirds of the variance of these prices, no more: a check on the reference too.
-        Assert.InRange(expected, 0.55, 0.75);
+        Assert.InRange(exact, 0.55, 0.75);
         Assert.True(File.Exists(options.ModelFile), $"The train step saved no model file at {options.ModelFile}.");
     }
 }

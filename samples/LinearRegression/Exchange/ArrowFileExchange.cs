@@ -10,7 +10,7 @@ namespace Fluid.Aspire.Samples.LinearRegression.Exchange;
 /// Columns as an Arrow IPC file, on /dev/shm by default: no encoding and no disk, the strongest file-based baseline;
 /// a reader still copies the file into its own memory.
 /// </summary>
-public sealed class ArrowFileExchange(string directory) : IDataExchange
+public sealed class ArrowFileExchange(string directory) : FileExchange(directory, ".arrow")
 {
     /// <summary>
     /// Rows per record batch: an IPC message body must stay under 2 GiB, which one batch of 8M rows × 45 doubles
@@ -21,16 +21,16 @@ public sealed class ArrowFileExchange(string directory) : IDataExchange
     /// <summary>The schema's metadata carries the row count, so that a reader sizes its columns once.</summary>
     private const string RowsKey = "fluid.rows";
 
-    public ExchangeMode Mode => ExchangeMode.ArrowShm;
+    public override ExchangeMode Mode => ExchangeMode.ArrowShm;
 
-    public async Task PutAsync(string name, IReadOnlyList<string> columns, IReadOnlyList<double[]> values, CancellationToken cancellationToken)
+    public override async Task PutAsync(string name, IReadOnlyList<string> columns, IReadOnlyList<double[]> values, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(directory);
+        Directory.CreateDirectory(Folder);
         var rows = values.Count == 0 ? 0 : values[0].Length;
         var schema = new Schema(
             columns.Select(c => new Field(c, DoubleType.Default, nullable: false)),
             new Dictionary<string, string> { [RowsKey] = rows.ToString(CultureInfo.InvariantCulture) });
-        await using var file = File.Create(PathOf(name));
+        await using var file = File.Create(TablePath(name));
         using var writer = new ArrowFileWriter(file, schema);
         // Written up front, so that a table of no rows is still a file with its schema.
         await writer.WriteStartAsync(cancellationToken);
@@ -45,9 +45,9 @@ public sealed class ArrowFileExchange(string directory) : IDataExchange
         await writer.WriteEndAsync(cancellationToken);
     }
 
-    public async Task<ColumnsView> GetAsync(string name, CancellationToken cancellationToken)
+    public override async Task<ColumnsView> GetAsync(string name, CancellationToken cancellationToken)
     {
-        using var reader = ArrowFileReader.FromFile(PathOf(name));
+        using var reader = ArrowFileReader.FromFile(TablePath(name));
         var schema = reader.Schema;
         var rows = int.Parse(schema.Metadata[RowsKey], CultureInfo.InvariantCulture);
         var columns = schema.FieldsList.Select(_ => GC.AllocateUninitializedArray<double>(rows)).ToArray();
@@ -65,10 +65,8 @@ public sealed class ArrowFileExchange(string directory) : IDataExchange
             }
         }
 
-        return new ColumnsView(schema.FieldsList.Select(f => f.Name).ToArray(), columns.Select(c => (ReadOnlyMemory<double>)c).ToArray());
+        return ColumnsView.Of([.. schema.FieldsList.Select(f => f.Name)], columns);
     }
-
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     /// <summary>One block copy of the values into an Arrow buffer, where a builder would append them one by one.</summary>
     private static DoubleArray Column(ReadOnlySpan<double> values)
@@ -77,6 +75,4 @@ public sealed class ArrowFileExchange(string directory) : IDataExchange
         MemoryMarshal.AsBytes(values).CopyTo(bytes);
         return new DoubleArray(new ArrowBuffer(bytes), ArrowBuffer.Empty, values.Length, nullCount: 0, offset: 0);
     }
-
-    private string PathOf(string name) => Path.Combine(directory, $"{name.Replace('/', '.')}.arrow");
 }

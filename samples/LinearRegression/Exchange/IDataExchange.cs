@@ -13,19 +13,7 @@ public enum ExchangeMode
     ArrowShm,
 }
 
-/// <summary>Named columns of doubles as a step reads them; the memory is valid until disposed.</summary>
-public sealed class ColumnsView(IReadOnlyList<string> names, IReadOnlyList<ReadOnlyMemory<double>> columns, IDisposable? owner = null) : IDisposable
-{
-    public IReadOnlyList<string> Names { get; } = names;
-
-    public IReadOnlyList<ReadOnlyMemory<double>> Columns { get; } = columns;
-
-    public int Rows => Columns.Count == 0 ? 0 : Columns[0].Length;
-
-    public void Dispose() => owner?.Dispose();
-}
-
-/// <summary>Puts and gets named sets of double columns (a feature matrix, a target, a model).</summary>
+/// <summary>Puts and gets named sets of double columns (a feature matrix, a target), and named bytes (a trained model).</summary>
 public interface IDataExchange : IAsyncDisposable
 {
     ExchangeMode Mode { get; }
@@ -33,4 +21,8 @@ public interface IDataExchange : IAsyncDisposable
     Task PutAsync(string name, IReadOnlyList<string> columns, IReadOnlyList<double[]> values, CancellationToken cancellationToken);
 
     Task<ColumnsView> GetAsync(string name, CancellationToken cancellationToken);
+
+    Task PutBytesAsync(string name, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken);
+
+    Task<byte[]> GetBytesAsync(string name, CancellationToken cancellationToken);
 }

@@ -8,7 +8,7 @@ namespace Fluid.Aspire.Samples.LinearRegression.Exchange;
 
 /// <summary>
 /// Columns as an Arrow record batch in the object store: written once, straight into shared memory; read in place,
-/// from the node's store, fetched there first if it was put on another node.
+/// from the node's store, fetched there first if it was put on another node. Bytes (a model) as a blob.
 /// </summary>
 public sealed class ObjectStoreExchange(StepContext context, ObjectStoreClient store) : IDataExchange
 {
@@ -35,13 +35,16 @@ public sealed class ObjectStoreExchange(StepContext context, ObjectStoreClient s
     {
         // Prefault: every value will be read, so the page tables are filled in one call per column.
         var handle = await store.GetRecordBatchAsync(name, new GetOptions { Fetch = true, Prefault = true }, cancellationToken);
-        var meta = handle.Handle.Meta;
-        var columns = Enumerable.Range(0, handle.Batch.ColumnCount)
-            .Select(i => meta.Member($"column_{i}").Members.TryGetValue("buffer_1", out var values)
-                ? handle.Handle.Blob(values).AsMemory<double>()[..handle.Length]
-                : ReadOnlyMemory<double>.Empty)
-            .ToArray();
-        return new ColumnsView(handle.Schema.FieldsList.Select(f => f.Name).ToArray(), columns, handle);
+        return new ColumnsView(handle.Batch, handle);
+    }
+
+    public async Task PutBytesAsync(string name, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken) =>
+        await store.PutAsync(bytes, context.Named(name), cancellationToken);
+
+    public async Task<byte[]> GetBytesAsync(string name, CancellationToken cancellationToken)
+    {
+        using var handle = await store.GetAsync(name, new GetOptions { Fetch = true }, cancellationToken);
+        return handle.Blobs[0].Span.ToArray();
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

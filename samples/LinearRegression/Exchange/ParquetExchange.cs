@@ -4,15 +4,15 @@ using Parquet.Schema;
 namespace Fluid.Aspire.Samples.LinearRegression.Exchange;
 
 /// <summary>Columns as a Parquet file on local disk, one per name: what a pipeline exchanges without the store.</summary>
-public sealed class ParquetExchange(string directory) : IDataExchange
+public sealed class ParquetExchange(string directory) : FileExchange(directory, ".parquet")
 {
-    public ExchangeMode Mode => ExchangeMode.Files;
+    public override ExchangeMode Mode => ExchangeMode.Files;
 
-    public async Task PutAsync(string name, IReadOnlyList<string> columns, IReadOnlyList<double[]> values, CancellationToken cancellationToken)
+    public override async Task PutAsync(string name, IReadOnlyList<string> columns, IReadOnlyList<double[]> values, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(directory);
+        Directory.CreateDirectory(Folder);
         var fields = columns.Select(c => new DataField<double>(c)).ToArray();
-        await using var file = File.Create(PathOf(name));
+        await using var file = File.Create(TablePath(name));
         await using var writer = await ParquetWriter.CreateAsync(new ParquetSchema(fields), file, cancellationToken: cancellationToken);
         using var group = writer.CreateRowGroup();
         for (var c = 0; c < fields.Length; c++)
@@ -21,9 +21,9 @@ public sealed class ParquetExchange(string directory) : IDataExchange
         }
     }
 
-    public async Task<ColumnsView> GetAsync(string name, CancellationToken cancellationToken)
+    public override async Task<ColumnsView> GetAsync(string name, CancellationToken cancellationToken)
     {
-        await using var file = File.OpenRead(PathOf(name));
+        await using var file = File.OpenRead(TablePath(name));
         await using var reader = await ParquetReader.CreateAsync(file, cancellationToken: cancellationToken);
         var fields = reader.Schema.GetDataFields();
         var rows = reader.RowGroups.Sum(g => g.RowCount);
@@ -40,10 +40,6 @@ public sealed class ParquetExchange(string directory) : IDataExchange
             start += group.RowCount;
         }
 
-        return new ColumnsView(fields.Select(f => f.Name).ToArray(), columns.Select(c => (ReadOnlyMemory<double>)c).ToArray());
+        return ColumnsView.Of([.. fields.Select(f => f.Name)], columns);
     }
-
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-
-    private string PathOf(string name) => Path.Combine(directory, $"{name.Replace('/', '.')}.parquet");
 }

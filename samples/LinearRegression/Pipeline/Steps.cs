@@ -43,7 +43,7 @@ public static class Steps
             $"{split.Train.Rows} train / {split.Test.Rows} test rows handed on through {exchange.Mode}");
     }
 
-    /// <summary>Fits the linear regression on x_train and y_train, read without copying, and hands the model on.</summary>
+    /// <summary>Trains the ML.NET model on x_train and y_train, read where they are, and hands it on.</summary>
     public static async Task TrainAsync(StepContext context)
     {
         var options = PipelineOptions.From(context);
@@ -51,34 +51,33 @@ public static class Steps
         await using var exchange = await options.OpenExchangeAsync(context);
         using var x = await report.TimeAsync(Phase.Read, () => exchange.GetAsync(options.ObjectName("x_train"), context.CancellationToken));
         using var y = await report.TimeAsync(Phase.Read, () => exchange.GetAsync(options.ObjectName("y_train"), context.CancellationToken));
-        var model = await report.TimeAsync(Phase.Compute, () => Task.Run(() => LeastSquares.Fit(x.Names, x.Columns, y.Columns[0])));
+        // Saving the model (ML.NET writes a zip) is compute, not exchange: the write phase is only its handing on.
+        var (saved, coefficients) = await report.TimeAsync(Phase.Compute, () => Task.Run(() =>
+        {
+            var model = PriceModel.Train(x, y);
+            return (model.ToBytes(), model.Coefficients());
+        }));
         await report.TimeAsync(Phase.Write, async () =>
         {
-            var (names, values) = model.ToColumns();
-            await exchange.PutAsync(options.ObjectName("model"), names, values, context.CancellationToken);
+            await exchange.PutBytesAsync(options.ObjectName("model"), saved, context.CancellationToken);
             Directory.CreateDirectory(options.WorkDirectory);
-            await File.WriteAllTextAsync(options.ModelFile, model.ToJson(), context.CancellationToken);
+            await File.WriteAllTextAsync(options.ModelFile, coefficients.ToJson(), context.CancellationToken);
         });
         report.Figures["train_rows"] = x.Rows;
         await report.PublishAsync(context, options);
-        Console.WriteLine($"train: fitted {model.Weights.Length} weights on {x.Rows} rows ({model.Trainer}); model saved to {options.ModelFile}");
+        Console.WriteLine($"train: fitted {coefficients.Weights.Length} weights on {x.Rows} rows ({PriceModel.Trainer}); coefficients saved to {options.ModelFile}");
     }
 
-    /// <summary>Predicts the test set with the model and reports R², RMSE, MAE and MSE.</summary>
+    /// <summary>Predicts the test set with the trained model and reports R², RMSE, MAE and MSE.</summary>
     public static async Task TestAsync(StepContext context)
     {
         var options = PipelineOptions.From(context);
         var report = new StepReport { Step = Test, Node = context.Node };
         await using var exchange = await options.OpenExchangeAsync(context);
-        using var modelColumns = await report.TimeAsync(Phase.Read, () => exchange.GetAsync(options.ObjectName("model"), context.CancellationToken));
+        var saved = await report.TimeAsync(Phase.Read, () => exchange.GetBytesAsync(options.ObjectName("model"), context.CancellationToken));
         using var x = await report.TimeAsync(Phase.Read, () => exchange.GetAsync(options.ObjectName("x_test"), context.CancellationToken));
         using var y = await report.TimeAsync(Phase.Read, () => exchange.GetAsync(options.ObjectName("y_test"), context.CancellationToken));
-        var model = LinearModel.FromColumns(modelColumns.Names, modelColumns.Columns, "least-squares");
-        var (scores, predictions) = await report.TimeAsync(Phase.Compute, () => Task.Run(() =>
-        {
-            var predicted = model.Predict(x.Columns, x.Rows);
-            return (RegressionScores.Evaluate(y.Columns[0].Span, predicted), predicted);
-        }));
+        var (scores, predictions) = await report.TimeAsync(Phase.Compute, () => Task.Run(() => PriceModel.FromBytes(saved).Score(x, y)));
         report.Figures["r2"] = scores.RSquared;
         report.Figures["rmse"] = scores.RootMeanSquaredError;
         report.Figures["mae"] = scores.MeanAbsoluteError;
@@ -89,7 +88,7 @@ public static class Steps
         var step = Math.Max(1, y.Rows / 500);
         for (var i = 0; i < y.Rows; i += step)
         {
-            report.Points.Add([y.Columns[0].Span[i], predictions[i]]);
+            report.Points.Add([y.Values(0)[i], predictions[i]]);
         }
 
         await report.PublishAsync(context, options);

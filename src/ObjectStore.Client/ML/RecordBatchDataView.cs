@@ -9,20 +9,26 @@ namespace Fluid.Aspire.ObjectStore.Client.ML;
 /// An ML.NET <see cref="IDataView"/> over Arrow record batches, for example a stored batch mapped from shared
 /// memory: rows are read from the Arrow arrays in place. Numeric columns keep their type (nulls of floating-point
 /// columns read as NaN, of integer and boolean columns as 0 and false, since ML.NET has no missing value for
-/// them); strings read as text; fixed-size lists of float or double read as vectors.
+/// them); strings read as text; fixed-size lists of float or double read as vectors. Numeric columns can also be read
+/// together as one vector of <see cref="float"/> (<see cref="RecordBatchDataViewOptions.SingleVectors"/>), converted
+/// as each row is read.
 /// </summary>
 public sealed class RecordBatchDataView : IDataView
 {
     private readonly IReadOnlyList<RecordBatch> _batches;
     private readonly long[] _starts;
 
-    public RecordBatchDataView(RecordBatch batch)
-        : this([batch])
+    /// <summary>For each vector column after the batch's own, the indices of the Arrow columns it gathers.</summary>
+    private readonly int[][] _vectors;
+
+    public RecordBatchDataView(RecordBatch batch, RecordBatchDataViewOptions? options = null)
+        : this([batch], options)
     {
     }
 
     /// <param name="batches">Batches of one schema; rows are numbered across them in order.</param>
-    public RecordBatchDataView(IReadOnlyList<RecordBatch> batches)
+    /// <param name="options">Vector columns to add; none by default.</param>
+    public RecordBatchDataView(IReadOnlyList<RecordBatch> batches, RecordBatchDataViewOptions? options = null)
     {
         if (batches.Count == 0)
         {
@@ -36,10 +42,27 @@ public sealed class RecordBatchDataView : IDataView
             _starts[i + 1] = _starts[i] + batches[i].Length;
         }
 
+        var schema = batches[0].Schema;
         var builder = new DataViewSchema.Builder();
-        foreach (var field in batches[0].Schema.FieldsList)
+        foreach (var field in schema.FieldsList)
         {
             builder.AddColumn(field.Name, ColumnType(field));
+        }
+
+        var vectors = options?.SingleVectors ?? new Dictionary<string, IReadOnlyList<string>>();
+        _vectors = new int[vectors.Count][];
+        var v = 0;
+        foreach (var (name, sources) in vectors)
+        {
+            if (schema.GetFieldIndex(name) >= 0)
+            {
+                throw new ArgumentException($"The vector column '{name}' has the name of a column of the batch; give it another name.", nameof(options));
+            }
+
+            _vectors[v++] = [.. sources.Select(source => schema.GetFieldIndex(source) is var index and >= 0 && IsNumeric(schema.GetFieldByIndex(index))
+                ? index
+                : throw new ArgumentException(NotNumeric(schema, name, source), nameof(options)))];
+            builder.AddColumn(name, new VectorDataViewType(NumberDataViewType.Single, sources.Count), SlotNames(sources));
         }
 
         Schema = builder.ToSchema();
@@ -64,6 +87,30 @@ public sealed class RecordBatchDataView : IDataView
             .Select(i => (DataViewRowCursor)new Cursor(this, needed, rows * i / count, rows * (i + 1) / count, batch: i))
             .ToArray();
     }
+
+    /// <summary>The names of a vector's slots, which ML.NET keeps with a model's input schema: its sources' names.</summary>
+    private static DataViewSchema.Annotations SlotNames(IReadOnlyList<string> names)
+    {
+        string[] sources = [.. names];
+        var annotations = new DataViewSchema.Annotations.Builder();
+        annotations.Add("SlotNames", new VectorDataViewType(TextDataViewType.Instance, sources.Length), (ref VBuffer<ReadOnlyMemory<char>> value) =>
+        {
+            var editor = VBufferEditor.Create(ref value, sources.Length);
+            for (var i = 0; i < sources.Length; i++)
+            {
+                editor.Values[i] = sources[i].AsMemory();
+            }
+
+            value = editor.Commit();
+        });
+        return annotations.ToAnnotations();
+    }
+
+    private static bool IsNumeric(Field field) => field.DataType is FloatingPointType or IntegerType;
+
+    private static string NotNumeric(Schema schema, string vector, string source) => schema.GetFieldIndex(source) is var index and >= 0
+        ? $"The vector column '{vector}' names '{source}', which is Arrow {schema.GetFieldByIndex(index).DataType.Name}; a vector of floats gathers numeric columns only."
+        : $"The vector column '{vector}' names '{source}', which the batch does not have.";
 
     private static DataViewType ColumnType(Field field) => field.DataType switch
     {
@@ -158,7 +205,9 @@ public sealed class RecordBatchDataView : IDataView
 
         private IArrowArray Array(int column) => _view._batches[_chunk].Column(column);
 
-        private Delegate MakeGetter(int column) => _view._batches[0].Column(column) switch
+        private Delegate MakeGetter(int column) => column >= _view._batches[0].ColumnCount
+            ? SingleVector(_view._vectors[column - _view._batches[0].ColumnCount])
+            : _view._batches[0].Column(column) switch
         {
             DoubleArray => Number<double>(column, double.NaN),
             FloatArray => Number<float>(column, float.NaN),
@@ -197,5 +246,48 @@ public sealed class RecordBatchDataView : IDataView
             values.CopyTo(editor.Values);
             value = editor.Commit();
         };
+
+        /// <summary>The row's values of <paramref name="sources"/>, converted to float as they are read (nulls read as NaN).</summary>
+        private ValueGetter<VBuffer<float>> SingleVector(int[] sources) => (ref VBuffer<float> value) =>
+        {
+            var batch = _view._batches[_chunk];
+            var editor = VBufferEditor.Create(ref value, sources.Length);
+            for (var i = 0; i < sources.Length; i++)
+            {
+                editor.Values[i] = batch.Column(sources[i]) switch
+                {
+                    DoubleArray array => array.IsNull(_index) ? float.NaN : (float)array.Values[_index],
+                    FloatArray array => array.IsNull(_index) ? float.NaN : array.Values[_index],
+                    var array => AsFloat(array, _index),
+                };
+            }
+
+            value = editor.Commit();
+        };
+
+        private static float AsFloat(IArrowArray array, int index) => array.IsNull(index) ? float.NaN : array switch
+        {
+            Int8Array a => a.Values[index],
+            Int16Array a => a.Values[index],
+            Int32Array a => a.Values[index],
+            Int64Array a => a.Values[index],
+            UInt8Array a => a.Values[index],
+            UInt16Array a => a.Values[index],
+            UInt32Array a => a.Values[index],
+            UInt64Array a => a.Values[index],
+            _ => throw new NotSupportedException($"Arrow {array.Data.DataType.Name} values cannot be read as floats."),
+        };
     }
+}
+
+/// <summary>How a <see cref="RecordBatchDataView"/> presents its columns, beyond one column per Arrow column.</summary>
+public sealed class RecordBatchDataViewOptions
+{
+    /// <summary>
+    /// Vector columns of <see cref="float"/> to add after the batch's own, by name, each gathering numeric columns of
+    /// the batch in the order given (nulls, of any type, read as NaN). Values are converted as a cursor reads each row, so
+    /// the columns stay where they are (in shared memory, say) in their own type: what ML.NET's trainers want (a vector of
+    /// floats) from data stored as doubles, without the per-column conversion and concatenation transforms.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> SingleVectors { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
 }
