@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Fluid.Aspire.ApiServer;
 using Fluid.Aspire.ApiServer.Kinds;
 using Fluid.Aspire.ApiServer.Storage;
 using Fluid.Aspire.Cluster.Etcd;
@@ -34,7 +35,7 @@ internal static class ApiBenchmark
         await using var api = await ApiServerProcess.StartAsync(etcd, cancellationToken);
         // The storage layer under another key prefix of the same etcd, so that the two never see each other's writes.
         using var connection = new EtcdConnection(etcd.ConnectionString("/direct"));
-        var registry = new ObjectRegistry(new ObjectStorage(connection), TimeProvider.System);
+        var registry = new ObjectRegistry(new ObjectStorage(connection, Microsoft.Extensions.Options.Options.Create(new ApiServerOptions()), TimeProvider.System), TimeProvider.System);
         await registry.CreateAsync(ServedKinds.Namespace, null, new JsonObject { ["metadata"] = new JsonObject { ["name"] = "default" } },
             FieldValidation.Strict, dryRun: false, cancellationToken);
         var http = new Side("api", api.CreateStore());

@@ -455,8 +455,20 @@ internal sealed class EtcdCatalog : BackgroundService, IObjectCatalog, IHealthCh
             await _etcd.Leases.LeaseRevokeAsync(new LeaseRevokeRequest { ID = grant.ID }, cancellationToken: cancellationToken);
             throw;
         }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
+        {
+            throw LeaseLost(grant.ID, ex);
+        }
 
-        await RestoreOwnKeysAsync(grant.ID, cancellationToken);
+        try
+        {
+            await RestoreOwnKeysAsync(grant.ID, cancellationToken);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
+        {
+            throw LeaseLost(grant.ID, ex);
+        }
+
         lock (_gate)
         {
             // Their transactions named older leases, which expire unrenewed: etcd refuses them, or drops what they wrote.
@@ -470,6 +482,13 @@ internal sealed class EtcdCatalog : BackgroundService, IObjectCatalog, IHealthCh
             _instance, _settings.NodeName, grant.ID, grant.TTL);
         return grant.ID;
     }
+
+    /// <summary>
+    /// A new lease that expired before the registration under it was done (a machine so loaded that its TTL passed):
+    /// transient, so that registering starts over instead of ending the daemon.
+    /// </summary>
+    private static IOException LeaseLost(long lease, RpcException ex) =>
+        new($"lease {lease:x} expired before the registration under it was done ({ex.Status.Detail})", ex);
 
     /// <summary>The number this process had, or at first the lowest free one.</summary>
     private async Task<int> ClaimInstanceAsync(long lease, CancellationToken cancellationToken)
