@@ -65,8 +65,16 @@ public static class FluidBuilderExtensions
             })
             .Resource;
 
+        // The object stores refuse callers without it; a new one for every run, like the API server's token.
+        var objectStoreToken = ObjectStore.Rpc.ObjectStoreToken.Generate();
+        if (builder.ExecutionContext.IsRunMode)
+        {
+            builder.Eventing.Subscribe<BeforeStartEvent>((_, cancellationToken) => objectStoreToken.WriteFileAsync(fluid.ObjectStoreTokenFile, cancellationToken));
+        }
+
         fluid.Controller = builder.AddProject<ControllerProject>($"{name}-controller")
             .AsFluidService(stack, etcd)
+            .WithObjectStoreToken(fluid)
             // It reads and writes resources through the API, whose kubeconfig exists once the API server listens.
             .WaitFor(builder.CreateResourceBuilder(fluid.ApiServer))
             .Resource;
@@ -109,6 +117,7 @@ public static class FluidBuilderExtensions
             var node = new FluidNode(options, objectStore.Resource, cacheAgent.Resource, fluid);
             objectStore
                 .WithArgs("start")
+                .WithObjectStoreToken(fluid)
                 .WithEnvironment(context =>
                 {
                     context.EnvironmentVariables["Fluid__ObjectStore__Socket"] = node.ObjectStoreSocket;
@@ -249,6 +258,11 @@ public static class FluidBuilderExtensions
                 }
             });
     }
+
+    /// <summary>Points a caller of the object stores (or an object store) at the stack's token file.</summary>
+    private static IResourceBuilder<ProjectResource> WithObjectStoreToken(this IResourceBuilder<ProjectResource> service, FluidResource fluid) =>
+        // Read when the process starts, so that WithStateDirectory may still move the file.
+        service.WithEnvironment(context => context.EnvironmentVariables["Fluid__ObjectStore__TokenFile"] = fluid.ObjectStoreTokenFile);
 
     private static void SetIfPresent(Dictionary<string, object> variables, string name, string? value)
     {

@@ -36,8 +36,14 @@ public sealed class FluidResource : Resource, IResourceWithConnectionString
     }
 
     /// <summary>
+    /// The file (mode 0600) holding the token that callers of the object stores' RPC and bulk listeners present:
+    /// <c>{StateDirectory}/objectstore-token</c>, new for every run. A client on this machine reads it from there.
+    /// </summary>
+    public string ObjectStoreTokenFile => Path.Combine(StateDirectory, "objectstore-token");
+
+    /// <summary>
     /// What the stack keeps on this machine (<c>.fluid/{name}</c> under the AppHost by default): the API server's
-    /// certificates, its kubeconfig, and the logs and records of the nodes' pods.
+    /// certificates, its kubeconfig, the object stores' token, and the logs and records of the nodes' pods.
     /// </summary>
     public string StateDirectory { get; internal set; }
 

@@ -77,6 +77,19 @@ public sealed class FluidModelTests : IDisposable
     }
 
     [Fact]
+    public async Task The_object_stores_and_the_controller_read_the_token_file_of_the_state_directory()
+    {
+        var state = Path.Combine(_directory.Path, "stack-a");
+        var fluid = CreateBuilder().AddFluid("fluid").WithNodes(2).WithStateDirectory(state);
+
+        Assert.Equal(Path.Combine(state, "objectstore-token"), fluid.Resource.ObjectStoreTokenFile);
+        foreach (var caller in new[] { fluid.Resource.Nodes[0].ObjectStore, fluid.Resource.Nodes[1].ObjectStore, fluid.Resource.Controller })
+        {
+            Assert.Equal(fluid.Resource.ObjectStoreTokenFile, (await EnvironmentOf(caller))["Fluid__ObjectStore__TokenFile"]);
+        }
+    }
+
+    [Fact]
     public void Two_nodes_with_one_name_are_rejected()
     {
         var fluid = CreateBuilder().AddFluid("fluid");

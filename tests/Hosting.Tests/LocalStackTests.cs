@@ -46,6 +46,8 @@ public sealed class LocalStackTests
             Cancellation);
         Assert.Equal(["node-0", "node-1"], nodes.Select(n => n.Name));
         Assert.Equal(["zone-a", "zone-b"], nodes.Select(n => n.Labels[NodeLabels.Zone]));
+        // The object stores and the controller share a token only the user can read; objects still move with it.
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(state.Path, "objectstore-token")));
         await AssertObjectsMoveBetweenNodesAsync(sockets.Path);
         await AssertSdkFlowRunsAndCleansUpAsync(connectionString!, sockets.Path);
         var doomed = nodes[1].Members.Single(m => m.Component == NodeComponents.ObjectStore);

@@ -71,6 +71,7 @@ public sealed class DatasetReconciler(ControlPlaneState state) : IReconciler<Dat
         if (runtime is not null)
         {
             status.CacheStates ??= new CacheStates();
+            // The runtime counts the dataset's own objects on its workers, not what else their stores hold.
             status.CacheStates.Cached = Quantity.FormatBytes(runtime.Status.MemoryUsed);
             status.CacheStates.CacheCapacity = Quantity.FormatBytes(runtime.Status.MemoryCapacity);
             // The share of the dataset's files in a cache: an object store holds what steps put, none of the files.

@@ -5,29 +5,33 @@ using Fluid.Aspire.ObjectStore.Ipc;
 using Fluid.Aspire.ObjectStore.Objects;
 using Fluid.Aspire.ObjectStore.Rpc;
 using Grpc.Core;
-using Grpc.Net.Client;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Fluid.Aspire.Controller.ObjectStores;
 
 /// <summary>
 /// What the control plane knows of the object stores: the live instances and their memory, and the persisted
-/// objects with their names and copies, followed from etcd; and calls into an instance (list, delete) through its
-/// RPC endpoint. The scheduler reads where a step's inputs are from here.
+/// objects with their names and copies, followed from etcd; and calls into an instance (stats, delete) through its
+/// RPC endpoint, presenting the cluster's token. The scheduler reads where a step's inputs are from here.
 /// </summary>
 public sealed class ObjectStoreView : BackgroundService, IHealthCheck
 {
     private static readonly TimeSpan StatsInterval = TimeSpan.FromSeconds(5);
 
+    /// <summary>Objects deleted per call into an instance: a dataset of any size goes, in calls of bounded length.</summary>
+    private const int DeletionBatch = 1000;
+
     private readonly EtcdPrefixWatcher<CatalogEntry> _watcher;
     private readonly ILogger<ObjectStoreView> _logger;
-    private readonly ConcurrentDictionary<string, GrpcChannel> _channels = new(StringComparer.Ordinal);
+    private readonly ObjectStoreChannels _channels;
     private readonly ConcurrentDictionary<int, StoreStats> _stats = new();
     private readonly ObjectStoreKeys _keys;
 
-    public ObjectStoreView(EtcdConnection etcd, ILogger<ObjectStoreView> logger)
+    public ObjectStoreView(EtcdConnection etcd, IConfiguration configuration, ILogger<ObjectStoreView> logger)
     {
         _logger = logger;
+        _channels = new ObjectStoreChannels(
+            ObjectStoreToken.FromSettings(configuration[ObjectStoreToken.FileSetting], configuration[ObjectStoreToken.TextSetting]));
         _keys = new ObjectStoreKeys(etcd.Prefix);
         _watcher = new EtcdPrefixWatcher<CatalogEntry>(etcd, _keys.Root, (key, value) => CatalogEntry.Decode(_keys, key, value), logger);
         _watcher.Changed += OnChanged;
@@ -62,41 +66,37 @@ public sealed class ObjectStoreView : BackgroundService, IHealthCheck
         return (meta, holders.Where(instances.ContainsKey).Select(i => instances[i]).Distinct().ToArray());
     }
 
-    /// <summary>Deletes, on every instance, the objects labelled <paramref name="label"/>=<paramref name="value"/>; returns how many.</summary>
+    /// <summary>
+    /// Deletes, on every instance, the objects labelled <paramref name="label"/>=<paramref name="value"/>, a batch
+    /// per call until none is left; returns how many.
+    /// </summary>
     public async Task<int> DeleteLabelledAsync(string label, string value, CancellationToken cancellationToken)
     {
         var deleted = 0;
         foreach (var instance in Instances)
         {
-            var client = new ObjectStoreRpc.ObjectStoreRpcClient(ChannelTo(instance.RpcEndpoint));
-            var listing = await client.ListAsync(new ObjectStore.Rpc.ListRequest { Limit = 100_000 }, cancellationToken: cancellationToken);
-            foreach (var json in listing.SummariesJson)
+            var client = _channels.ClientFor(instance);
+            var request = new DeleteLabelledRequest { Label = label, Value = value, Limit = DeletionBatch };
+            DeleteLabelledReply reply;
+            do
             {
-                var summary = System.Text.Json.JsonSerializer.Deserialize<ObjectSummary>(json, ObjectStoreJson.Options)!;
-                if (!summary.IsLocal)
-                {
-                    continue;
-                }
-
-                var stat = await client.StatAsync(new ObjectRequest { Target = summary.Id.ToString() }, cancellationToken: cancellationToken);
-                var meta = System.Text.Json.JsonSerializer.Deserialize<ObjectMeta>(stat.MetaJson, ObjectStoreJson.Options)!;
-                if (meta.Labels.TryGetValue(label, out var actual) && actual == value)
-                {
-                    try
-                    {
-                        await client.DeleteAsync(new ObjectRequest { Target = summary.Id.ToString() }, cancellationToken: cancellationToken);
-                        deleted++;
-                    }
-                    catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
-                    {
-                        // Deleted meanwhile, with its copies.
-                    }
-                }
+                reply = await client.DeleteLabelledAsync(request, cancellationToken: cancellationToken);
+                deleted += reply.Deleted;
             }
+            while (reply.More);
         }
 
         return deleted;
     }
+
+    /// <summary>
+    /// Reserves <paramref name="bytes"/> of an instance's memory for the objects of <paramref name="dataset"/> and caps
+    /// them at it (0 releases it); answers what the dataset's objects use there. Refused (RESOURCE_EXHAUSTED, with the
+    /// reason) when it does not fit.
+    /// </summary>
+    public async Task<ReservationReply> SetReservationAsync(InstanceRecord instance, string dataset, long bytes, CancellationToken cancellationToken) =>
+        await _channels.ClientFor(instance).SetReservationAsync(new ReservationRequest { Dataset = dataset, Bytes = bytes },
+            deadline: DateTime.UtcNow.AddSeconds(5), cancellationToken: cancellationToken);
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(_watcher.IsSynced
@@ -105,11 +105,7 @@ public sealed class ObjectStoreView : BackgroundService, IHealthCheck
 
     public override void Dispose()
     {
-        foreach (var channel in _channels.Values)
-        {
-            channel.Dispose();
-        }
-
+        _channels.Dispose();
         base.Dispose();
     }
 
@@ -132,12 +128,17 @@ public sealed class ObjectStoreView : BackgroundService, IHealthCheck
         {
             try
             {
-                var client = new ObjectStoreRpc.ObjectStoreRpcClient(ChannelTo(instance.RpcEndpoint));
+                var client = _channels.ClientFor(instance);
                 var reply = await client.StatsAsync(new StatsRequest(), deadline: DateTime.UtcNow.AddSeconds(2), cancellationToken: cancellationToken);
                 var stats = System.Text.Json.JsonSerializer.Deserialize<StoreStats>(reply.StatsJson, ObjectStoreJson.Options)!;
                 var previous = _stats.GetValueOrDefault(instance.Instance);
                 _stats[instance.Instance] = stats;
                 changed |= previous is null || previous.Used != stats.Used || previous.Capacity != stats.Capacity;
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.Unauthenticated)
+            {
+                // Not a passing failure: the controller and the object stores were given different tokens.
+                _logger.LogWarning("Instance {Instance} refused the controller: {Reason}", instance.Instance, ex.Status.Detail);
             }
             catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
             {
@@ -155,7 +156,12 @@ public sealed class ObjectStoreView : BackgroundService, IHealthCheck
     {
         switch (change.Current ?? change.Previous)
         {
-            case InstanceEntry:
+            case InstanceEntry entry:
+                if (change.Kind != PrefixChangeKind.Added)
+                {
+                    ForgetGoneInstances(entry.Record.Instance);
+                }
+
                 InstancesChanged?.Invoke();
                 break;
             case NameKey name when change.Kind == PrefixChangeKind.Added:
@@ -164,5 +170,14 @@ public sealed class ObjectStoreView : BackgroundService, IHealthCheck
         }
     }
 
-    private GrpcChannel ChannelTo(string endpoint) => _channels.GetOrAdd(endpoint, address => GrpcChannel.ForAddress(address));
+    /// <summary>Closes the channels, and drops the memory figures, of instances no longer registered.</summary>
+    private void ForgetGoneInstances(int gone)
+    {
+        var live = Instances.Select(i => (i.Instance, i.RpcEndpoint)).ToHashSet();
+        _channels.Retain((instance, endpoint) => live.Contains((instance, endpoint)));
+        if (!live.Any(i => i.Instance == gone))
+        {
+            _stats.TryRemove(gone, out _);
+        }
+    }
 }

@@ -1,15 +1,19 @@
+using Fluid.Aspire.Cluster.Kubernetes;
 using Fluid.Aspire.Cluster.Membership;
 using Fluid.Aspire.Contracts;
 using Fluid.Aspire.Contracts.Runtimes;
 using Fluid.Aspire.Controller.Reconciliation;
 using Fluid.Aspire.ObjectStore.Cluster;
+using Grpc.Core;
 
 namespace Fluid.Aspire.Controller.Runtimes;
 
 /// <summary>
 /// Places an object store runtime's workers: on ready nodes whose object store can hold the memory quota, that
-/// match the dataset's node affinity and the runtime's node selector, as many as <c>replicas</c>. Its status
-/// counts the workers and adds up their memory; the dataset is Bound once they are all ready.
+/// match the dataset's node affinity and the runtime's node selector, as many as <c>replicas</c>. Each worker's
+/// object store reserves the quota for the dataset's objects, and caps them at it; the other stores hold no
+/// reservation for it. Its status counts the workers and adds up what the dataset's objects use on them; the
+/// dataset is Bound once they are all ready.
 /// </summary>
 public sealed class ObjectStoreRuntimeReconciler(ControlPlaneState state) : IReconciler<ObjectStoreRuntime>
 {
@@ -19,6 +23,8 @@ public sealed class ObjectStoreRuntimeReconciler(ControlPlaneState state) : IRec
     {
         if (runtime is null)
         {
+            var (ns, name) = ResourceKeys.Split(key);
+            await ReleaseAsync(FlowLabels.DatasetValue(ns, name), keep: [], cancellationToken);
             await state.Events.ForgetAsync(ResourceKinds.ObjectStoreRuntime, key, cancellationToken);
             return null;
         }
@@ -50,7 +56,8 @@ public sealed class ObjectStoreRuntimeReconciler(ControlPlaneState state) : IRec
         }
 
         var quota = MemoryQuota(runtime);
-        var (workers, excluded) = PlaceWorkers(runtime, dataset, quota);
+        var (candidates, excluded) = Candidates(runtime, dataset, quota);
+        var workers = await ReserveAsync(runtime, candidates, quota, excluded, cancellationToken);
         status.DesiredWorkers = runtime.Spec.Replicas;
         status.CurrentWorkers = workers.Count;
         status.Workers = workers;
@@ -90,7 +97,8 @@ public sealed class ObjectStoreRuntimeReconciler(ControlPlaneState state) : IRec
             ? Quantity.Bytes(quota)
             : null;
 
-    private (List<WorkerStatus> Workers, List<string> Excluded) PlaceWorkers(
+    /// <summary>The nodes that may hold a worker, those holding one already first, then by free memory.</summary>
+    private (List<(ClusterNode Node, InstanceRecord Instance)> Candidates, List<string> Excluded) Candidates(
         ObjectStoreRuntime runtime, Contracts.Datasets.Dataset dataset, long? quota)
     {
         var instances = state.ObjectStores.Instances.ToDictionary(i => i.Node, StringComparer.Ordinal);
@@ -129,18 +137,65 @@ public sealed class ObjectStoreRuntimeReconciler(ControlPlaneState state) : IRec
 
         // Workers stay where they are while their node qualifies: moving one would move its cache.
         var current = runtime.Status.Workers.Select(w => w.Node).ToHashSet(StringComparer.Ordinal);
-        var workers = candidates
+        var ordered = candidates
             .OrderByDescending(c => current.Contains(c.Node.Name)).ThenByDescending(c => c.Free).ThenBy(c => c.Node.Name, StringComparer.Ordinal)
-            .Take(runtime.Spec.Replicas)
-            .OrderBy(c => c.Node.Name, StringComparer.Ordinal)
-            .Select(c => new WorkerStatus
-            {
-                Node = c.Node.Name,
-                Instance = c.Instance.Instance,
-                MemoryUsed = state.ObjectStores.StatsOf(c.Instance.Instance)?.Used ?? 0,
-                MemoryCapacity = state.ObjectStores.StatsOf(c.Instance.Instance)?.Capacity ?? c.Instance.Capacity,
-            })
+            .Select(c => (c.Node, c.Instance))
             .ToList();
-        return (workers, excluded);
+        return (ordered, excluded);
+    }
+
+    /// <summary>
+    /// Reserves the quota (none without one) for the dataset on candidates in order until there are enough
+    /// workers; a store that refuses is passed over, its reason added to <paramref name="excluded"/>. Releases the
+    /// dataset's reservation on every other store.
+    /// </summary>
+    private async Task<List<WorkerStatus>> ReserveAsync(
+        ObjectStoreRuntime runtime, List<(ClusterNode Node, InstanceRecord Instance)> candidates, long? quota, List<string> excluded,
+        CancellationToken cancellationToken)
+    {
+        var dataset = FlowLabels.DatasetValue(runtime.Metadata.NamespaceProperty, runtime.Metadata.Name);
+        var workers = new List<WorkerStatus>();
+        foreach (var (node, instance) in candidates)
+        {
+            if (workers.Count == runtime.Spec.Replicas)
+            {
+                break;
+            }
+
+            try
+            {
+                var usage = await state.ObjectStores.SetReservationAsync(instance, dataset, quota ?? 0, cancellationToken);
+                workers.Add(new WorkerStatus
+                {
+                    Node = node.Name,
+                    Instance = instance.Instance,
+                    MemoryUsed = usage.Used,
+                    MemoryCapacity = quota ?? state.ObjectStores.StatsOf(instance.Instance)?.Capacity ?? instance.Capacity,
+                });
+            }
+            catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                excluded.Add($"{node.Name}'s object store could not reserve the quota: {ex.Status.Detail}");
+            }
+        }
+
+        await ReleaseAsync(dataset, workers.Select(w => w.Instance!.Value).ToHashSet(), cancellationToken);
+        return [.. workers.OrderBy(w => w.Node, StringComparer.Ordinal)];
+    }
+
+    /// <summary>Releases the dataset's reservation on every store but <paramref name="keep"/>.</summary>
+    private async Task ReleaseAsync(string dataset, HashSet<int> keep, CancellationToken cancellationToken)
+    {
+        foreach (var instance in state.ObjectStores.Instances.Where(i => !keep.Contains(i.Instance)))
+        {
+            try
+            {
+                await state.ObjectStores.SetReservationAsync(instance, dataset, 0, cancellationToken);
+            }
+            catch (RpcException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // A store out of reach keeps the reservation until a later reconcile of a runtime of this dataset, or its restart, drops it.
+            }
+        }
     }
 }

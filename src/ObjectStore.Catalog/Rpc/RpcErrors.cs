@@ -22,6 +22,7 @@ public static class RpcErrors
             ObjectStoreErrorCode.ObjectNotSealed or ObjectStoreErrorCode.BlobNotOwned => StatusCode.FailedPrecondition,
             ObjectStoreErrorCode.InvalidArgument or ObjectStoreErrorCode.ProtocolError or ObjectStoreErrorCode.VersionMismatch => StatusCode.InvalidArgument,
             ObjectStoreErrorCode.Unavailable => StatusCode.Unavailable,
+            ObjectStoreErrorCode.PermissionDenied => StatusCode.Unauthenticated,
             _ => StatusCode.Internal,
         };
         return new RpcException(new Status(status, error.Message),
@@ -40,6 +41,7 @@ public static class RpcErrors
                 StatusCode.ResourceExhausted => ObjectStoreErrorCode.NotEnoughMemory,
                 StatusCode.InvalidArgument => ObjectStoreErrorCode.InvalidArgument,
                 StatusCode.Unavailable or StatusCode.DeadlineExceeded => ObjectStoreErrorCode.Unavailable,
+                StatusCode.Unauthenticated or StatusCode.PermissionDenied => ObjectStoreErrorCode.PermissionDenied,
                 _ => ObjectStoreErrorCode.Internal,
             };
         return new ObjectStoreException(code, error.Status.Detail, error);

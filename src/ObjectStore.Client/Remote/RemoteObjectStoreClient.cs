@@ -22,10 +22,14 @@ public sealed class RemoteObjectStoreClient : IDisposable
     private readonly ObjectStoreRpc.ObjectStoreRpcClient _rpc;
 
     /// <param name="endpoint">The instance's RPC endpoint, as registered in etcd, e.g. <c>http://10.0.0.5:9600</c>.</param>
-    public RemoteObjectStoreClient(Uri endpoint)
+    /// <param name="token">
+    /// The cluster's token, which every call presents (<see cref="ObjectStoreToken.ReadFile"/> reads the file the
+    /// cluster keeps it in); an instance with a token refuses calls without it.
+    /// </param>
+    public RemoteObjectStoreClient(Uri endpoint, ObjectStoreToken? token = null)
     {
         _channel = GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions { MaxReceiveMessageSize = 16 * 1024 * 1024 });
-        _rpc = new ObjectStoreRpc.ObjectStoreRpcClient(_channel);
+        _rpc = new ObjectStoreRpc.ObjectStoreRpcClient(token?.Authorize(_channel) ?? _channel.CreateCallInvoker());
     }
 
     /// <summary>Puts bytes as a <c>fluid::Buffer</c> object.</summary>

@@ -29,6 +29,10 @@ internal static class StartCommand
         var bulkPort = new Option<int?>("--bulk-port") { Description = "The port of the bulk channel between instances (default: any free port)." };
         var bind = new Option<string>("--bind") { Description = "The address the RPC and bulk listeners bind to (default 127.0.0.1)." };
         var advertise = new Option<string>("--advertise") { Description = "The address other instances reach this one at (default: the bind address)." };
+        var tokenFile = new Option<string>("--token-file")
+        {
+            Description = "A file holding the cluster's token, which every caller of the RPC and bulk listeners must present; required unless --bind is a loopback address.",
+        };
         var allowUid = new Option<int[]>("--allow-uid")
         {
             Description = "A user (uid) allowed to connect besides the daemon's own and root; repeat for more.",
@@ -40,7 +44,7 @@ internal static class StartCommand
 
         var command = new Command("start", "Run the object store daemon until Ctrl+C or SIGTERM.")
         {
-            size, arenaSize, reserve, spillPath, spillLow, spillHigh, node, zone, region, etcd, kubeconfig, rpcPort, bulkPort, bind, advertise, allowUid, maxClients, ipcThreads, peerChannel,
+            size, arenaSize, reserve, spillPath, spillLow, spillHigh, node, zone, region, etcd, kubeconfig, rpcPort, bulkPort, bind, advertise, tokenFile, allowUid, maxClients, ipcThreads, peerChannel,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -65,6 +69,7 @@ internal static class StartCommand
             Set($"{section}:BulkPort", parse.GetValue(bulkPort));
             Set($"{section}:BindAddress", parse.GetValue(bind));
             Set($"{section}:AdvertiseAddress", parse.GetValue(advertise));
+            Set($"{section}:TokenFile", parse.GetValue(tokenFile) is { } token ? Path.GetFullPath(token) : null);
             Set($"{section}:PeerChannel", parse.GetValue(peerChannel));
             Set($"{section}:MaxClients", parse.GetValue(maxClients));
             Set($"{section}:IpcThreads", parse.GetValue(ipcThreads));

@@ -68,7 +68,14 @@ internal static class DaemonHost
         services.AddSingleton<BulkTransferServer>();
         services.AddHostedService(sp => sp.GetRequiredService<BulkTransferServer>());
         services.AddHostedService<IpcServer>();
-        services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = 16 * 1024 * 1024);
+        services.AddGrpc(grpc =>
+        {
+            grpc.MaxReceiveMessageSize = 16 * 1024 * 1024;
+            if (settings.Token is { } token)
+            {
+                grpc.Interceptors.Add<TokenInterceptor>(token);
+            }
+        });
         ConfigureListeners(builder, settings, endpoints);
 
         var app = builder.Build();
@@ -82,9 +89,10 @@ internal static class DaemonHost
         }
 
         app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
-            "Object store of node {Node}: {Size} of shared memory (sealed memfds{Reserved}), socket {Socket}, RPC {Rpc}.",
+            "Object store of node {Node}: {Size} of shared memory (sealed memfds{Reserved}), socket {Socket}, RPC {Rpc} ({Access}).",
             settings.NodeName, ByteSize.Format(arenas.Capacity),
-            settings.ReserveMemory ? ", reserved" : "", settings.SocketPath, endpoints.RpcEndpoint));
+            settings.ReserveMemory ? ", reserved" : "", settings.SocketPath, endpoints.RpcEndpoint,
+            settings.Token is null ? "no token: open to every local process" : "callers must present the cluster's token"));
         return app;
     }
 

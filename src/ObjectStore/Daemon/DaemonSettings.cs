@@ -43,6 +43,9 @@ internal sealed record DaemonSettings
 
     public required int LeaseTtlSeconds { get; init; }
 
+    /// <summary>The cluster's token that callers must present; null only on a loopback address (checked by the options).</summary>
+    public Rpc.ObjectStoreToken? Token { get; init; }
+
     public static DaemonSettings From(ObjectStoreOptions options, NodeOptions node)
     {
         var problems = options.Validate().Concat(node.Validate()).ToArray();
@@ -76,6 +79,7 @@ internal sealed record DaemonSettings
             MaxFrameLength = options.MaxFrameLength,
             PeerChannel = options.PeerChannel,
             LeaseTtlSeconds = node.LeaseTtlSeconds,
+            Token = Rpc.ObjectStoreToken.FromSettings(options.TokenFile, options.Token),
         };
     }
 }

@@ -60,6 +60,15 @@ public sealed class ObjectStoreOptions
     /// <summary>The address other instances use to reach this one; by default the bind address.</summary>
     public string? AdvertiseAddress { get; set; }
 
+    /// <summary>
+    /// A file holding the cluster's token, which every call to the RPC and bulk listeners must present, and which
+    /// this instance presents to its peers. Required when <see cref="BindAddress"/> is not a loopback address.
+    /// </summary>
+    public string? TokenFile { get; set; }
+
+    /// <summary>The token itself, where no file can be had; <see cref="TokenFile"/> is preferred.</summary>
+    public string? Token { get; set; }
+
     /// <summary>How blob bytes travel between instances: the bulk channel with a gRPC fallback, or only one of them.</summary>
     public Rpc.PeerChannel PeerChannel { get; set; } = Rpc.PeerChannel.Auto;
 
@@ -105,9 +114,16 @@ public sealed class ObjectStoreOptions
             yield return $"{SectionName}: ports must be from 0 (any free port) to 65535.";
         }
 
-        if (!System.Net.IPAddress.TryParse(BindAddress, out _))
+        if (!System.Net.IPAddress.TryParse(BindAddress, out var bind))
         {
             yield return $"{SectionName}:BindAddress '{BindAddress}' is not an IP address; use 127.0.0.1, 0.0.0.0 or the node's address.";
+        }
+        else if (!System.Net.IPAddress.IsLoopback(bind) && string.IsNullOrWhiteSpace(TokenFile) && string.IsNullOrWhiteSpace(Token))
+        {
+            // Anyone who reaches the port could otherwise put, get and delete objects.
+            yield return $"{SectionName}:BindAddress is {BindAddress}, which opens put, get and delete to the network, but no token is set: " +
+                $"pass --token-file FILE ({SectionName}:TokenFile), a file holding the cluster's token " +
+                "(make one with `head -c 32 /dev/urandom | base64 > FILE; chmod 600 FILE`), or bind to 127.0.0.1.";
         }
 
         if (MaxClients < 1)

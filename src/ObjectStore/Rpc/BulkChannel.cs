@@ -1,6 +1,9 @@
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
 using Fluid.Aspire.ObjectStore.Memory;
 using Fluid.Aspire.ObjectStore.Native;
+using Fluid.Aspire.ObjectStore.Objects;
 
 namespace Fluid.Aspire.ObjectStore.Rpc;
 
@@ -12,6 +15,49 @@ internal static class BulkChannel
 {
     /// <summary>The token a connection sends first, to claim the transfer that OpenBulkTransfer prepared.</summary>
     public const int TokenLength = 16;
+
+    /// <summary>What follows the token: its HMAC-SHA256 under the cluster's token, which proves the sender has it.</summary>
+    public const int ProofLength = HMACSHA256.HashSizeInBytes;
+
+    /// <summary>The listener's answer to a claim, one byte: the blobs follow, or why it refused and the end.</summary>
+    public const byte Accepted = 0;
+
+    public const byte Refused = 1;
+
+    /// <summary>What a connection sends first: the ticket's token and the proof of the cluster's token.</summary>
+    public static byte[] Claim(ReadOnlySpan<byte> ticket, ObjectStoreToken? token) =>
+        [.. ticket, .. Proof(ticket, token)];
+
+    /// <summary>The proof of the cluster's token for a ticket; without a token, under an empty key, which a listener without one ignores.</summary>
+    public static byte[] Proof(ReadOnlySpan<byte> ticket, ObjectStoreToken? token) => token?.Sign(ticket) ?? HMACSHA256.HashData([], ticket);
+
+    public static async Task RefuseAsync(Socket socket, string reason, CancellationToken cancellationToken) =>
+        await socket.SendAsync((byte[])[Refused, .. Encoding.UTF8.GetBytes(reason)], SocketFlags.None, cancellationToken);
+
+    /// <summary>Reads the listener's answer; throws with its reason when it refused.</summary>
+    public static async Task ReadAnswerAsync(Socket socket, string endpoint, CancellationToken cancellationToken)
+    {
+        var answer = new byte[1];
+        if (await socket.ReceiveAsync(answer, SocketFlags.None, cancellationToken) == 0)
+        {
+            throw new IOException($"The bulk channel at {endpoint} closed the connection without answering its claim.");
+        }
+
+        if (answer[0] == Accepted)
+        {
+            return;
+        }
+
+        var reason = new MemoryStream();
+        var buffer = new byte[1024];
+        for (int count; reason.Length < 4096 && (count = await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken)) > 0;)
+        {
+            reason.Write(buffer, 0, count);
+        }
+
+        throw new ObjectStoreException(ObjectStoreErrorCode.PermissionDenied,
+            $"The bulk channel at {endpoint} refused the transfer: {Encoding.UTF8.GetString(reason.ToArray())}");
+    }
 
     /// <summary>Large socket buffers keep a single stream near wire speed on fast links and loopback.</summary>
     public const int SocketBufferSize = 4 * 1024 * 1024;

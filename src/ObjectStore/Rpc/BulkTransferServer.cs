@@ -11,8 +11,9 @@ namespace Fluid.Aspire.ObjectStore.Rpc;
 
 /// <summary>
 /// The bulk channel: a plain TCP listener that streams the blobs of one leased object per connection. A peer asks
-/// for a transfer over gRPC (OpenBulkTransfer), gets a one-time token, connects here, sends the token, and reads
-/// the bytes. Unclaimed transfers are dropped after a while so that their objects are not held for ever.
+/// for a transfer over gRPC (OpenBulkTransfer), gets a one-time token, connects here, sends the token with its proof
+/// of the cluster's token, and reads the bytes. Unclaimed transfers are dropped after a while so that their objects
+/// are not held for ever.
 /// </summary>
 internal sealed class BulkTransferServer(DaemonSettings settings, DaemonEndpoints endpoints, ILogger<BulkTransferServer> logger)
     : BackgroundService
@@ -87,23 +88,36 @@ internal sealed class BulkTransferServer(DaemonSettings settings, DaemonEndpoint
             try
             {
                 BulkChannel.Tune(peer);
-                var token = new byte[BulkChannel.TokenLength];
-                using var claim = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                claim.CancelAfter(ClaimTimeout);
-                for (var received = 0; received < token.Length;)
+                var claim = new byte[BulkChannel.TokenLength + BulkChannel.ProofLength];
+                using var claiming = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                claiming.CancelAfter(ClaimTimeout);
+                for (var received = 0; received < claim.Length;)
                 {
-                    var count = await peer.ReceiveAsync(token.AsMemory(received), SocketFlags.None, claim.Token);
-                    received += count > 0 ? count : throw new IOException("The peer closed the bulk connection before sending its token.");
+                    var count = await peer.ReceiveAsync(claim.AsMemory(received), SocketFlags.None, claiming.Token);
+                    received += count > 0 ? count : throw new IOException("The peer closed the bulk connection before sending its token and proof.");
                 }
 
+                var token = claim.AsSpan(0, BulkChannel.TokenLength);
                 if (!_pending.TryRemove(Convert.ToHexString(token), out var lease))
                 {
                     logger.LogWarning("A bulk connection from {Peer} sent an unknown or expired token; closing it.", peer.RemoteEndPoint);
+                    await BulkChannel.RefuseAsync(peer, "unknown or expired ticket; ask for a new one with OpenBulkTransfer.", stoppingToken);
                     return;
                 }
 
                 using (lease)
                 {
+                    // The ticket came from an authenticated call; the proof binds the connection to the cluster's token
+                    // too, so that a ticket seen on the wire is of no use without it. Refused, the ticket is spent.
+                    if (settings.Token is { } cluster
+                        && !CryptographicOperations.FixedTimeEquals(claim.AsSpan(BulkChannel.TokenLength), BulkChannel.Proof(token, cluster)))
+                    {
+                        logger.LogWarning("A bulk connection from {Peer} did not prove the cluster's token; refusing it.", peer.RemoteEndPoint);
+                        await BulkChannel.RefuseAsync(peer, "the connection did not prove the cluster's token; give the caller the cluster's token file.", stoppingToken);
+                        return;
+                    }
+
+                    await peer.SendAsync((byte[])[BulkChannel.Accepted], SocketFlags.None, stoppingToken);
                     foreach (var blob in lease.Blobs)
                     {
                         await BulkChannel.SendAsync(peer, blob, stoppingToken);

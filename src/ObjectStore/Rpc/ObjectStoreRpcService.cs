@@ -20,6 +20,9 @@ internal sealed class ObjectStoreRpcService(
     /// <summary>Chunks of the gRPC paths: big enough to amortize per-message cost, well under gRPC's message limit.</summary>
     public const int ChunkSize = 1024 * 1024;
 
+    /// <summary>Objects a DeleteLabelled call deletes when it names no limit.</summary>
+    public const int DeletionBatch = 1000;
+
     public override Task<InstanceReply> GetInstance(InstanceRequest request, ServerCallContext context) =>
         Task.FromResult(new InstanceReply { Instance = store.Instance, Node = settings.NodeName, BulkEndpoint = endpoints.BulkEndpoint });
 
@@ -49,6 +52,55 @@ internal sealed class ObjectStoreRpcService(
     {
         await store.DeleteAsync(ObjectRef.Parse(request.Target), context.CancellationToken);
         return new Done();
+    });
+
+    public override Task<DeleteLabelledReply> DeleteLabelled(DeleteLabelledRequest request, ServerCallContext context) => Guard(async () =>
+    {
+        if (request.Label.Length == 0)
+        {
+            throw new ObjectStoreException(ObjectStoreErrorCode.InvalidArgument, "DeleteLabelled needs the label whose value selects the objects.");
+        }
+
+        var cancellation = context.CancellationToken;
+        var limit = request.Limit > 0 ? request.Limit : DeletionBatch;
+        var matching = new List<ObjectId>(limit + 1);
+        foreach (var summary in store.List("", int.MaxValue).Objects.Where(o => o.IsLocal))
+        {
+            ObjectInfo info;
+            try
+            {
+                info = await store.StatAsync(ObjectRef.ById(summary.Id), cancellation);
+            }
+            catch (ObjectStoreException ex) when (ex.Code == ObjectStoreErrorCode.ObjectNotFound)
+            {
+                continue;
+            }
+
+            if (info.IsLocal && info.Meta.Labels.TryGetValue(request.Label, out var value) && value == request.Value)
+            {
+                matching.Add(summary.Id);
+                if (matching.Count > limit)
+                {
+                    break;
+                }
+            }
+        }
+
+        var deleted = 0;
+        await Parallel.ForEachAsync(matching.Take(limit), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellation },
+            async (id, cancellationToken) =>
+            {
+                try
+                {
+                    await store.DeleteAsync(ObjectRef.ById(id), cancellationToken);
+                    Interlocked.Increment(ref deleted);
+                }
+                catch (ObjectStoreException ex) when (ex.Code == ObjectStoreErrorCode.ObjectNotFound)
+                {
+                    // Deleted meanwhile, with its copies.
+                }
+            });
+        return new DeleteLabelledReply { Deleted = deleted, More = matching.Count > limit };
     });
 
     public override Task<Done> PutName(NameRequest request, ServerCallContext context) => Guard(async () =>
@@ -138,6 +190,12 @@ internal sealed class ObjectStoreRpcService(
         {
             store.CloseSession(session);
         }
+    });
+
+    public override Task<ReservationReply> SetReservation(ReservationRequest request, ServerCallContext context) => Guard(() =>
+    {
+        var usage = store.Reserve(request.Dataset, request.Bytes);
+        return Task.FromResult(new ReservationReply { Reserved = usage.Reserved, Used = usage.Used, Objects = usage.Objects });
     });
 
     /// <summary>Streams every blob of a lease in chunks that wrap the mapping itself: protobuf copies them once, onto the wire.</summary>

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net.Sockets;
 using System.Text.Json;
 using Fluid.Aspire.Cluster;
@@ -7,7 +6,6 @@ using Fluid.Aspire.ObjectStore.Daemon;
 using Fluid.Aspire.ObjectStore.Memory;
 using Fluid.Aspire.ObjectStore.Objects;
 using Grpc.Core;
-using Grpc.Net.Client;
 using Microsoft.Extensions.Logging;
 
 namespace Fluid.Aspire.ObjectStore.Rpc;
@@ -25,24 +23,29 @@ public enum PeerChannel
     Grpc,
 }
 
-/// <summary>Pulls objects from the instances that hold them, one gRPC channel per peer, reused.</summary>
+/// <summary>
+/// Pulls objects from the instances that hold them, presenting the cluster's token, over one gRPC channel per peer,
+/// reused while the peer is registered.
+/// </summary>
 internal sealed class PeerTransfer(IObjectCatalog catalog, DaemonSettings settings, ILogger<PeerTransfer> logger) : IPeerTransfer, IDisposable
 {
-    private readonly ConcurrentDictionary<string, GrpcChannel> _channels = new(StringComparer.Ordinal);
+    private readonly ObjectStoreChannels _channels = new(settings.Token);
 
     public async Task<string> ReceiveAsync(ObjectMeta meta, int owner, IReadOnlyList<MemoryRange> destinations, CancellationToken cancellationToken)
     {
+        // Peers are learnt of here, so it is here that the channels of peers whose registration is gone are let go.
+        _channels.Retain((instance, endpoint) => catalog.FindInstance(instance)?.RpcEndpoint == endpoint);
         var peer = catalog.FindInstance(owner)
             ?? throw new ObjectStoreException(ObjectStoreErrorCode.Unavailable,
                 $"Instance {owner}, which holds {meta.Id}, is not registered any more (stopped or unreachable).");
-        var client = new ObjectStoreRpc.ObjectStoreRpcClient(ChannelTo(peer.RpcEndpoint));
+        var client = _channels.ClientFor(peer);
         try
         {
             if (settings.PeerChannel != PeerChannel.Grpc)
             {
                 try
                 {
-                    await ReceiveOverBulkAsync(client, meta, destinations, cancellationToken);
+                    await ReceiveOverBulkAsync(client, meta, destinations, settings.Token, cancellationToken);
                     return "bulk";
                 }
                 catch (SocketException ex) when (settings.PeerChannel == PeerChannel.Auto)
@@ -59,18 +62,19 @@ internal sealed class PeerTransfer(IObjectCatalog catalog, DaemonSettings settin
         {
             throw RpcErrors.FromRpc(ex);
         }
-    }
-
-    public void Dispose()
-    {
-        foreach (var channel in _channels.Values)
+        catch (ObjectDisposedException ex)
         {
-            channel.Dispose();
+            // Another transfer found the peer's registration gone and closed its channel under this one.
+            throw new ObjectStoreException(ObjectStoreErrorCode.Unavailable,
+                $"Instance {owner}, which holds {meta.Id}, stopped during the transfer.", ex);
         }
     }
 
+    public void Dispose() => _channels.Dispose();
+
     private static async Task ReceiveOverBulkAsync(
-        ObjectStoreRpc.ObjectStoreRpcClient client, ObjectMeta meta, IReadOnlyList<MemoryRange> destinations, CancellationToken cancellationToken)
+        ObjectStoreRpc.ObjectStoreRpcClient client, ObjectMeta meta, IReadOnlyList<MemoryRange> destinations, ObjectStoreToken? token,
+        CancellationToken cancellationToken)
     {
         var ticket = await client.OpenBulkTransferAsync(new ObjectRequest { Target = meta.Id.ToString() }, cancellationToken: cancellationToken);
         var offered = JsonSerializer.Deserialize<ObjectMeta>(ticket.MetaJson, ClusterJson.Options)!;
@@ -79,7 +83,8 @@ internal sealed class PeerTransfer(IObjectCatalog catalog, DaemonSettings settin
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         BulkChannel.Tune(socket);
         await socket.ConnectAsync(ticket.Endpoint[..separator], int.Parse(ticket.Endpoint[(separator + 1)..], System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
-        await socket.SendAsync(ticket.Token.Memory, SocketFlags.None, cancellationToken);
+        await socket.SendAsync(BulkChannel.Claim(ticket.Token.Span, token), SocketFlags.None, cancellationToken);
+        await BulkChannel.ReadAnswerAsync(socket, ticket.Endpoint, cancellationToken);
         foreach (var destination in destinations)
         {
             await BulkChannel.ReceiveAsync(socket, destination, cancellationToken);
@@ -109,12 +114,6 @@ internal sealed class PeerTransfer(IObjectCatalog catalog, DaemonSettings settin
                 $"The owner of {expected.Id} offers blobs that differ from its metadata in etcd; the object changed under the same id.");
         }
     }
-
-    private GrpcChannel ChannelTo(string endpoint) => _channels.GetOrAdd(endpoint, address => GrpcChannel.ForAddress(address, new GrpcChannelOptions
-    {
-        MaxReceiveMessageSize = 16 * 1024 * 1024,
-        HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, ConnectTimeout = TimeSpan.FromSeconds(5) },
-    }));
 }
 
 /// <summary>Places gRPC chunks into mapped memory, checking that each lands inside its blob.</summary>

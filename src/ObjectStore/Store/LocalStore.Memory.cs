@@ -337,6 +337,7 @@ internal sealed partial class LocalStore
                 spaces = null;
                 replica = new StoredObject(meta, blobs, isReplica: true);
                 _objects.Add(meta.Id, replica);
+                _quotas.Added(meta);
             }
 
             _telemetry.Fetched(meta.NBytes, channel);

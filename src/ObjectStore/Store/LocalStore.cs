@@ -190,6 +190,7 @@ internal sealed partial class LocalStore : IDisposable
                 EnsureNameFree(name);
             }
 
+            _quotas.EnsureFits(meta, leaves.Sum(l => l.NBytes), _arenas.Capacity);
             var now = Stopwatch.GetTimestamp();
             long nbytes = 0;
             for (var i = 0; i < blobs.Length; i++)
@@ -213,6 +214,7 @@ internal sealed partial class LocalStore : IDisposable
             };
             created = new StoredObject(identified, blobs, isReplica: false);
             _objects.Add(created.Id, created);
+            _quotas.Added(identified);
             if (name is not null && !persist)
             {
                 AddLocalName(created, name);
@@ -751,6 +753,7 @@ internal sealed partial class LocalStore : IDisposable
 
         target.IsDeleted = true;
         _objects.Remove(target.Id);
+        _quotas.Removed(target.Meta);
         foreach (var name in target.LocalNames)
         {
             _localNames.Remove(name);

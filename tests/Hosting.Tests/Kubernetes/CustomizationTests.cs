@@ -31,7 +31,8 @@ public sealed class CustomizationTests
         await InProcessPublish.WriteAsync(builder, directory.Path);
 
         var rendered = KubernetesYaml.LoadAllFromString(
-            await KubernetesTools.RunAsync(KubernetesTools.Helm, "template", "fluid", Path.Combine(directory.Path, "chart"), "--set", "parameters.fluid_controller.replicas=7"),
+            await KubernetesTools.RunAsync(KubernetesTools.Helm, "template", "fluid", Path.Combine(directory.Path, "chart"), "--set", "parameters.fluid_controller.replicas=7",
+                "--set", "secrets.fluid.objectStoreToken=a-test-token-of-more-than-32-characters"),
             typeMap: null, strict: true);
         Assert.Equal(3, rendered.OfType<V1Deployment>().Single(d => d.Metadata.Name == "fluid-controller").Spec.Replicas);
         Assert.All(rendered.OfType<V1DaemonSet>(), daemonSet => Assert.Equal("system-node-critical", daemonSet.Spec.Template.Spec.PriorityClassName));

@@ -19,6 +19,9 @@ public sealed class PublishTests(PublishedApp app) : IClassFixture<PublishedApp>
 {
     private static readonly string Expected = Path.Combine(RepositoryPaths.Root, "tests", "Hosting.Tests", "Kubernetes", "Expected");
 
+    /// <summary>The object stores' token, which the chart needs to render.</summary>
+    private const string TokenValue = "secrets.fluid.objectStoreToken=a-test-token-of-more-than-32-characters";
+
     [Fact]
     public void The_output_matches_the_snapshot()
     {
@@ -84,7 +87,7 @@ public sealed class PublishTests(PublishedApp app) : IClassFixture<PublishedApp>
         }
 
         Assert.Equal(
-            ["ClusterRole", "ClusterRoleBinding", "ConfigMap", "CustomResourceDefinition", "DaemonSet", "Deployment", "Job", "Role", "RoleBinding", "Service", "ServiceAccount", "StatefulSet"],
+            ["ClusterRole", "ClusterRoleBinding", "ConfigMap", "CustomResourceDefinition", "DaemonSet", "Deployment", "Job", "Role", "RoleBinding", "Secret", "Service", "ServiceAccount", "StatefulSet"],
             kinds.Distinct().Order(StringComparer.Ordinal));
     }
 
@@ -93,9 +96,10 @@ public sealed class PublishTests(PublishedApp app) : IClassFixture<PublishedApp>
     {
         var helm = KubernetesTools.Helm;
         var chart = Path.Combine(app.Output, "chart");
-        await KubernetesTools.RunAsync(helm, "lint", "--strict", chart);
+        // The object stores' token is the one value without a default, as every secret of the chart.
+        await KubernetesTools.RunAsync(helm, "lint", "--strict", chart, "--set", TokenValue);
 
-        var defaults = await KubernetesTools.RunAsync(helm, "template", "fluid", chart, "--include-crds");
+        var defaults = await KubernetesTools.RunAsync(helm, "template", "fluid", chart, "--include-crds", "--set", TokenValue);
         Assert.NotEmpty(PublishedApp.CanonicalObjects(defaults));
 
         using var directory = new TemporaryDirectory();
@@ -120,7 +124,7 @@ public sealed class PublishTests(PublishedApp app) : IClassFixture<PublishedApp>
                   value: data
                   effect: NoSchedule
             """);
-        var customized = PublishedApp.CanonicalObjects(await KubernetesTools.RunAsync(helm, "template", "fluid", chart, "--include-crds", "-f", overrides));
+        var customized = PublishedApp.CanonicalObjects(await KubernetesTools.RunAsync(helm, "template", "fluid", chart, "--include-crds", "-f", overrides, "--set", TokenValue));
         var objects = customized.Select(json => System.Text.Json.JsonDocument.Parse(json).RootElement).ToList();
 
         var etcd = Single<V1StatefulSet>(objects, "fluid-etcd");
@@ -145,13 +149,39 @@ public sealed class PublishTests(PublishedApp app) : IClassFixture<PublishedApp>
     [Fact]
     public async Task Helm_with_the_default_values_renders_exactly_the_plain_manifests()
     {
-        var rendered = await KubernetesTools.RunAsync(KubernetesTools.Helm, "template", "fluid", Path.Combine(app.Output, "chart"), "--include-crds");
+        // The manifests hold a placeholder where the chart takes the token from the values.
+        var placeholder = KubernetesYaml.Deserialize<V1Secret>(
+            File.ReadAllText(Path.Combine(app.Output, "manifests", "fluid-objectstore", "secret.yaml")), strict: true).StringData["token"];
+        var rendered = await KubernetesTools.RunAsync(KubernetesTools.Helm, "template", "fluid", Path.Combine(app.Output, "chart"), "--include-crds",
+            "--set-string", $"secrets.fluid.objectStoreToken={placeholder}");
         var manifests = string.Join("\n---\n", Directory.EnumerateFiles(Path.Combine(app.Output, "manifests"), "*.yaml", SearchOption.AllDirectories)
             .Where(f => Path.GetFileName(f) != "kustomization.yaml")
             .Order(StringComparer.Ordinal)
             .Select(File.ReadAllText));
 
         Assert.Equal(PublishedApp.CanonicalObjects(manifests), PublishedApp.CanonicalObjects(rendered));
+    }
+
+    [Fact]
+    public async Task The_object_stores_token_is_a_secret_given_at_install_and_mounted_into_the_daemons_and_the_controller()
+    {
+        var chart = Path.Combine(app.Output, "chart");
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => KubernetesTools.RunAsync(KubernetesTools.Helm, "template", "fluid", chart));
+        Assert.Contains("set secrets.fluid.objectStoreToken in your values", refused.Message, StringComparison.Ordinal);
+
+        var objects = PublishedApp.CanonicalObjects(await KubernetesTools.RunAsync(KubernetesTools.Helm, "template", "fluid", chart, "--set", TokenValue))
+            .Select(json => System.Text.Json.JsonDocument.Parse(json).RootElement).ToList();
+
+        Assert.Equal(TokenValue[(TokenValue.IndexOf('=') + 1)..], Single<V1Secret>(objects, "fluid-objectstore-token").StringData["token"]);
+        foreach (var pod in new[] { Single<V1DaemonSet>(objects, "fluid-objectstore").Spec.Template.Spec, Single<V1Deployment>(objects, "fluid-controller").Spec.Template.Spec })
+        {
+            var volume = pod.Volumes.Single(v => v.Secret?.SecretName == "fluid-objectstore-token");
+            Assert.Equal(Convert.ToInt32("440", 8), volume.Secret.DefaultMode);
+            var container = pod.Containers[0];
+            var mount = container.VolumeMounts.Single(m => m.Name == volume.Name);
+            Assert.True(mount.ReadOnlyProperty);
+            Assert.Equal($"{mount.MountPath}/token", container.Env.Single(e => e.Name == "Fluid__ObjectStore__TokenFile").Value);
+        }
     }
 
     [Fact]
@@ -235,7 +265,9 @@ public sealed class PublishTests(PublishedApp app) : IClassFixture<PublishedApp>
         values.Load(new StringReader(File.ReadAllText(Path.Combine(app.Output, "chart", "values.yaml"))));
         var root = (YamlMappingNode)values.Documents[0].RootNode;
         Assert.Equal(["parameters", "config", "secrets"], root.Children.Keys.Select(k => k.ToString()));
-        Assert.Empty((YamlMappingNode)root["secrets"]);
+        // The one secret is the object stores' token, which has no value until given at install.
+        var secret = Assert.Single((YamlMappingNode)root["secrets"]);
+        Assert.Equal(("fluid", "objectStoreToken", ""), (secret.Key.ToString(), Assert.Single((YamlMappingNode)secret.Value).Key.ToString(), ((YamlMappingNode)secret.Value)["objectStoreToken"].ToString()));
 
         var parameters = (YamlMappingNode)root["parameters"];
         foreach (var (key, project) in new[]

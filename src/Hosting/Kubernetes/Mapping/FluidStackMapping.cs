@@ -19,6 +19,12 @@ internal static class FluidStackMapping
     public const int RpcPort = 9600;
     public const int BulkPort = 9601;
 
+    /// <summary>Where the object stores' token is mounted, in the daemons' pods and the controller's.</summary>
+    public const string TokenDirectory = "/etc/fluid/objectstore";
+
+    /// <summary>What the manifests hold in place of the token: refused by the daemons until replaced.</summary>
+    private const string TokenPlaceholder = "replace with the token: head -c 32 /dev/urandom | base64";
+
     /// <summary>How the stack's own services reach etcd on a cluster.</summary>
     public static string ServiceConnectionString(FluidResource fluid) =>
         $"Endpoints={EtcdMapping.ClientUrl(fluid.Etcd)};Prefix={FluidResource.KeyPrefix}";
@@ -64,6 +70,7 @@ internal static class FluidStackMapping
 
         var pod = WorkloadBuilder.Pod(container);
         WorkloadBuilder.AddScratch(pod, container, "tmp", "/tmp");
+        MountToken(fluid, pod, container);
         builder.Schedule(name, pod);
 
         var deployment = new V1Deployment
@@ -126,8 +133,10 @@ internal static class FluidStackMapping
         };
 
         var pod = NodeDaemonPod(fluid, builder, container, name);
+        MountToken(fluid, pod, container);
         var workload = new KubernetesWorkload(name, DaemonSet(name, fluid.Name, pod));
         RbacObjects.Grant(workload, ComponentPermissions.ObjectStore, fluid.Name, builder.Values);
+        workload.AdditionalObjects.Add(TokenSecret(fluid, builder));
         return workload;
     }
 
@@ -140,6 +149,36 @@ internal static class FluidStackMapping
         var workload = new KubernetesWorkload(name, DaemonSet(name, fluid.Name, pod));
         RbacObjects.Grant(workload, ComponentPermissions.CacheAgent, fluid.Name, builder.Values);
         return workload;
+    }
+
+    private static string TokenSecretName(FluidResource fluid) => $"{fluid.Name}-objectstore-token";
+
+    /// <summary>
+    /// The token every caller of the object stores' RPC and bulk listeners presents, which they listen on the pod IP
+    /// for. Given at install time, like every secret of the chart: <c>secrets.{stack}.objectStoreToken</c>.
+    /// </summary>
+    private static V1Secret TokenSecret(FluidResource fluid, WorkloadBuilder builder) => new()
+    {
+        ApiVersion = "v1",
+        Kind = "Secret",
+        Metadata = WorkloadBuilder.Metadata(TokenSecretName(fluid), fluid.Name),
+        Type = "Opaque",
+        StringData = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["token"] = builder.Values.Required(["secrets", WorkloadBuilder.ValuesKey(fluid.Name), "objectStoreToken"], TokenPlaceholder),
+        },
+    };
+
+    /// <summary>Mounts the token's Secret read-only (owner root, group the pod's fsGroup) and points the process at its file.</summary>
+    private static void MountToken(FluidResource fluid, V1PodSpec pod, V1Container container)
+    {
+        pod.Volumes = [.. pod.Volumes ?? [], new V1Volume
+        {
+            Name = "objectstore-token",
+            Secret = new V1SecretVolumeSource { SecretName = TokenSecretName(fluid), DefaultMode = Convert.ToInt32("440", 8) },
+        }];
+        container.VolumeMounts = [.. container.VolumeMounts ?? [], new V1VolumeMount { Name = "objectstore-token", MountPath = TokenDirectory, ReadOnlyProperty = true }];
+        WorkloadBuilder.AddEnvironment(container, "Fluid__ObjectStore__TokenFile", $"{TokenDirectory}/token");
     }
 
     /// <summary>A service of the stack: its image, its HTTP port and probes, where etcd is, and for a daemon its node.</summary>
