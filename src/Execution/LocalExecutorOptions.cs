@@ -21,6 +21,15 @@ public sealed class LocalExecutorOptions
     /// <summary>At most this many bytes (UTF-8) of output in <see cref="StepOutcome.LogTail"/>.</summary>
     public int LogTailBytes { get; set; } = 8 * 1024;
 
+    /// <summary>
+    /// A step's log is rotated when it grows beyond this many bytes (as the kubelet's containerLogMaxSize): it becomes
+    /// <c>{step}.log.1</c>, the older ones move up by one.
+    /// </summary>
+    public long LogMaxBytes { get; set; } = 10 * 1024 * 1024;
+
+    /// <summary>How many files of a step's log are kept, the current one included (as the kubelet's containerLogMaxFiles).</summary>
+    public int LogMaxFiles { get; set; } = 5;
+
     /// <summary>How often a re-attached step, which is not this process's child, is checked for its end.</summary>
     public TimeSpan ReattachPollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
@@ -63,6 +72,16 @@ public sealed class LocalExecutorOptions
         if (LogTailBytes is < 0 or > 1024 * 1024)
         {
             yield return $"{SectionName}:{nameof(LogTailBytes)} is {LogTailBytes}; use 0 to 1048576.";
+        }
+
+        if (LogMaxBytes < 64 * 1024)
+        {
+            yield return $"{SectionName}:{nameof(LogMaxBytes)} is {LogMaxBytes}; use 65536 (64 KiB) or more, for example 10485760 (10 MiB).";
+        }
+
+        if (LogMaxFiles is < 2 or > 100)
+        {
+            yield return $"{SectionName}:{nameof(LogMaxFiles)} is {LogMaxFiles}; use 2 to 100 (the current file and at least one rotated).";
         }
 
         if (ReattachPollInterval < TimeSpan.FromMilliseconds(10) || ReattachPollInterval > TimeSpan.FromMinutes(1))

@@ -98,6 +98,7 @@ public sealed class LocalProcessExecutor : IStepExecutor, IAsyncDisposable
         DeleteIfExists(files.Record);
         DeleteIfExists(files.Exit);
         DeleteIfExists(files.ExitInProgress);
+        StepLog.RotateIfLarger(files.Log, _options.LogMaxBytes, _options.LogMaxFiles);
         var logOffset = StepLog.LengthOf(files.Log);
         var startedAt = DateTimeOffset.UtcNow;
         StepLog.Note(files.Log, $"=== attempt {launch.Attempt} of {files.Key}, run {launch.RunId}, on {launch.NodeName}, in {workingDirectory}: {ShellQuote(commandLine)} ===");
@@ -120,7 +121,11 @@ public sealed class LocalProcessExecutor : IStepExecutor, IAsyncDisposable
         };
         // .NET ignores SIGPIPE, and ignored signals stay ignored across exec, where bash cannot reset them: env
         // restores the defaults, so that the step sees what a shell or a container would give it.
-        foreach (var argument in new[] { _env, "--default-signal", _bash, "-p", wrapper, files.Log, files.Exit }.Concat(commandLine))
+        foreach (var argument in new[]
+        {
+            _env, "--default-signal", _bash, "-p", wrapper, files.Log, files.Exit,
+            _options.LogMaxBytes.ToString(CultureInfo.InvariantCulture), _options.LogMaxFiles.ToString(CultureInfo.InvariantCulture),
+        }.Concat(commandLine))
         {
             start.ArgumentList.Add(argument);
         }

@@ -21,6 +21,27 @@ internal static class StepLog
         ProcessSignals.Append(path, Encoding.UTF8.GetBytes(line));
     }
 
+    /// <summary>
+    /// Rotates the log if it is larger than <paramref name="maxBytes"/>: <c>path.1</c> … <c>path.{maxFiles-1}</c> move up
+    /// by one (the last goes) and the log becomes <c>path.1</c>. The wrapper does the same while a step writes.
+    /// </summary>
+    public static void RotateIfLarger(string path, long maxBytes, int maxFiles)
+    {
+        if (LengthOf(path) <= maxBytes)
+        {
+            return;
+        }
+
+        for (var generation = maxFiles - 1; generation >= 1; generation--)
+        {
+            var older = generation == 1 ? path : $"{path}.{generation - 1}";
+            if (File.Exists(older))
+            {
+                File.Move(older, $"{path}.{generation}", overwrite: true);
+            }
+        }
+    }
+
     public static long LengthOf(string path)
     {
         var file = new FileInfo(path);
@@ -46,7 +67,14 @@ internal static class StepLog
             using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
 
             // fluid lines and the time and stream prefixes do not count against the bound: read a few times more.
+            // A log shorter than where the attempt began was rotated meanwhile: the attempt's last lines are all
+            // in the new file.
             var length = file.Length;
+            if (length < offset)
+            {
+                offset = 0;
+            }
+
             var start = Math.Max(offset, length - Math.Max(64 * 1024, 4L * maxBytes));
             if (start >= length)
             {

@@ -1,5 +1,6 @@
 # fluid-step: runs one attempt of a pipeline step for LocalProcessExecutor, which writes this file into its logs
-# directory and starts it as `setsid env --default-signal bash -p fluid-step.sh LOG EXIT_FILE COMMAND [ARGS...]`.
+# directory and starts it as
+# `setsid env --default-signal bash -p fluid-step.sh LOG EXIT_FILE MAX_BYTES MAX_FILES COMMAND [ARGS...]`.
 # Besides bash (5 or later) it uses only `sleep` and `mv` (coreutils), so that it runs on any Debian machine. The
 # contract with the executor:
 #
@@ -11,6 +12,11 @@
 #    "2025-01-31T12:00:00.123Z out|err text". LOG is opened with O_APPEND and every line is a single write, so the
 #    readers and the executor interleave whole lines. No output passes through the controller: the step keeps
 #    writing (and is not killed by SIGPIPE) when the controller dies.
+#  - LOG is rotated as the executor rotates it between attempts: beyond MAX_BYTES it becomes LOG.1 (LOG.1 becomes
+#    LOG.2, and so on; MAX_FILES files in all, the current one included). A reader looks every 32 lines, and after
+#    a long one, where the log ends (its O_APPEND descriptor's position, read from /proc without a fork). Before
+#    each line a writer checks that its descriptor is still LOG's (two stats, no fork), and reopens LOG if another
+#    writer rotated it, so no line goes to a renamed file.
 #  - Handshake: the wrapper prints "started PGID" on stdout, then the step waits for one line on stdin before it
 #    executes the command. The executor records the pids in between, so a step never runs unrecorded: if the
 #    controller dies first, stdin reaches EOF and the command never starts.
@@ -23,8 +29,8 @@
 #    SHELLOPTS, exported functions) cannot change how they run; it reaches the step unchanged.
 
 set -u
-log=$1 exit_file=$2
-shift 2
+log=$1 exit_file=$2 max_bytes=$3 max_files=$4
+shift 4
 
 # An error here reaches the executor on stderr (still its pipe), and the step never starts.
 exec 3>>"$log" || exit 125
@@ -34,14 +40,35 @@ exec 6>&1 1>/dev/null
 # Appends stdin to the log, one timestamped line at a time; a last line without a newline is kept too. LC_ALL
 # (the decimal point of EPOCHREALTIME) and TZ change in the reader's subshell only, never for the step.
 reader() {
-  local LC_ALL=C TZ=UTC line now
+  local LC_ALL=C TZ=UTC line now lines=0
   while IFS= read -r line || [[ -n $line ]]; do
     now=$EPOCHREALTIME
+    follow
     printf '%(%Y-%m-%dT%H:%M:%S)T.%sZ %s %s\n' "${now%.*}" "${now:(-6):3}" "$1" "$line" >&3
+    if ((++lines % 32 == 0 || ${#line} > 4096)); then
+      rotate_if_larger
+    fi
   done
 }
 
+# Writes to LOG again if another writer rotated it.
+follow() {
+  [[ /dev/fd/3 -ef $log ]] || exec 3>>"$log"
+}
+
+rotate_if_larger() {
+  local _ position generation
+  read -r _ position <"/proc/$BASHPID/fdinfo/3" || return
+  ((position > max_bytes)) || return
+  for ((generation = max_files - 1; generation > 1; generation--)); do
+    [[ -e $log.$((generation - 1)) ]] && mv -f "$log.$((generation - 1))" "$log.$generation"
+  done
+  mv -f "$log" "$log.1"
+  exec 3>>"$log"
+}
+
 note() {
+  follow
   local LC_ALL=C TZ=UTC now=$EPOCHREALTIME
   printf '%(%Y-%m-%dT%H:%M:%S)T.%sZ fluid %s\n' "${now%.*}" "${now:(-6):3}" "$1" >&3
 }

@@ -235,7 +235,7 @@ public sealed class TriggerTests
         {
             ["ConnectionStrings:fluid"] = cluster.ServiceConnectionString,
             ["urls"] = "http://127.0.0.1:0",
-            ["Fluid:Controller:LeaderLeaseSeconds"] = "3",
+            ["Fluid:Controller:LeaderLeaseSeconds"] = "10",
         });
         await controller.StartAsync(Cancellation);
         return controller;

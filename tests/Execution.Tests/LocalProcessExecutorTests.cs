@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using Fluid.Aspire.TestSupport;
@@ -130,6 +131,40 @@ public sealed partial class LocalProcessExecutorTests
         Assert.InRange(Bytes(huge.LogTail), 8 * 1024 - 8, 8 * 1024);
 
         static int Bytes(IEnumerable<string> lines) => lines.Sum(line => Encoding.UTF8.GetByteCount(line) + 1);
+    }
+
+    [Fact]
+    public async Task A_log_is_rotated_at_its_size_while_the_step_writes_and_before_an_attempt_keeping_its_last_files()
+    {
+        await using var harness = new StepHarness();
+        harness.Options.LogMaxBytes = 64 * 1024;
+        harness.Options.LogMaxFiles = 3;
+        const string Chatty = "for i in $(seq 1 20000); do echo \"line $i of the output, long enough to fill a log soon\"; ((i % 100)) || echo \"error $i\" >&2; done";
+
+        var execution = await harness.StartAsync(Launch("chatty", "/bin/bash", "-c", Chatty));
+        var outcome = await EndOf(execution);
+
+        var log = execution.LogPath!;
+        string[] files = [log, $"{log}.1", $"{log}.2"];
+        Assert.All(files, file => Assert.InRange(new FileInfo(file).Length, 1, (64 * 1024) + (64 * 200)));
+        Assert.False(File.Exists($"{log}.3"), "more files kept than LogMaxFiles");
+        Assert.EndsWith("out line 20000 of the output, long enough to fill a log soon", outcome.LogTail[^1], StringComparison.Ordinal);
+        var kept = files.Reverse().SelectMany(File.ReadLines).ToList();
+        Assert.Contains("=== exited with code 0 ===", kept[^1], StringComparison.Ordinal);
+        // What the files keep is whole and in order, errors included: nothing went to a file already renamed.
+        var lines = kept.Where(l => l.Contains(" out line ", StringComparison.Ordinal)).Select(l => int.Parse(l.Split(' ')[3], CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(Enumerable.Range(lines[0], 20001 - lines[0]), lines);
+        var errors = kept.Where(l => l.Contains(" err error ", StringComparison.Ordinal)).Select(l => int.Parse(l.Split(' ')[3], CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(Enumerable.Range(0, errors.Count).Select(i => errors[0] + (100 * i)), errors);
+        Assert.Equal(20000, errors[^1]);
+
+        // A log already beyond its size is rotated before the next attempt writes to it.
+        File.AppendAllText(log, string.Concat(Enumerable.Repeat("2026-01-01T00:00:00.000Z out padding\n", 2000)));
+        var retry = await EndOf(await harness.StartAsync(Launch("chatty", "/bin/bash", "-c", "echo again") with { Attempt = 2 }));
+
+        Assert.EndsWith(" out again", Assert.Single(retry.LogTail), StringComparison.Ordinal);
+        Assert.Contains(" fluid === attempt 2 of ", File.ReadLines(log).First(), StringComparison.Ordinal);
+        Assert.EndsWith("out padding", File.ReadLines($"{log}.1").Last(), StringComparison.Ordinal);
     }
 
     [Fact]

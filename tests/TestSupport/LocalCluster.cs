@@ -117,7 +117,7 @@ public sealed class LocalCluster : IAsyncDisposable
         {
             ["ConnectionStrings__fluid"] = ServiceConnectionString,
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port ?? ControllerPort}",
-            ["Fluid__Controller__LeaderLeaseSeconds"] = "3",
+            ["Fluid__Controller__LeaderLeaseSeconds"] = "10",
             ["Logging__LogLevel__Default"] = "Information",
         };
         foreach (var (key, value) in _controllerSettings)
