@@ -111,10 +111,15 @@ public sealed class CatalogRecoveryTests
         Assert.Equal(0, (await client.GetStatsAsync(Cancellation)).Objects);
         await etcd.RestartAsync(Cancellation);
 
-        await daemon.Process.WaitForOutputAsync("Resumed as object store instance 0", Patience, Cancellation);
-        await daemon.Process.WaitForOutputAsync("Withdrew ", Patience, Cancellation);
-        Assert.Empty(await ListAsync(connection, "/fluid/objectstore/objects/"));
-        Assert.Empty(await ListAsync(connection, "/fluid/objectstore/names/"));
+        // Either the lease outlived the outage and the catalog withdraws what the lost persist wrote, or the lease
+        // expired meanwhile (a slow restart on a loaded machine) and took it along: no ghost is left either way.
+        await Eventually.ReturnsAsync(
+            async () => (await ListAsync(connection, "/fluid/objectstore/objects/")).Count + (await ListAsync(connection, "/fluid/objectstore/names/")).Count,
+            left => left == 0, Patience, "no object or name left by the persist given up", Cancellation);
+        if (daemon.Process.Output.Contains("Resumed as object store instance 0", StringComparison.Ordinal))
+        {
+            await daemon.Process.WaitForOutputAsync("Withdrew ", Patience, Cancellation);
+        }
     }
 
     [Fact]
