@@ -7,6 +7,8 @@ using Fluid.Aspire.ObjectStore.Cluster;
 using Fluid.Aspire.ObjectStore.Objects;
 using Fluid.Aspire.TestSupport;
 
+using static Fluid.Aspire.ObjectStore.Tests.CatalogProbe;
+
 namespace Fluid.Aspire.ObjectStore.Tests;
 
 /// <summary>Two instances joined through a real etcd: persisted metadata, global names, fetching, deletion, dead instances.</summary>
@@ -192,23 +194,4 @@ public sealed class ClusterTests
     /// before answering may arrive after the answer.
     /// </summary>
     private static Task WaitForLogAsync(ObjectStoreDaemon daemon, string text) => daemon.Process.WaitForOutputAsync(text, Patience, Cancellation);
-
-    private static async Task<object?> Record<T>(Func<Task<T>> action)
-    {
-        try
-        {
-            return await action();
-        }
-        catch (ObjectStoreException ex)
-        {
-            return ex;
-        }
-    }
-
-    private static async Task<IReadOnlyList<Mvccpb.KeyValue>> ListAsync(EtcdConnection connection, string prefix) =>
-        (await connection.KeyValue.RangeAsync(new RangeRequest
-        {
-            Key = EtcdKeys.ToBytes(prefix),
-            RangeEnd = EtcdKeys.PrefixRangeEnd(prefix),
-        }, cancellationToken: Cancellation)).Kvs;
 }

@@ -9,6 +9,8 @@ using Fluid.Aspire.ObjectStore.Cluster;
 using Fluid.Aspire.ObjectStore.Objects;
 using Fluid.Aspire.TestSupport;
 
+using static Fluid.Aspire.ObjectStore.Tests.CatalogProbe;
+
 namespace Fluid.Aspire.ObjectStore.Tests.Cluster;
 
 /// <summary>
@@ -194,23 +196,4 @@ public sealed class CatalogRecoveryTests
         text.Split(part).Length - 1;
 
     private static T Json<T>(Mvccpb.KeyValue kv) => JsonSerializer.Deserialize<T>(kv.Value.Span, ClusterJson.Options)!;
-
-    private static async Task<object?> Record<T>(Func<Task<T>> action)
-    {
-        try
-        {
-            return await action();
-        }
-        catch (ObjectStoreException ex)
-        {
-            return ex;
-        }
-    }
-
-    private static async Task<IReadOnlyList<Mvccpb.KeyValue>> ListAsync(EtcdConnection connection, string prefix) =>
-        (await connection.KeyValue.RangeAsync(new RangeRequest
-        {
-            Key = EtcdKeys.ToBytes(prefix),
-            RangeEnd = EtcdKeys.PrefixRangeEnd(prefix),
-        }, cancellationToken: Cancellation)).Kvs;
 }
