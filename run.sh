@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 
 usage() {
   cat <<'USAGE'
-Usage: ./run.sh [--dashboard] [--nodes N] [--clean] [--timeout SECONDS] [--state-dir DIR] [--store-memory SIZE] [sample options]
+Usage: ./run.sh [--dashboard] [--nodes N] [--clean] [--timeout SECONDS] [--state-dir DIR] [--store-memory SIZE] [--no-build] [sample options]
 
   (no option)        start the stack, run the linear-regression sample once, print its metrics and RESULT line,
                      stop; exit 0 on success
@@ -24,6 +24,7 @@ Usage: ./run.sh [--dashboard] [--nodes N] [--clean] [--timeout SECONDS] [--state
   --store-memory SIZE
                      each node's object store memory, e.g. 2Gi or 1536Mi (default: what the data needs, or
                      --cache-capacity, and at least 1Gi; a run the machine cannot hold is refused before it starts)
+  --no-build         start what is already built (Release) instead of building first, e.g. after ./test.sh
   -h, --help         show this help
 
 Sample options (passed on to samples/LinearRegression):
@@ -48,11 +49,13 @@ sample=()
 nodes=2
 clean=false
 timeout=600
+build=true
 while [ $# -gt 0 ]; do
   case "$1" in
     --dashboard) dashboard=true ;;
     --nodes) [ $# -ge 2 ] || fluid_fail "--nodes needs a number, e.g. --nodes 3"; nodes="$2"; shift ;;
     --clean) clean=true ;;
+    --no-build) build=false ;;
     --timeout) [ $# -ge 2 ] || fluid_fail "--timeout needs a number of seconds"; timeout="$2"; shift ;;
     --store-memory)
       [ $# -ge 2 ] || fluid_fail "--store-memory needs a size, e.g. --store-memory 2Gi"
@@ -86,8 +89,12 @@ if [ -f "$lock" ] && ! flock -n "$lock" true; then
 fi
 
 fluid_prerequisites
-fluid_step "Building (Release)"
-dotnet build AppHost/Fluid.Aspire.AppHost.csproj -c Release -nologo -clp:NoSummary -v:q
+if [ "$build" = true ]; then
+  fluid_step "Building (Release)"
+  dotnet build AppHost/Fluid.Aspire.AppHost.csproj -c Release -nologo -clp:NoSummary -v:q
+elif [ ! -f AppHost/bin/Release/net10.0/Fluid.Aspire.AppHost.dll ]; then
+  fluid_fail "--no-build: nothing is built yet (no AppHost/bin/Release); run once without --no-build, or ./test.sh"
+fi
 
 # The stack's API server writes a kubeconfig for kubectl here once it listens; one left by an earlier run is stale.
 kubeconfig="${state:-$PWD/artifacts}/kubeconfig"

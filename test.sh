@@ -24,6 +24,6 @@ dotnet test Fluid.Aspire.sln -c Release --no-build -nologo \
 # Test projects run in parallel, so a failure scrolls far up; CI keeps only the end of the output.
 if [ "$status" -ne 0 ]; then
   fluid_step "What failed (the whole output is in $log)"
-  grep -E -A 15 "^\s+Failed |[Cc]rashed|aborted|hang timeout" "$log" | head -300 || true
+  grep -E -A 50 "^\s+Failed |[Cc]rashed|aborted|hang timeout" "$log" | head -300 || true
 fi
 exit "$status"

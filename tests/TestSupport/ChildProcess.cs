@@ -73,6 +73,16 @@ public sealed class ChildProcess : IAsyncDisposable
         return child;
     }
 
+    /// <summary>
+    /// The last <paramref name="lines"/> lines of <paramref name="output"/>: where a long run went wrong, and what a
+    /// failure report keeps when it is cut short.
+    /// </summary>
+    public static string Tail(string output, int lines)
+    {
+        var all = output.TrimEnd('\n').Split('\n');
+        return all.Length <= lines ? string.Join('\n', all) : $"[{all.Length - lines} earlier lines]\n{string.Join('\n', all[^lines..])}";
+    }
+
     /// <summary>Waits until the output contains <paramref name="text"/>; fails with the output if the process exits first.</summary>
     public async Task WaitForOutputAsync(string text, TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -81,12 +91,12 @@ public sealed class ChildProcess : IAsyncDisposable
         {
             if (_process.HasExited)
             {
-                throw new InvalidOperationException($"The process exited with code {_process.ExitCode} before printing '{text}':\n{Output}");
+                throw new InvalidOperationException($"The process exited with code {_process.ExitCode} before printing '{text}'; its last lines:\n{Tail(Output, 40)}");
             }
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"The process did not print '{text}' within {timeout.TotalSeconds} s:\n{Output}");
+                throw new TimeoutException($"The process did not print '{text}' within {timeout.TotalSeconds} s; its last lines:\n{Tail(Output, 40)}");
             }
 
             await Task.Delay(50, cancellationToken);
