@@ -10,6 +10,7 @@ fluid_prerequisites
 fluid_notebook_prerequisites
 fluid_browser_prerequisites
 fluid_kubernetes_tools
+fluid_storage_servers
 fluid_step "Building Fluid.Aspire.sln (Release)"
 dotnet build Fluid.Aspire.sln -c Release -nologo -clp:NoSummary -v:q
 

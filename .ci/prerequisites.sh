@@ -137,3 +137,38 @@ EOF
   fi
   export FLUID_KUBERNETES_MODELS="$dir"
 }
+
+# The real storage servers the under-storage connector tests (tests/Cache.Tests) read from: nginx (Debian's package)
+# as an HTTP under-storage and s3rver 3.7.1 (npm, into .tools/s3rver) as an S3 one. Exports FLUID_NGINX and
+# FLUID_S3RVER for tests/TestSupport/StorageServers; without them those tests skip and say why.
+fluid_storage_servers() {
+  local s3rver_dir
+  s3rver_dir="$(pwd)/.tools/s3rver"
+  if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+      fluid_step "Installing nginx for the under-storage tests (apt)"
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get update -qq >/dev/null
+      apt-get install -y -qq --no-install-recommends nginx-light >/dev/null 2>&1 \
+        || apt-get install -y -qq --no-install-recommends nginx >/dev/null
+    else
+      printf 'warning: the HTTP under-storage tests will skip: nginx missing. Install with: sudo apt-get install -y nginx\n' >&2
+    fi
+  fi
+  local nginx
+  nginx="$(command -v nginx || echo /usr/sbin/nginx)"
+  if [ -x "$nginx" ]; then
+    export FLUID_NGINX="$nginx"
+  fi
+  if [ ! -f "$s3rver_dir/node_modules/s3rver/bin/s3rver.js" ]; then
+    if ! command -v npm >/dev/null 2>&1; then
+      printf 'warning: the S3 under-storage tests will skip: npm is missing, so s3rver cannot be installed.\n' >&2
+      return 0
+    fi
+    fluid_step "Installing s3rver 3.7.1 into .tools/s3rver (npm)"
+    mkdir -p "$s3rver_dir"
+    (cd "$s3rver_dir" && npm install --silent --no-audit --no-fund --no-save s3rver@3.7.1 >/dev/null) \
+      || fluid_fail "could not install s3rver 3.7.1 from npm."
+  fi
+  export FLUID_S3RVER="$s3rver_dir/node_modules/s3rver/bin/s3rver.js"
+}
