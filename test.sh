@@ -15,6 +15,10 @@ fluid_step "Building Fluid.Aspire.sln (Release)"
 dotnet build Fluid.Aspire.sln -c Release -nologo -clp:NoSummary -v:q
 
 fluid_step "Running the tests"
+# The tests start hundreds of short-lived .NET processes (daemons, controllers, steps) on two cores. Without profiling
+# instrumentation, thread-pool spinning and a GC heap per core, they take a fifth less CPU (Cli CommandTests: 39 s of
+# user time instead of 48 s); what the tests check does not depend on either.
+export DOTNET_TieredPGO=0 DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 DOTNET_gcServer=0
 mkdir -p artifacts/test-results
 log=artifacts/test-results/console.log
 status=0

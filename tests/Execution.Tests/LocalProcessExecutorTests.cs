@@ -142,7 +142,8 @@ public sealed partial class LocalProcessExecutorTests
         const string Chatty = "for i in $(seq 1 20000); do echo \"line $i of the output, long enough to fill a log soon\"; ((i % 100)) || echo \"error $i\" >&2; done";
 
         var execution = await harness.StartAsync(Launch("chatty", "/bin/bash", "-c", Chatty));
-        var outcome = await EndOf(execution);
+        // 20,000 lines through the wrapper's readers: seconds alone, a minute or more on a machine the suite loads.
+        var outcome = await EndOf(execution, seconds: 180);
 
         var log = execution.LogPath!;
         string[] files = [log, $"{log}.1", $"{log}.2"];
@@ -286,7 +287,7 @@ public sealed partial class LocalProcessExecutorTests
         await using var harness = new StepHarness();
 
         var execution = await harness.StartAsync(Launch("missing", command));
-        var outcome = await EndOf(execution, seconds: 0.5);
+        var outcome = await EndOf(execution);
 
         Assert.Equal(StepStatus.FailedToStart, outcome.Status);
         Assert.StartsWith(reason, outcome.Reason, StringComparison.Ordinal);

@@ -67,8 +67,11 @@ internal sealed class StepHarness : IAsyncDisposable
 
     public Task<StepExecution> StartAsync(StepLaunch launch) => StartAsync(_executors.FirstOrDefault() ?? NewExecutor(), launch);
 
-    /// <summary>Waits for the step's end, failing the test if it takes longer than a test step should.</summary>
-    public static async Task<StepOutcome> EndOf(StepExecution execution, double seconds = 5) =>
+    /// <summary>
+    /// Waits for the step's end, failing the test if it hangs: the bound is far beyond what a test step takes alone,
+    /// because the suite's other projects load the machine.
+    /// </summary>
+    public static async Task<StepOutcome> EndOf(StepExecution execution, double seconds = 60) =>
         await execution.Completion.WaitAsync(TimeSpan.FromSeconds(seconds), Cancellation);
 
     /// <summary>The step's output lines in the log ("out text" / "err text"), without timestamps.</summary>

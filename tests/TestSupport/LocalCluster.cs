@@ -75,12 +75,23 @@ public sealed class LocalCluster : IAsyncDisposable
         var cluster = new LocalCluster(etcd, apiServer, controllerSettings);
         try
         {
+            // The nodes' object stores start side by side: each waits for its own registration, not for the others'.
+            var objectStores = Enumerable.Range(0, nodes).Select(i => ObjectStoreDaemon.StartAsync(cancellationToken, objectStoreSize, cluster.Etcd, $"node-{i}",
+                options: ["--zone", ZoneOf(i), "--region", "local", "--kubeconfig", apiServer.KubeconfigPath, .. reserveMemory ? ReserveMemory : []])).ToList();
+            try
+            {
+                await Task.WhenAll(objectStores);
+            }
+            finally
+            {
+                // Those that started are the cluster's to stop, even when another failed.
+                cluster._objectStores.AddRange(objectStores.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result));
+            }
+
             for (var i = 0; i < nodes; i++)
             {
                 var node = $"node-{i}";
-                var zone = i % 2 == 0 ? "zone-a" : "zone-b";
-                cluster._objectStores.Add(await ObjectStoreDaemon.StartAsync(cancellationToken, objectStoreSize, cluster.Etcd, node,
-                    options: ["--zone", zone, "--region", "local", "--kubeconfig", apiServer.KubeconfigPath, .. reserveMemory ? ReserveMemory : []]));
+                var zone = ZoneOf(i);
                 cluster._cacheAgents.Add(ChildProcess.StartDotnet(RepositoryPaths.Output("src/CacheAgent", "Fluid.Aspire.CacheAgent"), [], new Dictionary<string, string?>
                 {
                     ["ConnectionStrings__fluid"] = cluster.ServiceConnectionString,
@@ -109,6 +120,8 @@ public sealed class LocalCluster : IAsyncDisposable
             throw;
         }
     }
+
+    private static string ZoneOf(int node) => node % 2 == 0 ? "zone-a" : "zone-b";
 
     /// <summary>Starts the (first) controller again, on the same port, e.g. after killing it.</summary>
     public async Task<ChildProcess> StartControllerAsync(CancellationToken cancellationToken, int? port = null)
