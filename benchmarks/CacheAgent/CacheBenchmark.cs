@@ -1,4 +1,5 @@
 using System.Globalization;
+using Fluid.Aspire.TestSupport.StorageServers;
 
 namespace Fluid.Aspire.Benchmarks.CacheAgent;
 
@@ -7,7 +8,7 @@ namespace Fluid.Aspire.Benchmarks.CacheAgent;
 /// fresh <see cref="Cache.Reading.CachedDataset"/> against a direct HttpClient read, and a warm one against a local
 /// file in the page cache. Each pair alternates which goes first, 3 rounds; a figure is the median of the rounds' ratios.
 /// </summary>
-internal sealed class CacheBenchmark(BenchNginx nginx, long fileBytes, CacheReport report, CancellationToken cancellationToken)
+internal sealed class CacheBenchmark(NginxServer nginx, long fileBytes, CacheReport report, CancellationToken cancellationToken)
 {
     private const int Rounds = 3;
     private const string FileName = "file.bin";
@@ -16,7 +17,9 @@ internal sealed class CacheBenchmark(BenchNginx nginx, long fileBytes, CacheRepo
 
     private string LocalPath => Path.Combine(nginx.DataDirectory, FileName);
 
-    private Uri FileUrl => new(nginx.DataUrl, FileName);
+    private Uri DataUrl => new(nginx.BaseUrl, "data/");
+
+    private Uri FileUrl => new(DataUrl, FileName);
 
     // Twice the file, so that no block is evicted whatever the watermarks.
     private long Quota => Math.Max(2 * fileBytes, 64L << 20);
@@ -51,7 +54,7 @@ internal sealed class CacheBenchmark(BenchNginx nginx, long fileBytes, CacheRepo
                 await last.DisposeAsync();
             }
 
-            last = await FreshCache.OpenAsync(nginx.DataUrl, Quota, cancellationToken);
+            last = await FreshCache.OpenAsync(DataUrl, Quota, cancellationToken);
             if (round % 2 == 0)
             {
                 direct[round] = await _reads.HttpAsync(client, FileUrl, cancellationToken);
@@ -113,7 +116,7 @@ internal sealed class CacheBenchmark(BenchNginx nginx, long fileBytes, CacheRepo
     /// <summary>A cache that holds every block of the file, when the cold reads did not run to fill one.</summary>
     public async Task<FreshCache> FilledCacheAsync()
     {
-        var cache = await FreshCache.OpenAsync(nginx.DataUrl, Quota, cancellationToken);
+        var cache = await FreshCache.OpenAsync(DataUrl, Quota, cancellationToken);
         await _reads.CachedAsync(cache, "/" + FileName, cancellationToken);
         return cache;
     }

@@ -1,6 +1,8 @@
 using System.Globalization;
 using Fluid.Aspire.Benchmarks.CacheAgent;
 using Fluid.Aspire.Contracts;
+using Fluid.Aspire.TestSupport;
+using Fluid.Aspire.TestSupport.StorageServers;
 
 // The cache benchmarks of issue 17 against a real nginx on 127.0.0.1 started here. `dotnet run -c Release --project
 // benchmarks/CacheAgent [-- --size 256Mi] [--only NAME ...]` from the repository root; results go to
@@ -71,10 +73,10 @@ report.Field("buffer_bytes", Reads.BufferSize);
 report.Field("block_bytes", Fluid.Aspire.Cache.Blocks.TieredBlockStoreOptions.DefaultBlockSize);
 report.Field("rounds", 3);
 
-await using (var nginx = await BenchNginx.StartAsync(token))
+await using (var nginx = await NginxServer.StartAsync(token))
 {
     var benchmark = new CacheBenchmark(nginx, fileBytes, report, token);
-    CacheBenchmark.Progress($"Writing {Quantity.FormatBytes(fileBytes)} of random bytes into nginx's root at {nginx.DataUrl}");
+    CacheBenchmark.Progress($"Writing {Quantity.FormatBytes(fileBytes)} of random bytes into nginx's root at {new Uri(nginx.BaseUrl, "data/")}");
     await benchmark.WriteFileAsync();
     FreshCache? filled = null;
     try
@@ -104,24 +106,6 @@ await using (var nginx = await BenchNginx.StartAsync(token))
 
 var suffix = only.Count == all.Length ? "" : $"-{string.Join('-', only)}";
 var command = "dotnet run -c Release --project benchmarks/CacheAgent -- --size " + size + (suffix.Length == 0 ? "" : $" --only {string.Join(' ', only)}");
-await report.WriteAsync(Path.Combine(RepositoryRoot(), "artifacts", "bench", $"cache{suffix}.json"), command);
+await report.WriteAsync(Path.Combine(RepositoryPaths.Root, "artifacts", "bench", $"cache{suffix}.json"), command);
 Console.WriteLine(report);
 return report.TargetsMet ? 0 : 1;
-
-// The directory holding Fluid.Aspire.sln, above the working directory or the built program.
-static string RepositoryRoot()
-{
-    foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
-    {
-        for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Fluid.Aspire.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-    }
-
-    throw new DirectoryNotFoundException(string.Create(CultureInfo.InvariantCulture,
-        $"No Fluid.Aspire.sln above {Environment.CurrentDirectory} or {AppContext.BaseDirectory}; run the benchmark from the repository."));
-}
