@@ -113,6 +113,22 @@ public static class ResourceKinds
         ],
     };
 
+    /// <summary>The block cache bound to the dataset of the same name: its workers, what they hold, and the dataset's size.</summary>
+    public static ResourceKind CacheRuntime { get; } = new(nameof(CacheRuntime), "cacheruntimes", typeof(CacheRuntime), () => new CacheRuntime(), isOperation: false)
+    {
+        ShortNames = ["cr"],
+        Categories = [Category],
+        PrinterColumns =
+        [
+            Column.Integer("Desired", ".status.desiredWorkers"),
+            Column.Integer("Current", ".status.currentWorkers"),
+            Column.Integer("Ready", ".status.readyWorkers"),
+            Column.Text("Phase", ".status.phase"),
+            Column.Text("Worker Phase", ".status.workerPhase", priority: 1),
+            Column.Age,
+        ],
+    };
+
     /// <summary>A processing step run near its data.</summary>
     public static ResourceKind DataProcess { get; } = new(nameof(DataProcess), "dataprocesses", typeof(DataProcess), () => new DataProcess(), isOperation: true)
     {
@@ -136,7 +152,7 @@ public static class ResourceKinds
     };
 
     /// <summary>Every kind, in a stable order.</summary>
-    public static IReadOnlyList<ResourceKind> All { get; } = [Dataset, ObjectStoreRuntime, DataProcess];
+    public static IReadOnlyList<ResourceKind> All { get; } = [Dataset, ObjectStoreRuntime, CacheRuntime, DataProcess];
 
     /// <summary>The kinds that are data operations.</summary>
     public static IReadOnlyList<ResourceKind> Operations { get; } = [.. All.Where(k => k.IsOperation)];

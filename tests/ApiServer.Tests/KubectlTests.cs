@@ -24,7 +24,7 @@ public sealed class KubectlTests
         Assert.Matches(@"nodes\s+no\s+v1\s+false\s+Node", resources);
         Assert.Matches(@"pods\s+po\s+v1\s+true\s+Pod\s+create,delete,deletecollection,get,list,patch,update,watch\s+all", resources);
         Assert.Equal(
-            ["dataprocesses.data.fluid-aspire.io", "datasets.data.fluid-aspire.io", "objectstoreruntimes.data.fluid-aspire.io"],
+            ["cacheruntimes.data.fluid-aspire.io", "dataprocesses.data.fluid-aspire.io", "datasets.data.fluid-aspire.io", "objectstoreruntimes.data.fluid-aspire.io"],
             fluid.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order(StringComparer.Ordinal));
     }
 

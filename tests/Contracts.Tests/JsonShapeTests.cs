@@ -179,7 +179,7 @@ public sealed class JsonShapeTests
     [InlineData("""{"apiVersion":"data.fluid-aspire.io/v1alpha1","kind":"Dataset","spec":{"placement":0}}""", "A Placement is written as a string")]
     [InlineData("""{"apiVersion":"data.fluid-aspire.io/v1alpha1","kind":"Dataset","metadata":{"creationTimestamp":"2025-03-04T05:06:07"}}""", "not an RFC 3339 timestamp")]
     [InlineData("""{"apiVersion":"data.fluid-aspire.io/v1alpha1","kind":"DataProcess","status":{"duration":"90 seconds"}}""", "is not a duration")]
-    [InlineData("""{"apiVersion":"data.fluid-aspire.io/v1alpha1","kind":"DataLoad"}""", "The kind 'DataLoad' is not known; use one of Dataset, ObjectStoreRuntime, DataProcess")]
+    [InlineData("""{"apiVersion":"data.fluid-aspire.io/v1alpha1","kind":"DataLoad"}""", "The kind 'DataLoad' is not known; use one of Dataset, ObjectStoreRuntime, CacheRuntime, DataProcess")]
     [InlineData("""{"apiVersion":"data.fluid.io/v1alpha1","kind":"Dataset"}""", "change apiVersion to data.fluid-aspire.io/v1alpha1")]
     [InlineData("""{"metadata":{"name":"x"}}""", "has no 'kind'")]
     [InlineData("""[1]""", "A resource is a JSON object")]

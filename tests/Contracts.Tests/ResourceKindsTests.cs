@@ -13,6 +13,7 @@ public sealed class ResourceKindsTests
             [
                 ("data.fluid-aspire.io/v1alpha1", "Dataset", "datasets", typeof(Dataset)),
                 ("data.fluid-aspire.io/v1alpha1", "ObjectStoreRuntime", "objectstoreruntimes", typeof(ObjectStoreRuntime)),
+                ("data.fluid-aspire.io/v1alpha1", "CacheRuntime", "cacheruntimes", typeof(CacheRuntime)),
                 ("data.fluid-aspire.io/v1alpha1", "DataProcess", "dataprocesses", typeof(DataProcess)),
             ],
             ResourceKinds.All.Select(k => (k.ApiVersion, k.Kind, k.Plural, k.Type)));
@@ -35,13 +36,14 @@ public sealed class ResourceKindsTests
         var byKind = Assert.Throws<KeyNotFoundException>(() => ResourceKinds.GetByKind("DataLoad"));
         var byPlural = Assert.Throws<KeyNotFoundException>(() => ResourceKinds.GetByPlural("dataloads"));
 
-        Assert.Contains("use one of Dataset, ObjectStoreRuntime, DataProcess", byKind.Message, StringComparison.Ordinal);
-        Assert.Contains("use one of datasets, objectstoreruntimes, dataprocesses", byPlural.Message, StringComparison.Ordinal);
+        Assert.Contains("use one of Dataset, ObjectStoreRuntime, CacheRuntime, DataProcess", byKind.Message, StringComparison.Ordinal);
+        Assert.Contains("use one of datasets, objectstoreruntimes, cacheruntimes, dataprocesses", byPlural.Message, StringComparison.Ordinal);
     }
 
     [Theory]
     [InlineData("Dataset")]
     [InlineData("ObjectStoreRuntime")]
+    [InlineData("CacheRuntime")]
     [InlineData("DataProcess")]
     public void The_factory_makes_an_empty_object_of_the_kind(string kind)
     {
@@ -71,7 +73,7 @@ public sealed class ResourceKindsTests
 
         Assert.All(ResourceKinds.All, k => Assert.Equal([ResourceKinds.Category], k.Categories));
         Assert.Equal(names.Count, names.Distinct().Count());
-        Assert.Equal(["ds", "osr", "dp"], ResourceKinds.All.Select(k => k.ShortNames.Single()));
+        Assert.Equal(["ds", "osr", "cr", "dp"], ResourceKinds.All.Select(k => k.ShortNames.Single()));
     }
 
     [Fact]

@@ -90,9 +90,44 @@ internal static class Samples
             CurrentWorkers = 2,
             ReadyWorkers = 1,
             WorkerPhase = RuntimePhase.PartialReady,
-            Workers = { new WorkerStatus { Node = "node-1", Instance = 3, MemoryUsed = 1024, MemoryCapacity = 2048 } },
+            Workers = { new ObjectStoreWorkerStatus { Node = "node-1", Instance = 3, MemoryUsed = 1024, MemoryCapacity = 2048 } },
             MemoryUsed = 1024,
             MemoryCapacity = 4096,
+        },
+    };
+
+    public static CacheRuntime CacheRuntime() => new()
+    {
+        Metadata = new V1ObjectMeta { Name = "sales", NamespaceProperty = "ml" },
+        Spec = new CacheRuntimeSpec
+        {
+            Replicas = 2,
+            TieredStore = new TieredStore { Levels = { new TieredStoreLevel { MediumType = MediumType.Memory, Quota = "1Gi" } } },
+            Worker = new WorkerSpec { NodeSelector = { ["fluid.io/node-pool"] = "cache" } },
+        },
+        Status = new CacheRuntimeStatus
+        {
+            Phase = RuntimePhase.Ready,
+            DesiredWorkers = 2,
+            CurrentWorkers = 2,
+            ReadyWorkers = 2,
+            WorkerPhase = RuntimePhase.Ready,
+            Workers =
+            {
+                new CacheWorkerStatus
+                {
+                    Node = "node-0", Ready = true, Cached = 4096, CacheCapacity = 1 << 30, UfsTotal = 8192, FileNum = 2,
+                    ListedAt = Created.UtcDateTime, BytesRead = 8192, BytesFetched = 4096,
+                },
+            },
+            Cached = 4096,
+            CacheCapacity = 2L << 30,
+            UfsTotal = 8192,
+            FileNum = 2,
+            ListedAt = Created.UtcDateTime,
+            BytesRead = 8192,
+            BytesFetched = 4096,
+            ObservedAt = Created.UtcDateTime,
         },
     };
 
@@ -160,5 +195,5 @@ internal static class Samples
     };
 
     /// <summary>One valid object of every registered kind.</summary>
-    public static IEnumerable<Resource> All() => [Dataset(), Runtime(), Process()];
+    public static IEnumerable<Resource> All() => [Dataset(), Runtime(), CacheRuntime(), Process()];
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Fluid.Aspire.Cli.Output;
 using Fluid.Aspire.Contracts;
+using Fluid.Aspire.Contracts.Runtimes;
 using k8s;
 using k8s.Models;
 
@@ -31,6 +32,21 @@ internal static class Describing
                 .Field(0, "Finalizers", string.Join(", ", meta.Finalizers ?? []));
         }
     }
+
+    /// <summary>A runtime's tiers, as its manifest writes them (MEM, SSD, HDD).</summary>
+    public static void TieredStore(Description description, TieredStore? tieredStore) =>
+        description.Table(1, "Tiered Store", ["Medium", "Quota", "Path", "High", "Low"],
+        [
+            .. (tieredStore?.Levels ?? []).Select(l => new Cell[] { Medium(l.MediumType), l.Quota?.ToString(), l.Path, l.High, l.Low }),
+        ]);
+
+    private static string? Medium(MediumType? medium) => medium switch
+    {
+        MediumType.Memory => "MEM",
+        MediumType.Ssd => "SSD",
+        MediumType.Hdd => "HDD",
+        _ => null,
+    };
 
     public static void Conditions(Description description, IReadOnlyList<Condition> conditions, DateTimeOffset now) =>
         description.Table(0, "Conditions", ["Type", "Status", "Reason", "Age", "Message"],

@@ -3,7 +3,7 @@ namespace Fluid.Aspire.Cli.Kinds;
 /// <summary>The kinds the commands know, by every name they answer to.</summary>
 internal static class Kinds
 {
-    public static IReadOnlyList<Kind> All { get; } = [new DatasetKind(), new ObjectStoreRuntimeKind(), new DataProcessKind(), new NodeKind(), new EventKind()];
+    public static IReadOnlyList<Kind> All { get; } = [new DatasetKind(), new ObjectStoreRuntimeKind(), new CacheRuntimeKind(), new DataProcessKind(), new NodeKind(), new EventKind()];
 
     /// <summary>How the kinds are named in help and errors: <c>dataset (datasets, ds)</c>.</summary>
     public static string Known => string.Join("; ", All.Select(k => $"{k.Names[0]} ({string.Join(", ", k.Names.Skip(1))})"));

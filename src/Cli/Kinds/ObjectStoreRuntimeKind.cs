@@ -18,10 +18,7 @@ internal sealed class ObjectStoreRuntimeKind : CustomKind<ObjectStoreRuntime>
     {
         description.Section(0, "Spec")
             .Field(1, "Replicas", Number(runtime.Spec.Replicas));
-        description.Table(1, "Tiered Store", ["Medium", "Quota", "Path", "High", "Low"],
-        [
-            .. (runtime.Spec.TieredStore?.Levels ?? []).Select(l => new Cell[] { Medium(l.MediumType), l.Quota?.ToString(), l.Path, l.High, l.Low }),
-        ]);
+        Describing.TieredStore(description, runtime.Spec.TieredStore);
         description.Map(1, "Node Selector", runtime.Spec.Worker?.NodeSelector ?? [])
             .Map(1, "Options", runtime.Spec.Worker?.Options ?? []);
 
@@ -45,13 +42,4 @@ internal sealed class ObjectStoreRuntimeKind : CustomKind<ObjectStoreRuntime>
     }
 
     private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
-
-    /// <summary>The medium as the manifest writes it (MEM, SSD, HDD), not the enum's .NET name.</summary>
-    private static string? Medium(MediumType? medium) => medium switch
-    {
-        MediumType.Memory => "MEM",
-        MediumType.Ssd => "SSD",
-        MediumType.Hdd => "HDD",
-        _ => null,
-    };
 }

@@ -17,8 +17,6 @@ namespace Fluid.Aspire.Controller.Runtimes;
 /// </summary>
 public sealed class ObjectStoreRuntimeReconciler(ControlPlaneState state) : IReconciler<ObjectStoreRuntime>
 {
-    private const string ReadyCondition = "Ready";
-
     public async Task<TimeSpan?> ReconcileAsync(string key, ObjectStoreRuntime? runtime, CancellationToken cancellationToken)
     {
         if (runtime is null)
@@ -40,7 +38,7 @@ public sealed class ObjectStoreRuntimeReconciler(ControlPlaneState state) : IRec
         var now = state.Clock.GetUtcNow();
         if (dataset is null)
         {
-            Report(status, 0, "DatasetNotFound",
+            status.ReportWorkers(0, "DatasetNotFound",
                 $"No Dataset {runtime.Metadata.NamespaceProperty}/{runtime.Metadata.Name}: a runtime binds to the dataset of its own name; create that dataset.", now);
             await state.Store.WriteStatusIfChangedAsync(runtime, updated, r => r.Status, cancellationToken);
             return null;
@@ -67,7 +65,7 @@ public sealed class ObjectStoreRuntimeReconciler(ControlPlaneState state) : IRec
             ? $"{workers.Count} of {runtime.Spec.Replicas} worker(s) ready on {string.Join(", ", workers.Select(w => w.Node))}."
             : $"{workers.Count} of {runtime.Spec.Replicas} worker(s) placed{(workers.Count == 0 ? "" : $" on {string.Join(", ", workers.Select(w => w.Node))}")}; " +
                 (excluded.Count == 0 ? "no node runs an object store yet." : string.Join("; ", excluded)) + ".";
-        Report(status, workers.Count, workers.Count == runtime.Spec.Replicas ? "WorkersReady" : "NotEnoughNodes", message, now);
+        status.ReportWorkers(workers.Count, workers.Count == runtime.Spec.Replicas ? "WorkersReady" : "NotEnoughNodes", message, now);
         var written = await state.Store.WriteStatusIfChangedAsync(runtime, updated, r => r.Status, cancellationToken);
         if (written != runtime && runtime.Status.Phase != status.Phase)
         {
@@ -75,20 +73,6 @@ public sealed class ObjectStoreRuntimeReconciler(ControlPlaneState state) : IRec
         }
 
         return null;
-    }
-
-    private static void Report(ObjectStoreRuntimeStatus status, int ready, string reason, string message, DateTimeOffset now)
-    {
-        status.ReadyWorkers = ready;
-        status.Phase = ready == 0 ? RuntimePhase.NotReady : ready >= status.DesiredWorkers ? RuntimePhase.Ready : RuntimePhase.PartialReady;
-        status.WorkerPhase = status.Phase;
-        status.Conditions.Set(new Condition
-        {
-            Type = ReadyCondition,
-            Status = status.Phase == RuntimePhase.Ready ? ConditionStatus.True : ConditionStatus.False,
-            Reason = reason,
-            Message = message,
-        }, now);
     }
 
     /// <summary>The memory quota of the MEM level, in bytes, if the runtime sets one.</summary>
@@ -149,12 +133,12 @@ public sealed class ObjectStoreRuntimeReconciler(ControlPlaneState state) : IRec
     /// workers; a store that refuses is passed over, its reason added to <paramref name="excluded"/>. Releases the
     /// dataset's reservation on every other store.
     /// </summary>
-    private async Task<List<WorkerStatus>> ReserveAsync(
+    private async Task<List<ObjectStoreWorkerStatus>> ReserveAsync(
         ObjectStoreRuntime runtime, List<(ClusterNode Node, InstanceRecord Instance)> candidates, long? quota, List<string> excluded,
         CancellationToken cancellationToken)
     {
         var dataset = FlowLabels.DatasetValue(runtime.Metadata.NamespaceProperty, runtime.Metadata.Name);
-        var workers = new List<WorkerStatus>();
+        var workers = new List<ObjectStoreWorkerStatus>();
         foreach (var (node, instance) in candidates)
         {
             if (workers.Count == runtime.Spec.Replicas)
@@ -165,7 +149,7 @@ public sealed class ObjectStoreRuntimeReconciler(ControlPlaneState state) : IRec
             try
             {
                 var usage = await state.ObjectStores.SetReservationAsync(instance, dataset, quota ?? 0, cancellationToken);
-                workers.Add(new WorkerStatus
+                workers.Add(new ObjectStoreWorkerStatus
                 {
                     Node = node.Name,
                     Instance = instance.Instance,

@@ -9,7 +9,7 @@ namespace Fluid.Aspire.Hosting.Dashboard;
 /// </summary>
 internal sealed class StackObject(string name, string kind, string namespaceName, string objectName) : global::Aspire.Hosting.ApplicationModel.Resource(name)
 {
-    /// <summary>The object's kind in the API (Dataset, ObjectStoreRuntime, DataProcess).</summary>
+    /// <summary>The object's kind in the API (Dataset, ObjectStoreRuntime, CacheRuntime, DataProcess).</summary>
     public string Kind { get; } = kind;
 
     public string Namespace { get; } = namespaceName;
@@ -26,7 +26,7 @@ internal sealed class StackObject(string name, string kind, string namespaceName
         var prefix = kind switch
         {
             nameof(Contracts.Datasets.Dataset) => "dataset-",
-            nameof(Contracts.Runtimes.ObjectStoreRuntime) => "runtime-",
+            nameof(Contracts.Runtimes.ObjectStoreRuntime) or nameof(Contracts.Runtimes.CacheRuntime) => "runtime-",
             _ => "",
         };
         return namespaceName == Contracts.Resource.DefaultNamespace ? prefix + objectName : $"{prefix}{namespaceName}-{objectName}";

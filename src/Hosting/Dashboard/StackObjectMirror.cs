@@ -69,7 +69,7 @@ internal sealed class StackObjectMirror : IDisposable
         try
         {
             _client = await ConnectAsync(stopping);
-            await Task.WhenAll(MirrorAsync<Dataset>(stopping), MirrorAsync<ObjectStoreRuntime>(stopping), MirrorAsync<DataProcess>(stopping));
+            await Task.WhenAll(MirrorAsync<Dataset>(stopping), MirrorAsync<ObjectStoreRuntime>(stopping), MirrorAsync<CacheRuntime>(stopping), MirrorAsync<DataProcess>(stopping));
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {

@@ -19,9 +19,13 @@ internal static class StackObjectSnapshots
             ("Cached", dataset.Status?.CacheStates?.Cached),
             ("Cache capacity", dataset.Status?.CacheStates?.CacheCapacity),
             ("Cached percentage", dataset.Status?.CacheStates?.CachedPercentage)),
-        ObjectStoreRuntime runtime => With(previous, runtime, Runtime(runtime), DatasetOf(runtime.Metadata.NamespaceProperty, runtime.Metadata.Name),
+        ObjectStoreRuntime runtime => With(previous, runtime, Runtime(runtime.Status), DatasetOf(runtime.Metadata.NamespaceProperty, runtime.Metadata.Name),
             ("Workers ready", runtime.Status is { } s ? $"{s.ReadyWorkers}/{s.DesiredWorkers}" : null),
             ("Memory used", runtime.Status is { MemoryCapacity: > 0 } m ? $"{m.MemoryUsed:N0} of {m.MemoryCapacity:N0} bytes" : null)),
+        CacheRuntime runtime => With(previous, runtime, Runtime(runtime.Status), DatasetOf(runtime.Metadata.NamespaceProperty, runtime.Metadata.Name),
+            ("Workers ready", runtime.Status is { } s ? $"{s.ReadyWorkers}/{s.DesiredWorkers}" : null),
+            ("Cached", runtime.Status is { CacheCapacity: > 0 } c ? $"{c.Cached:N0} of {c.CacheCapacity:N0} bytes" : null),
+            ("Read", runtime.Status is { BytesRead: > 0 } r ? $"{r.BytesRead:N0} bytes, {r.BytesFetched:N0} fetched" : null)),
         DataProcess step => With(previous, step, Step(step), step.Spec.Dataset is { } d ? DatasetOf(step.Metadata.NamespaceProperty, d.Name) : stack,
             ("Node", step.Status?.NodeName ?? ""),
             ("Run", step.Metadata.Labels.TryGetValue(Contracts.FlowLabels.Run, out var run) ? run : null),
@@ -50,7 +54,7 @@ internal static class StackObjectSnapshots
         null => new("Pending", KnownResourceStateStyles.Info),
     };
 
-    private static ResourceStateSnapshot Runtime(ObjectStoreRuntime runtime) => runtime.Status?.Phase switch
+    private static ResourceStateSnapshot Runtime(RuntimeStatus? status) => status?.Phase switch
     {
         RuntimePhase.Ready => new("Ready", KnownResourceStateStyles.Success),
         RuntimePhase.NotReady => new("NotReady", KnownResourceStateStyles.Warn),

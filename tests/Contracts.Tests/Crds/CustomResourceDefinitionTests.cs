@@ -12,7 +12,7 @@ public sealed class CustomResourceDefinitionTests
     public void Every_kind_gets_a_CRD_in_registry_order_and_Event_does_not()
     {
         Assert.Equal(
-            ["datasets.data.fluid-aspire.io", "objectstoreruntimes.data.fluid-aspire.io", "dataprocesses.data.fluid-aspire.io"],
+            ["datasets.data.fluid-aspire.io", "objectstoreruntimes.data.fluid-aspire.io", "cacheruntimes.data.fluid-aspire.io", "dataprocesses.data.fluid-aspire.io"],
             CustomResourceDefinitions.All.Select(crd => crd.Metadata.Name));
         Assert.DoesNotContain(CustomResourceDefinitions.All, crd => crd.Spec.Names.Kind == "Event");
     }
