@@ -34,6 +34,8 @@ public static class ServiceDefaultsExtensions
     {
         ["Microsoft.AspNetCore"] = LogLevel.Warning,
         ["System.Net.Http.HttpClient"] = LogLevel.Warning,
+        // The resilience handler logs every attempt at Information, an answer such as a 404 included.
+        ["Polly"] = LogLevel.Warning,
         ["Microsoft.Extensions.Diagnostics.HealthChecks"] = LogLevel.None,
     };
 

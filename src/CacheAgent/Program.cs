@@ -1,3 +1,4 @@
+using Fluid.Aspire.CacheAgent.Caching;
 using Fluid.Aspire.CacheAgent.Kubelet;
 using Fluid.Aspire.Cluster;
 using Fluid.Aspire.Cluster.Membership;
@@ -7,10 +8,12 @@ builder.AddServiceDefaults();
 builder.AddFluidCluster();
 builder.AddKubernetesApi();
 builder.AddNodeMembership(NodeComponents.CacheAgent);
+builder.AddCaching();
 var kubelet = builder.AddKubelet();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
+app.MapCacheApi();
 if (kubelet)
 {
     app.MapContainerLogs();

@@ -5,6 +5,7 @@ using Fluid.Aspire.Contracts.Datasets;
 using Fluid.Aspire.Contracts.Operations;
 using Fluid.Aspire.Contracts.Runtimes;
 using Fluid.Aspire.Contracts.Store;
+using Fluid.Aspire.Controller.Caching;
 using Fluid.Aspire.Controller.Datasets;
 using Fluid.Aspire.Controller.Events;
 using Fluid.Aspire.Execution;
@@ -41,6 +42,12 @@ public sealed class ControllerOptions
     /// </summary>
     public int UnschedulableRetrySeconds { get; set; } = 30;
 
+    /// <summary>
+    /// Seconds between reads of each cache runtime's workers: a cache runtime's numbers, and its dataset's, are at most
+    /// this old (the dataset's size also the agents' listing TTL).
+    /// </summary>
+    public int CacheStatusSeconds { get; set; } = 5;
+
     /// <summary>The problems with these settings, each naming the setting and how to fix it.</summary>
     public IEnumerable<string> Validate()
     {
@@ -59,6 +66,11 @@ public sealed class ControllerOptions
             yield return $"{SectionName}:{nameof(MissingReferenceGraceSeconds)} is {MissingReferenceGraceSeconds}; use 0 to 86400 (a day), for example 60.";
         }
 
+        if (CacheStatusSeconds is < 1 or > 3600)
+        {
+            yield return $"{SectionName}:{nameof(CacheStatusSeconds)} is {CacheStatusSeconds}; use 1 to 3600 (an hour), for example 5.";
+        }
+
         if (UnschedulableRetrySeconds is < 1 or > 86_400)
         {
             yield return $"{SectionName}:{nameof(UnschedulableRetrySeconds)} is {UnschedulableRetrySeconds}; use 1 to 86400 (a day), for example 30.";
@@ -75,6 +87,7 @@ public sealed class ControlPlane(
     NodeDirectory nodes,
     SimulatedNodeStatus nodeStatus,
     ObjectStoreView objectStores,
+    CacheAgents cacheAgents,
     EventRecorder events,
     IStepExecutor executor,
     StepScheduler scheduler,
@@ -99,11 +112,24 @@ public sealed class ControlPlane(
             state, new StepPlanner(state, scheduler), executor, TimeSpan.FromSeconds(options.Value.MissingReferenceGraceSeconds),
             TimeSpan.FromSeconds(options.Value.UnschedulableRetrySeconds), loggers.CreateLogger<DataProcessReconciler>());
         using var datasets = new ControllerLoop<Dataset>(state.Datasets, new DatasetReconciler(state), workers, clock, loggers.CreateLogger("Fluid.Aspire.Controller.Datasets"));
-        using var runtimes = new ControllerLoop<ObjectStoreRuntime>(state.Runtimes, new ObjectStoreRuntimeReconciler(state), workers, clock, loggers.CreateLogger("Fluid.Aspire.Controller.Runtimes"));
+        using var runtimes = new ControllerLoop<ObjectStoreRuntime>(state.ObjectStoreRuntimes, new ObjectStoreRuntimeReconciler(state), workers, clock, loggers.CreateLogger("Fluid.Aspire.Controller.Runtimes"));
+        using var caches = new ControllerLoop<CacheRuntime>(
+            state.CacheRuntimes, new CacheRuntimeReconciler(state, cacheAgents, TimeSpan.FromSeconds(options.Value.CacheStatusSeconds)), workers, clock,
+            loggers.CreateLogger("Fluid.Aspire.Controller.CacheRuntimes"));
         using var processes = new ControllerLoop<DataProcess>(state.Processes, processReconciler, workers, clock, loggers.CreateLogger("Fluid.Aspire.Controller.Processes"));
         processReconciler.Enqueue = processes.Enqueue;
 
-        state.Runtimes.Changed += (before, after) => datasets.Enqueue(ResourceKeys.Of((after ?? before)!));
+        // A dataset follows its runtime; the other runtime of the same name follows which one is bound.
+        state.ObjectStoreRuntimes.Changed += (before, after) =>
+        {
+            datasets.Enqueue(ResourceKeys.Of((after ?? before)!));
+            caches.Enqueue(ResourceKeys.Of((after ?? before)!));
+        };
+        state.CacheRuntimes.Changed += (before, after) =>
+        {
+            datasets.Enqueue(ResourceKeys.Of((after ?? before)!));
+            runtimes.Enqueue(ResourceKeys.Of((after ?? before)!));
+        };
         state.Processes.Changed += (before, after) =>
         {
             // A dataset being deleted waits for its steps to go.
@@ -128,6 +154,7 @@ public sealed class ControlPlane(
             var dataset = (after ?? before)!;
             var key = ResourceKeys.Of(dataset);
             runtimes.Enqueue(key);
+            caches.Enqueue(key);
             foreach (var step in state.Processes.List().Where(p => p.Spec.Dataset?.Name == dataset.Metadata.Name && p.Metadata.NamespaceProperty == dataset.Metadata.NamespaceProperty))
             {
                 processes.Enqueue(ResourceKeys.Of(step));
@@ -146,6 +173,7 @@ public sealed class ControlPlane(
         void OnNodes()
         {
             runtimes.EnqueueAll();
+            caches.EnqueueAll();
             processes.EnqueueAll();
         }
 
@@ -155,7 +183,7 @@ public sealed class ControlPlane(
         objectStores.NamePut += OnName;
         try
         {
-            await Task.WhenAll(datasets.RunAsync(leading), runtimes.RunAsync(leading), processes.RunAsync(leading), nodeStatus.RunAsync(leading));
+            await Task.WhenAll(datasets.RunAsync(leading), runtimes.RunAsync(leading), caches.RunAsync(leading), processes.RunAsync(leading), nodeStatus.RunAsync(leading));
         }
         finally
         {

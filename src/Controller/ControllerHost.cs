@@ -3,6 +3,7 @@ using Fluid.Aspire.Cluster.Etcd;
 using Fluid.Aspire.Cluster.Leadership;
 using Fluid.Aspire.Contracts.Store;
 using Fluid.Aspire.Cluster.Configuration;
+using Fluid.Aspire.Controller.Caching;
 using Fluid.Aspire.Controller.Events;
 using Fluid.Aspire.Execution;
 using Fluid.Aspire.Controller.Nodes;
@@ -43,6 +44,8 @@ public static class ControllerHost
         services.AddSingleton<ObjectStoreView>();
         services.AddHostedService(sp => sp.GetRequiredService<ObjectStoreView>());
         services.AddHealthChecks().AddCheck<ObjectStoreView>("object-stores", tags: ["ready"]);
+        services.AddSingleton<CacheAgents>();
+        services.AddHttpClient(nameof(CacheAgents));
         services.AddSingleton<EventRecorder>();
         services.AddSingleton(new StepScheduler());
         services.AddSingleton(sp => new NodeDirectory(

@@ -17,7 +17,7 @@ internal static class ClusterHost
         ClusterConnectionString connection, Action<WebApplicationBuilder> configure, CancellationToken cancellationToken, params (string Key, string Value)[] settings)
     {
         var builder = WebApplication.CreateBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls(settings.FirstOrDefault(s => s.Key == "urls").Value ?? "http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         builder.Configuration.AddInMemoryCollection(
             settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value))
@@ -30,8 +30,10 @@ internal static class ClusterHost
     }
 
     /// <summary>A daemon of a simulated node, registered through the API server's kubeconfig as the AppHost's are.</summary>
+    /// <param name="settings">More settings, e.g. <c>urls</c> (the host's addresses, <c>http://127.0.0.1:0</c> by default).</param>
     public static Task<WebApplication> StartMemberAsync(
-        EtcdServer etcd, ApiServerProcess api, string node, string component, CancellationToken cancellationToken, int leaseTtlSeconds = 3) =>
+        EtcdServer etcd, ApiServerProcess api, string node, string component, CancellationToken cancellationToken, int leaseTtlSeconds = 3,
+        params (string Key, string Value)[] settings) =>
         StartAsync(new ClusterConnectionString([etcd.ClientUrl], kubeconfig: api.KubeconfigPath), b => b.AddKubernetesApi().AddNodeMembership(component), cancellationToken,
-            ("Fluid:Node:Name", node), ("Fluid:Node:Zone", "zone-a"), ("Fluid:Node:Register", "true"), ("Fluid:Node:LeaseTtlSeconds", $"{leaseTtlSeconds}"));
+            [("Fluid:Node:Name", node), ("Fluid:Node:Zone", "zone-a"), ("Fluid:Node:Register", "true"), ("Fluid:Node:LeaseTtlSeconds", $"{leaseTtlSeconds}"), .. settings]);
 }

@@ -47,6 +47,22 @@ public sealed class NodeMembershipTests
     }
 
     [Fact]
+    public async Task A_daemon_listening_on_every_address_registers_the_address_it_advertises()
+    {
+        await using var etcd = await EtcdServer.StartAsync(Cancellation);
+        await using var api = await ApiServerProcess.StartAsync(etcd, Cancellation);
+        using var kubernetes = api.CreateKubernetes();
+        using var directory = await StartDirectoryAsync(kubernetes);
+        var port = FreePort.Next();
+
+        await using var agent = await ClusterHost.StartMemberAsync(etcd, api, "node-0", NodeComponents.CacheAgent, Cancellation,
+            settings: [("urls", $"http://0.0.0.0:{port}"), ("Fluid:Node:AdvertiseAddress", "127.0.0.1")]);
+
+        var node = await WaitForNode(directory, "node-0", n => n.Members.Count == 1);
+        Assert.Equal($"http://127.0.0.1:{port}", node.Members.Single().Endpoints["http"]);
+    }
+
+    [Fact]
     public async Task A_daemon_that_stops_deletes_its_lease_and_leaves_at_once_while_its_Node_stays()
     {
         await using var etcd = await EtcdServer.StartAsync(Cancellation);

@@ -102,6 +102,8 @@ public sealed class LocalCluster : IAsyncDisposable
                     ["Fluid__Node__LeaseTtlSeconds"] = "3",
                     // The node's kubelet keeps its pods' logs here.
                     ["Fluid__Executor__LogsDirectory"] = cluster.LogsDirectoryOf(node),
+                    // Cache runtimes' MEM tiers: this cluster's own, so that clusters side by side share no blocks.
+                    ["Fluid__Cache__MemoryRoot"] = Path.Combine(cluster._logs.Path, "cache"),
                     ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
                 }));
             }

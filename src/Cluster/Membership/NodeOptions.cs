@@ -31,6 +31,12 @@ public sealed partial class NodeOptions
     /// </summary>
     public int LeaseTtlSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// The address others reach this daemon at (a pod's IP on a cluster), put into the endpoints it registers in place
+    /// of a wildcard host such as <c>http://+:8080</c>; the registered addresses stay as the server listens when unset.
+    /// </summary>
+    public string? AdvertiseAddress { get; set; }
+
     /// <summary>All labels of the node: the extra ones, then the locality labels from the named properties.</summary>
     public IReadOnlyDictionary<string, string> ToLabels()
     {

@@ -198,16 +198,31 @@ public sealed class NodeRegistrar : BackgroundService, IHealthCheck
         var endpoints = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var address in _server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [])
         {
-            var scheme = Uri.TryCreate(address, UriKind.Absolute, out var uri) ? uri.Scheme : "address";
+            var scheme = Uri.TryCreate(Reachable(address), UriKind.Absolute, out var uri) ? uri.Scheme : "address";
             var name = scheme;
             for (var i = 1; endpoints.ContainsKey(name); i++)
             {
                 name = $"{scheme}{i}";
             }
 
-            endpoints[name] = address;
+            endpoints[name] = Reachable(address);
         }
 
         return endpoints;
+    }
+
+    /// <summary>The address with a wildcard host (<c>+</c>, <c>*</c>, <c>0.0.0.0</c>, <c>[::]</c>) replaced by the advertised one.</summary>
+    private string Reachable(string address)
+    {
+        if (_node.AdvertiseAddress is not { Length: > 0 } advertised)
+        {
+            return address;
+        }
+
+        var start = address.IndexOf("://", StringComparison.Ordinal) + 3;
+        var end = address.LastIndexOf(':');
+        var host = start >= 3 && end > start ? address[start..end] : "";
+        var literal = System.Net.IPAddress.TryParse(advertised, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{advertised}]" : advertised;
+        return host is "+" or "*" or "0.0.0.0" or "[::]" ? address[..start] + literal + address[end..] : address;
     }
 }

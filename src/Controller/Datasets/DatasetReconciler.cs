@@ -5,6 +5,7 @@ using Fluid.Aspire.Contracts.Operations;
 using Fluid.Aspire.Contracts.Runtimes;
 using Fluid.Aspire.Contracts.Store;
 using Fluid.Aspire.Controller.Reconciliation;
+using Fluid.Aspire.Controller.Runtimes;
 
 namespace Fluid.Aspire.Controller.Datasets;
 
@@ -40,18 +41,24 @@ public sealed class DatasetReconciler(ControlPlaneState state) : IReconciler<Dat
             return null;
         }
 
-        var runtime = state.Runtimes.Get(key);
+        var runtime = DatasetRuntimes.BoundTo(state, key);
+        var runtimeStatus = runtime switch
+        {
+            ObjectStoreRuntime objectStore => (RuntimeStatus)objectStore.Status,
+            CacheRuntime cache => cache.Status,
+            _ => null,
+        };
         var updated = dataset.Clone();
         var status = updated.Status;
         var now = state.Clock.GetUtcNow();
         status.Runtimes = runtime is null
             ? []
-            : [new RuntimeReference { Name = runtime.Metadata.Name, Namespace = runtime.Metadata.NamespaceProperty, Category = RuntimeReference.AccelerateCategory, Type = "objectstore" }];
-        (status.Phase, var reason, var message) = runtime switch
+            : [new RuntimeReference { Name = runtime.Metadata.Name, Namespace = runtime.Metadata.NamespaceProperty, Category = RuntimeReference.AccelerateCategory, Type = runtime is CacheRuntime ? "cache" : "objectstore" }];
+        (status.Phase, var reason, var message) = runtimeStatus switch
         {
-            null => (DatasetPhase.NotBound, "NoRuntime", "No runtime is bound; bind one (dataset.BindRuntimeAsync, or an ObjectStoreRuntime of the same name)."),
-            { Status.Phase: RuntimePhase.Ready } => (DatasetPhase.Bound, "RuntimeReady", $"Bound to ObjectStoreRuntime {runtime.Metadata.Name}: {runtime.Status.ReadyWorkers} worker(s) ready."),
-            _ => (DatasetPhase.NotBound, "RuntimeNotReady", runtime.Status.Conditions.FirstOrDefault()?.Message ?? "The runtime's workers are not ready yet."),
+            null => (DatasetPhase.NotBound, "NoRuntime", "No runtime is bound; bind one (dataset.BindRuntimeAsync, or an ObjectStoreRuntime or CacheRuntime of the same name)."),
+            { Phase: RuntimePhase.Ready } => (DatasetPhase.Bound, "RuntimeReady", $"Bound to {runtime!.Kind} {runtime.Metadata.Name}: {runtimeStatus.ReadyWorkers} worker(s) ready."),
+            _ => (DatasetPhase.NotBound, "RuntimeNotReady", runtimeStatus.Conditions.FirstOrDefault()?.Message ?? "The runtime's workers are not ready yet."),
         };
         status.Conditions.Set(new Condition
         {
@@ -61,21 +68,28 @@ public sealed class DatasetReconciler(ControlPlaneState state) : IReconciler<Dat
             Message = message,
             ObservedGeneration = dataset.Metadata.Generation,
         }, now);
-        var (bytes, files) = MeasureLocalMounts(dataset);
-        if (bytes is not null)
+        if (runtime is CacheRuntime cacheRuntime)
         {
-            status.UfsTotal = Quantity.FormatBytes(bytes.Value);
-            status.FileNum = files;
+            ReportCache(status, cacheRuntime.Status);
         }
-
-        if (runtime is not null)
+        else
         {
-            status.CacheStates ??= new CacheStates();
-            // The runtime counts the dataset's own objects on its workers, not what else their stores hold.
-            status.CacheStates.Cached = Quantity.FormatBytes(runtime.Status.MemoryUsed);
-            status.CacheStates.CacheCapacity = Quantity.FormatBytes(runtime.Status.MemoryCapacity);
-            // The share of the dataset's files in a cache: an object store holds what steps put, none of the files.
-            status.CacheStates.CachedPercentage = CacheStates.FormatPercentage(0, bytes);
+            var (bytes, files) = MeasureLocalMounts(dataset);
+            if (bytes is not null)
+            {
+                status.UfsTotal = Quantity.FormatBytes(bytes.Value);
+                status.FileNum = files;
+            }
+
+            if (runtime is ObjectStoreRuntime objectStoreRuntime)
+            {
+                status.CacheStates ??= new CacheStates();
+                // The runtime counts the dataset's own objects on its workers, not what else their stores hold.
+                status.CacheStates.Cached = Quantity.FormatBytes(objectStoreRuntime.Status.MemoryUsed);
+                status.CacheStates.CacheCapacity = Quantity.FormatBytes(objectStoreRuntime.Status.MemoryCapacity);
+                // The share of the dataset's files in a cache: an object store holds what steps put, none of the files.
+                status.CacheStates.CachedPercentage = CacheStates.FormatPercentage(0, bytes);
+            }
         }
 
         await state.Store.WriteStatusIfChangedAsync(dataset, updated, d => d.Status, cancellationToken);
@@ -85,6 +99,22 @@ public sealed class DatasetReconciler(ControlPlaneState state) : IReconciler<Dat
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The dataset's size and cache numbers from its cache runtime's workers: the size from their newest listing
+    /// (<see cref="DatasetStatus.Calculating"/> until one is done), what they hold, and the share of bytes read
+    /// that its mounts did not have to send.
+    /// </summary>
+    private static void ReportCache(DatasetStatus status, CacheRuntimeStatus runtime)
+    {
+        status.UfsTotal = runtime.UfsTotal is { } total ? Quantity.FormatBytes(total) : DatasetStatus.Calculating;
+        status.FileNum = runtime.FileNum;
+        status.CacheStates ??= new CacheStates();
+        status.CacheStates.Cached = Quantity.FormatBytes(runtime.Cached);
+        status.CacheStates.CacheCapacity = Quantity.FormatBytes(runtime.CacheCapacity);
+        status.CacheStates.CachedPercentage = CacheStates.FormatPercentage(Math.Min(runtime.Cached, runtime.UfsTotal ?? 0), runtime.UfsTotal);
+        status.CacheStates.CacheHitRatio = CacheStates.FormatPercentage(Math.Max(0, runtime.BytesRead - runtime.BytesFetched), runtime.BytesRead);
     }
 
     /// <summary>Size and file count of the dataset's local:// mounts; null when it has none.</summary>
@@ -134,14 +164,19 @@ public sealed class DatasetReconciler(ControlPlaneState state) : IReconciler<Dat
             await DeleteIfPresentAsync<DataProcess>(step.Metadata.Name, ns, cancellationToken);
         }
 
-        if (state.Runtimes.Get(ResourceKeys.Of(ns, name)) is not null)
+        if (state.ObjectStoreRuntimes.Get(ResourceKeys.Of(ns, name)) is not null)
         {
             await DeleteIfPresentAsync<ObjectStoreRuntime>(name, ns, cancellationToken);
         }
 
+        if (state.CacheRuntimes.Get(ResourceKeys.Of(ns, name)) is not null)
+        {
+            await DeleteIfPresentAsync<CacheRuntime>(name, ns, cancellationToken);
+        }
+
         // The dataset goes last: a step being stopped, or held by someone else's finalizer, still works on it.
         var remaining = state.Processes.List().Count(p => p.Metadata.NamespaceProperty == ns && p.Spec.Dataset?.Name == name);
-        if (remaining > 0 || state.Runtimes.Get(ResourceKeys.Of(ns, name)) is not null)
+        if (remaining > 0 || DatasetRuntimes.BoundTo(state, ResourceKeys.Of(ns, name)) is not null)
         {
             await state.Events.NormalAsync(dataset, "CleaningUp", "Waiting for its steps and its runtime to be deleted.", cancellationToken);
             return WaitForOwned;

@@ -34,7 +34,9 @@ public sealed class ControlPlaneState(
 
     public Informer<Dataset> Datasets { get; } = Informer.Of<Dataset>(store, loggers.CreateLogger<Informer<Dataset>>());
 
-    public Informer<ObjectStoreRuntime> Runtimes { get; } = Informer.Of<ObjectStoreRuntime>(store, loggers.CreateLogger<Informer<ObjectStoreRuntime>>());
+    public Informer<ObjectStoreRuntime> ObjectStoreRuntimes { get; } = Informer.Of<ObjectStoreRuntime>(store, loggers.CreateLogger<Informer<ObjectStoreRuntime>>());
+
+    public Informer<CacheRuntime> CacheRuntimes { get; } = Informer.Of<CacheRuntime>(store, loggers.CreateLogger<Informer<CacheRuntime>>());
 
     public Informer<DataProcess> Processes { get; } = Informer.Of<DataProcess>(store, loggers.CreateLogger<Informer<DataProcess>>());
 }

@@ -36,20 +36,20 @@ public sealed class ObjectStoreRuntimeReconciler(ControlPlaneState state) : IRec
         var updated = runtime.Clone();
         var status = updated.Status;
         var now = state.Clock.GetUtcNow();
-        if (dataset is null)
+        var bound = DatasetRuntimes.BoundTo(state, key);
+        if (dataset is null || bound is not ObjectStoreRuntime)
         {
-            status.ReportWorkers(0, "DatasetNotFound",
-                $"No Dataset {runtime.Metadata.NamespaceProperty}/{runtime.Metadata.Name}: a runtime binds to the dataset of its own name; create that dataset.", now);
+            await ReleaseAsync(FlowLabels.DatasetValue(runtime.Metadata.NamespaceProperty, runtime.Metadata.Name), keep: [], cancellationToken);
+            status.Workers = [];
+            status.CurrentWorkers = 0;
+            var (reason, why) = DatasetRuntimes.Unbound(runtime, dataset, bound);
+            status.ReportWorkers(0, reason, why, now);
             await state.Store.WriteStatusIfChangedAsync(runtime, updated, r => r.Status, cancellationToken);
             return null;
         }
 
-        if (runtime.Metadata.OwnerReferences is not { Count: > 0 } && dataset.Metadata.Uid is not null)
+        if (await DatasetRuntimes.AdoptAsync(state, runtime, dataset, cancellationToken))
         {
-            // Owned by its dataset, so that deleting the dataset deletes the runtime too.
-            var owned = runtime.Clone();
-            owned.Metadata.OwnerReferences = [dataset.ControllerReference()];
-            await state.Store.UpdateAsync(owned, cancellationToken);
             return null;
         }
 

@@ -146,6 +146,10 @@ internal static class FluidStackMapping
         var container = Container(fluid, builder, StackComponent.CacheAgent);
         container.Resources = builder.Resources(name, "50m", "128Mi", "512Mi");
         var pod = NodeDaemonPod(fluid, builder, container, name);
+        // Its cache API, which the controller calls at the pod's IP, needs the cluster's token as the object stores' does.
+        WorkloadBuilder.AddFieldEnvironment(container, "POD_IP", "status.podIP");
+        WorkloadBuilder.AddEnvironment(container, "Fluid__Node__AdvertiseAddress", "$(POD_IP)");
+        MountToken(fluid, pod, container);
         var workload = new KubernetesWorkload(name, DaemonSet(name, fluid.Name, pod));
         RbacObjects.Grant(workload, ComponentPermissions.CacheAgent, fluid.Name, builder.Values);
         return workload;

@@ -1,0 +1,122 @@
+using Fluid.Aspire.CacheAgent.Client;
+using Fluid.Aspire.Cluster.Membership;
+using Fluid.Aspire.Contracts;
+using Fluid.Aspire.Contracts.Datasets;
+using Fluid.Aspire.Contracts.Runtimes;
+using Fluid.Aspire.TestSupport;
+using Fluid.Aspire.TestSupport.StorageServers;
+using k8s.Models;
+
+namespace Fluid.Aspire.ControlPlane.Tests;
+
+/// <summary>
+/// A CacheRuntime on a real cluster of two nodes, over a dataset served by a real nginx: the controller places the
+/// worker and assigns it to that node's cache agent, which lists the mount and reads its files through its block
+/// cache; the runtime's and the dataset's status show the agent's numbers.
+/// </summary>
+public sealed class CacheRuntimeTests
+{
+    private const int MiB = 1024 * 1024;
+
+    private static readonly HttpClient Http = new();
+
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_cache_runtime_serves_its_datasets_files_from_one_node_and_the_status_shows_size_cache_and_hits()
+    {
+        await using var nginx = await NginxServer.StartAsync(Cancellation);
+        var large = nginx.WriteFile("sales/2024/jan.csv", 5 * MiB);
+        nginx.WriteFile("sales/feb.csv", 100 * 1024, seed: 2);
+        await using var cluster = await LocalCluster.StartAsync(2, Cancellation);
+        await using var client = Flows.Client(cluster);
+        await client.Store.CreateAsync(new Dataset
+        {
+            Metadata = new V1ObjectMeta { Name = "sales" },
+            Spec = new DatasetSpec { Mounts = [new Mount { MountPoint = new Uri(nginx.BaseUrl, "data/sales/").ToString() }] },
+        }, Cancellation);
+        await client.Store.CreateAsync(new CacheRuntime
+        {
+            Metadata = new V1ObjectMeta { Name = "sales" },
+            Spec = new CacheRuntimeSpec { Replicas = 1, TieredStore = new TieredStore { Levels = [new TieredStoreLevel { MediumType = MediumType.Memory, Quota = "64Mi" }] } },
+        }, Cancellation);
+
+        Dataset dataset;
+        try
+        {
+            dataset = await Eventually.ResourceAsync<Dataset>(client.Store, "sales", d => d.Status.Phase == DatasetPhase.Bound && d.Status.FileNum == 2,
+                "the dataset Bound, with its two files listed", Cancellation);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\nController:\n{ChildProcess.Tail(cluster.Controller.Output, 30)}\nAgents:\n{string.Join("\n", cluster.CacheAgents.Select(a => ChildProcess.Tail(a.Output, 30)))}", e);
+        }
+        Assert.Equal(Quantity.FormatBytes(5 * MiB + 100 * 1024), dataset.Status.UfsTotal);
+        Assert.Equal("64MiB", dataset.Status.CacheStates!.CacheCapacity);
+        Assert.Equal("cache", Assert.Single(dataset.Status.Runtimes).Type);
+        var runtime = (await client.Store.GetAsync<CacheRuntime>("sales", cancellationToken: Cancellation))!;
+        var worker = Assert.Single(runtime.Status.Workers);
+        var (agent, other) = await AgentsAsync(cluster, worker.Node);
+        Assert.Null(await other.GetStatusAsync("default", "sales", Cancellation));
+
+        var listing = await agent.ListFilesAsync("default", "sales", Cancellation);
+        Assert.Equal(["/2024/jan.csv", "/feb.csv"], listing.Files.Select(f => f.Path));
+        Assert.Equal(large, await ReadAllAsync(agent, "/2024/jan.csv", 0));
+        var requests = nginx.CountRequests("/data/sales/2024/jan.csv");
+        Assert.Equal(large[(4 * MiB + 10)..], await ReadAllAsync(agent, "/2024/jan.csv", 4 * MiB + 10));
+        Assert.Equal(requests, nginx.CountRequests("/data/sales/2024/jan.csv"));
+
+        // Read 5 MiB cold and the last 1 MiB - 10 bytes warm: the mount sent 5 MiB of the 6 MiB - 10 bytes read.
+        const long read = (5 * MiB) + (MiB - 10);
+        runtime = await Eventually.ResourceAsync<CacheRuntime>(client.Store, "sales", r => r.Status.BytesRead == read,
+            "the runtime counting the bytes read", Cancellation);
+        Assert.Equal(5 * MiB, runtime.Status.BytesFetched);
+        Assert.Equal(5 * MiB, runtime.Status.Cached);
+        dataset = await Eventually.ResourceAsync<Dataset>(client.Store, "sales", d => d.Status.CacheStates?.Cached == "5MiB",
+            "the dataset showing what is cached", Cancellation);
+        Assert.Equal(CacheStates.FormatPercentage(5 * MiB, 5 * MiB + 100 * 1024), dataset.Status.CacheStates!.CachedPercentage);
+        Assert.Equal(CacheStates.FormatPercentage(read - (5 * MiB), read), dataset.Status.CacheStates.CacheHitRatio);
+
+        await client.Store.DeleteAsync<CacheRuntime>("sales", cancellationToken: Cancellation);
+        await Eventually.ReturnsAsync<CacheWorkerStatus?>(() => agent.GetStatusAsync("default", "sales", Cancellation), status => status is null, TimeSpan.FromSeconds(30),
+            "the agent releasing the deleted runtime", Cancellation);
+        await Eventually.ResourceAsync<Dataset>(client.Store, "sales", d => d.Status.Phase == DatasetPhase.NotBound, "the dataset no longer bound", Cancellation);
+    }
+
+    [Fact]
+    public async Task A_dataset_has_one_runtime_the_one_created_first_and_the_other_says_so()
+    {
+        await using var cluster = await LocalCluster.StartAsync(2, Cancellation);
+        await using var client = Flows.Client(cluster);
+        using var data = new TemporaryDirectory();
+        await Flows.BoundDatasetAsync(client, "housing", data, Cancellation);
+
+        await client.Store.CreateAsync(new CacheRuntime { Metadata = new V1ObjectMeta { Name = "housing" } }, Cancellation);
+
+        var runtime = await Eventually.ResourceAsync<CacheRuntime>(client.Store, "housing", r => r.Status.Conditions.Any(c => c.Reason == "DatasetBoundElsewhere"),
+            "the second runtime refusing to serve", Cancellation);
+        Assert.Contains("is bound to ObjectStoreRuntime housing, created first", runtime.Status.Conditions.Single().Message, StringComparison.Ordinal);
+        Assert.Equal(RuntimePhase.NotReady, runtime.Status.Phase);
+        var dataset = (await client.Store.GetAsync<Dataset>("housing", cancellationToken: Cancellation))!;
+        Assert.Equal(DatasetPhase.Bound, dataset.Status.Phase);
+        Assert.Equal("objectstore", Assert.Single(dataset.Status.Runtimes).Type);
+    }
+
+    /// <summary>The cache agent of <paramref name="node"/> and of another node, found as the controller finds them.</summary>
+    private static async Task<(CacheAgentClient Agent, CacheAgentClient Other)> AgentsAsync(LocalCluster cluster, string node)
+    {
+        using var kubernetes = cluster.ApiServer.CreateKubernetes();
+        var nodes = await ClusterNode.ReadAsync(kubernetes, Resource.DefaultNamespace, DateTimeOffset.UtcNow, cancellationToken: Cancellation);
+        CacheAgentClient ClientOf(ClusterNode n) =>
+            new(Http, new Uri(n.Members.Single(m => m.Component == NodeComponents.CacheAgent).Endpoints["http"]), token: null);
+        return (ClientOf(nodes.Single(n => n.Name == node)), ClientOf(nodes.First(n => n.Name != node)));
+    }
+
+    private static async Task<byte[]> ReadAllAsync(CacheAgentClient agent, string path, long offset)
+    {
+        await using var stream = await agent.OpenReadAsync("default", "sales", path, offset, Cancellation);
+        using var copy = new MemoryStream();
+        await stream.CopyToAsync(copy, Cancellation);
+        return copy.ToArray();
+    }
+}
