@@ -42,13 +42,15 @@ public sealed class RunShTests
     }
 
     /// <summary>
-    /// Ctrl+C as a terminal sends it, to the whole foreground process group, while it builds and while the stack
-    /// starts; SIGTERM as a service manager sends it, to the script alone, while the sample's steps run (the script
-    /// must pass it on); in a session of its own (setsid), as in a terminal of its own. Ctrl+C of a stack whose run is
-    /// done is DashboardRun's.
+    /// Ctrl+C as a terminal sends it, to the whole foreground process group, and SIGTERM as a service manager sends
+    /// it, to the script alone (which must pass it on): both while it builds, Ctrl+C while the stack starts, SIGTERM
+    /// while the sample's steps run; in a session of its own (setsid), as in a terminal of its own. Ctrl+C of a stack
+    /// whose run is done is DashboardRun's. The other two cases, each a stack start of its own, are left out for the
+    /// suite's time.
     /// </summary>
     [Theory]
     [InlineData("INT", true, "Building (Release)", 130)]
+    [InlineData("TERM", false, "Building (Release)", 143)]
     [InlineData("INT", true, "· Starting the stack (", 130)]
     [InlineData("TERM", false, "· running linear-regression-step0", 143)]
     public async Task Interrupted_it_stops_the_stack_within_15_s_and_leaves_no_process_of_it(string signal, bool group, string when, int exitCode)
