@@ -82,11 +82,11 @@ public sealed partial class CommandTests(StackFixture stack) : IClassFixture<Sta
         Assert.Matches(@"(?m)^  Node:\s+node-0$", scheduling);
         Assert.Matches(@"(?m)^    Node\s+Score\s+Reasons$", scheduling);
         Assert.Matches(@"(?m)^    node-0\s+100\s+.*previous step.*\+100$", scheduling);
-        Assert.Matches(@"(?m)^  Complete\s+True\s+Succeeded\s+\d+s\s+exited with code 0$", Section(run.Output, "Conditions"));
+        Assert.Matches(@"(?m)^  Complete\s+True\s+Succeeded\s+(\d+[smhd])+\s+exited with code 0$", Section(run.Output, "Conditions"));
         var events = Section(run.Output, "Events");
         Assert.Matches(@"(?m)^  Type\s+Reason\s+Age\s+From\s+Message$", events);
-        Assert.Matches(@"(?m)^  Normal\s+Scheduled\s+\d+s\s+fluid-controller\s+Scheduled on node-0", events);
-        Assert.Matches(@"(?m)^  Normal\s+Completed\s+\d+s\s+fluid-controller\s+exited with code 0", events);
+        Assert.Matches(@"(?m)^  Normal\s+Scheduled\s+(\d+[smhd])+\s+fluid-controller\s+Scheduled on node-0", events);
+        Assert.Matches(@"(?m)^  Normal\s+Completed\s+(\d+[smhd])+\s+fluid-controller\s+exited with code 0", events);
     }
 
     [Fact]
