@@ -13,9 +13,6 @@ public static class FluidBuilderExtensions
     /// <summary>The API server's endpoint of the Kubernetes API (TLS with its own certificate).</summary>
     private const string ApiEndpointName = "api";
 
-    /// <summary>Where the local stacks' cache agents keep MEM tiers: a directory per stack below it.</summary>
-    private const string CacheAgentMemoryRoot = "/dev/shm/fluid-cache";
-
     /// <summary>
     /// Adds a Fluid stack: etcd, the local Kubernetes API, the controller, and one simulated node running an object store and a cache agent
     /// (see <see cref="WithNodes"/>). Reference it from an application with <c>WithReference(fluid)</c> and
@@ -114,14 +111,9 @@ public static class FluidBuilderExtensions
             var options = new FluidNodeOptions(index);
             var objectStore = AddNodeDaemon<ObjectStoreProject>(builder, etcd, options, "objectstore");
             var cacheAgent = AddNodeDaemon<CacheAgentProject>(builder, etcd, options, "cacheagent")
-                .WithObjectStoreToken(fluid)
-                .WithEnvironment(context =>
-                {
-                    // It is the simulated node's kubelet: the logs of the node's pods stay with the stack.
-                    context.EnvironmentVariables["Fluid__Executor__LogsDirectory"] = Path.Combine(fluid.StateDirectory, "pods", options.Name);
-                    // Cache runtimes' MEM tiers: on tmpfs, the stack's own (named as its sockets are), so stacks side by side share no blocks.
-                    context.EnvironmentVariables["Fluid__Cache__MemoryRoot"] = Path.Combine(CacheAgentMemoryRoot, Path.GetFileName(fluid.SocketDirectory));
-                });
+                // It is the simulated node's kubelet: the logs of the node's pods stay with the stack.
+                .WithEnvironment(context => context.EnvironmentVariables["Fluid__Executor__LogsDirectory"] =
+                    Path.Combine(fluid.StateDirectory, "pods", options.Name));
             var node = new FluidNode(options, objectStore.Resource, cacheAgent.Resource, fluid);
             objectStore
                 .WithArgs("start")
