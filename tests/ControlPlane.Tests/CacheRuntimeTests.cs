@@ -62,9 +62,9 @@ public sealed class CacheRuntimeTests
         var listing = await agent.ListFilesAsync("default", "sales", Cancellation);
         Assert.Equal(["/2024/jan.csv", "/feb.csv"], listing.Files.Select(f => f.Path));
         Assert.Equal(large, await ReadAllAsync(agent, "/2024/jan.csv", 0));
-        var requests = nginx.CountRequests("/data/sales/2024/jan.csv");
+        var requests = await nginx.CountRequestsAsync("/data/sales/2024/jan.csv", Cancellation);
         Assert.Equal(large[(4 * MiB)..], await ReadAllAsync(agent, "/2024/jan.csv", 4 * MiB));
-        Assert.Equal(requests, nginx.CountRequests("/data/sales/2024/jan.csv"));
+        Assert.Equal(requests, await nginx.CountRequestsAsync("/data/sales/2024/jan.csv", Cancellation));
 
         // Read 5 MiB cold and the last block (1 MiB) warm: the mount sent 5 MiB of the 6 MiB read.
         const long read = 6 * MiB;

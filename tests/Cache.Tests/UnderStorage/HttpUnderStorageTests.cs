@@ -40,7 +40,7 @@ public sealed class HttpUnderStorageTests
         await storage.ReadAsync(files[1], 0, bytes, Cancellation);
 
         Assert.Equal([("a/one.bin", 10L), ("two with space.bin", 20L)], files.Select(f => (f.Path, f.Length)));
-        Assert.Equal(1, nginx.CountRequests("/data/a/") + nginx.CountRequests("/data/two"));
+        Assert.Equal(1, await nginx.CountRequestsAsync("/data/a/", Cancellation) + await nginx.CountRequestsAsync("/data/two", Cancellation));
         Assert.Equal(File.ReadAllBytes(Path.Combine(nginx.DataDirectory, "two with space.bin")), bytes);
     }
 
@@ -69,14 +69,14 @@ public sealed class HttpUnderStorageTests
         var range = new byte[100_000];
 
         await storage.ReadAsync(file, 1_000_001, range, Cancellation);
-        var before = nginx.CountRequests("/data/big.bin");
+        var before = await nginx.CountRequestsAsync("/data/big.bin", Cancellation);
         await using (var stream = await storage.OpenReadAsync(file, 17, Cancellation))
         {
             Assert.Equal(bytes[17..], await ReadToEndAsync(stream));
         }
 
         Assert.Equal(bytes.AsSpan(1_000_001, 100_000).ToArray(), range);
-        Assert.Equal(1, nginx.CountRequests("/data/big.bin") - before);
+        Assert.Equal(1, await nginx.CountRequestsAsync("/data/big.bin", Cancellation) - before);
     }
 
     [Fact]
@@ -108,7 +108,7 @@ public sealed class HttpUnderStorageTests
         await Assert.ThrowsAsync<UfsFileNotFoundException>(() => storage.ReadAsync(new UfsFile("nope.csv", 10, null, null), 0, new byte[10], Cancellation));
 
         Assert.Equal(new Uri(nginx.BaseUrl, "data/nope.csv").AbsoluteUri, missing.Url);
-        Assert.Equal(2, nginx.CountRequests("/data/nope.csv"));
+        Assert.Equal(2, await nginx.CountRequestsAsync("/data/nope.csv", Cancellation));
     }
 
     [Fact]
@@ -119,7 +119,7 @@ public sealed class HttpUnderStorageTests
 
         var error = await Assert.ThrowsAsync<UnderStorageException>(() => storage.ReadAsync(new UfsFile("x.bin", 10, null, null), 0, new byte[10], Cancellation));
 
-        Assert.Equal(3, nginx.CountRequests("/broken/x.bin"));
+        Assert.Equal(3, await nginx.CountRequestsAsync("/broken/x.bin", Cancellation));
         Assert.Contains(new Uri(nginx.BaseUrl, "broken/x.bin").AbsoluteUri, error.Message, StringComparison.Ordinal);
         Assert.Contains("after 3 attempt(s)", error.Message, StringComparison.Ordinal);
         Assert.Contains("500", error.Message, StringComparison.Ordinal);

@@ -103,7 +103,7 @@ public sealed class S3UnderStorageTests
 
         var error = await Assert.ThrowsAsync<UnderStorageException>(() => storage.StatAsync("x.bin", Cancellation));
 
-        Assert.Equal(3, nginx.CountRequests("/broken/"));
+        Assert.Equal(3, await nginx.CountRequestsAsync("/broken/", Cancellation));
         Assert.Contains($"s3://{Bucket}/raw/x.bin", error.Message, StringComparison.Ordinal);
         Assert.Contains("after 3 attempt(s)", error.Message, StringComparison.Ordinal);
     }

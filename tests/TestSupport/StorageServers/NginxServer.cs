@@ -72,8 +72,24 @@ public sealed class NginxServer : IAsyncDisposable
         return bytes;
     }
 
-    /// <summary>How many requests for paths starting with <paramref name="pathPrefix"/> nginx has answered.</summary>
-    public int CountRequests(string pathPrefix) =>
+    /// <summary>
+    /// How many requests for paths starting with <paramref name="pathPrefix"/> nginx has answered, once it has logged
+    /// every request answered so far: nginx writes a request's line after its answer, so a count read at once can miss
+    /// the last one. A marker request, answered after every earlier one, shows when the log has caught up.
+    /// </summary>
+    public async Task<int> CountRequestsAsync(string pathPrefix, CancellationToken cancellationToken)
+    {
+        var marker = $"/logged-{Guid.NewGuid():N}";
+        using (var client = new HttpClient())
+        {
+            using var response = await client.GetAsync(new Uri(BaseUrl, marker), cancellationToken);
+        }
+
+        await Eventually.ReturnsAsync(() => Logged(marker), count => count == 1, Eventually.Patience, $"nginx to log {marker}", cancellationToken);
+        return Logged(pathPrefix);
+    }
+
+    private int Logged(string pathPrefix) =>
         File.ReadLines(Path.Combine(_prefix.Path, "access.log"))
             .Count(line => line.Split(' ') is [_, var uri, ..] && uri.StartsWith(pathPrefix, StringComparison.Ordinal));
 
