@@ -42,10 +42,10 @@ public sealed class CacheAgentClient(HttpClient http, Uri agent, ObjectStoreToke
     }
 
     /// <summary>The dataset's files as the agent listed them (waiting for its first listing).</summary>
-    public async Task<CachedFileListing> ListFilesAsync(string namespaceName, string name, CancellationToken cancellationToken)
+    public async Task<DatasetFileListing> ListFilesAsync(string namespaceName, string name, CancellationToken cancellationToken)
     {
         using var request = Request(HttpMethod.Get, CacheAgentRoutes.Of(CacheAgentRoutes.Files, namespaceName, name));
-        return await SendAsync<CachedFileListing>(request, cancellationToken) ?? throw Empty(request);
+        return await SendAsync<DatasetFileListing>(request, cancellationToken) ?? throw Empty(request);
     }
 
     /// <summary>

@@ -9,6 +9,7 @@ builder.AddFluidCluster();
 builder.AddKubernetesApi();
 builder.AddNodeMembership(NodeComponents.CacheAgent);
 builder.AddCaching();
+builder.ListenOnSocket();
 var kubelet = builder.AddKubelet();
 
 var app = builder.Build();

@@ -127,6 +127,12 @@ public sealed record StepNodeContext
     /// <summary>The Unix socket of the node's object store (<c>FLUID_OBJECTSTORE_SOCKET</c>).</summary>
     public string? ObjectStoreSocket { get; init; }
 
+    /// <summary>
+    /// The Unix socket of the node's cache agent (<c>FLUID_CACHE_SOCKET</c>), where the step reads datasets cached on
+    /// the node; in the object store socket's directory, which a step's container mounts.
+    /// </summary>
+    public string? CacheAgentSocket { get; init; }
+
     /// <summary>The dataset the step works on (<c>FLUID_DATASET</c>).</summary>
     public string? DatasetName { get; init; }
 
@@ -138,6 +144,7 @@ public sealed record StepNodeContext
 public static class StepEnvironmentVariables
 {
     public const string ObjectStoreSocket = "FLUID_OBJECTSTORE_SOCKET";
+    public const string CacheAgentSocket = "FLUID_CACHE_SOCKET";
     public const string Dataset = "FLUID_DATASET";
     public const string DatasetPath = "FLUID_DATASET_PATH";
     public const string Node = "FLUID_NODE";
@@ -159,6 +166,7 @@ public static class StepEnvironmentVariables
             [Attempt] = launch.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         AddIfSet(variables, ObjectStoreSocket, launch.Context.ObjectStoreSocket);
+        AddIfSet(variables, CacheAgentSocket, launch.Context.CacheAgentSocket);
         AddIfSet(variables, Dataset, launch.Context.DatasetName);
         AddIfSet(variables, DatasetPath, launch.Context.DatasetPath);
         return variables;

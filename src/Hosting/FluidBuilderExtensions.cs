@@ -115,6 +115,7 @@ public static class FluidBuilderExtensions
                 .WithEnvironment(context => context.EnvironmentVariables["Fluid__Executor__LogsDirectory"] =
                     Path.Combine(fluid.StateDirectory, "pods", options.Name));
             var node = new FluidNode(options, objectStore.Resource, cacheAgent.Resource, fluid);
+            cacheAgent.WithEnvironment(context => context.EnvironmentVariables["Fluid__Cache__Socket"] = node.CacheAgentSocket);
             objectStore
                 .WithArgs("start")
                 .WithObjectStoreToken(fluid)

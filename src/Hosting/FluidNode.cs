@@ -9,6 +9,9 @@ public sealed record FluidNode(FluidNodeOptions Options, ProjectResource ObjectS
 
     /// <summary>The Unix socket of the node's object store, which steps on the node connect to.</summary>
     public string ObjectStoreSocket => Path.Combine(Stack.SocketDirectory, $"{Name}.sock");
+
+    /// <summary>The Unix socket of the node's cache agent, where steps on the node read datasets.</summary>
+    public string CacheAgentSocket => Path.Combine(Stack.SocketDirectory, $"{Name}.cache.sock");
 }
 
 /// <summary>How one simulated node is named and placed; change it in the callback of <c>WithNodes</c>.</summary>

@@ -1,3 +1,4 @@
+using System.Net;
 using Fluid.Aspire.CacheAgent.Client;
 using Fluid.Aspire.Cluster.Membership;
 using Fluid.Aspire.Contracts;
@@ -5,6 +6,7 @@ using Fluid.Aspire.Contracts.Datasets;
 using Fluid.Aspire.Contracts.Runtimes;
 using Fluid.Aspire.TestSupport;
 using Fluid.Aspire.TestSupport.StorageServers;
+using Fluid.Sdk;
 using k8s.Models;
 
 namespace Fluid.Aspire.ControlPlane.Tests;
@@ -77,6 +79,8 @@ public sealed class CacheRuntimeTests
         Assert.Equal(CacheStates.FormatPercentage(5 * MiB, 5 * MiB + 100 * 1024), dataset.Status.CacheStates!.CachedPercentage);
         Assert.Equal(CacheStates.FormatPercentage(read - (5 * MiB), read), dataset.Status.CacheStates.CacheHitRatio);
 
+        await ReadAsAStepAsync(cluster, worker.Node, large);
+
         await client.Store.DeleteAsync<CacheRuntime>("sales", cancellationToken: Cancellation);
         await Eventually.ReturnsAsync<CacheWorkerStatus?>(() => agent.GetStatusAsync("default", "sales", Cancellation), status => status is null, TimeSpan.FromSeconds(30),
             "the agent releasing the deleted runtime", Cancellation);
@@ -102,13 +106,58 @@ public sealed class CacheRuntimeTests
         Assert.Equal("objectstore", Assert.Single(dataset.Status.Runtimes).Type);
     }
 
+    /// <summary>
+    /// A step reads the dataset through its node's agent socket, as FLUID_CACHE_SOCKET gives it: no token, reads only. A
+    /// step on a node whose agent does not cache the dataset is told what to do.
+    /// </summary>
+    private static async Task ReadAsAStepAsync(LocalCluster cluster, string node, byte[] large)
+    {
+        await using (var step = new StepContext("reader", objectStoreSocket: null, datasetName: "sales", cacheAgentSocket: cluster.CacheAgentSocketOf(node),
+            cancellationToken: Cancellation))
+        {
+            var files = await step.OpenDatasetAsync(cancellationToken: Cancellation);
+            Assert.Equal([("/2024/jan.csv", 5L * MiB)], (await files.EnumerateFilesAsync("/2024", Cancellation)).Select(f => (f.Path, f.Length)));
+            await using var stream = await files.OpenReadAsync("2024/jan.csv", Cancellation);
+            Assert.Equal(5 * MiB, stream.Length);
+            stream.Position = 3 * MiB + 7;
+            var range = new byte[100];
+            await stream.ReadExactlyAsync(range, Cancellation);
+            Assert.Equal(large[(3 * MiB + 7)..(3 * MiB + 107)], range);
+            stream.Position = 0;
+            using var copy = new MemoryStream();
+            await stream.CopyToAsync(copy, Cancellation);
+            Assert.Equal(large, copy.ToArray());
+            var missing = await Assert.ThrowsAsync<FileNotFoundException>(() => files.OpenReadAsync("/nope.csv", Cancellation));
+            Assert.Contains("/2024/jan.csv", missing.Message, StringComparison.Ordinal);
+        }
+
+        var other = node == "node-0" ? "node-1" : "node-0";
+        await using (var elsewhere = new StepContext("reader", objectStoreSocket: null, datasetName: "sales", cacheAgentSocket: cluster.CacheAgentSocketOf(other),
+            cancellationToken: Cancellation))
+        {
+            var error = await Assert.ThrowsAsync<InvalidOperationException>(() => elsewhere.OpenDatasetAsync(cancellationToken: Cancellation));
+            Assert.Contains("the node's cache agent does not cache it", error.Message, StringComparison.Ordinal);
+            Assert.Contains("Bind a CacheRuntime named sales", error.Message, StringComparison.Ordinal);
+        }
+
+        using var socket = CacheAgentSocket.CreateHttpClient(cluster.CacheAgentSocketOf(node));
+        var refused = await Assert.ThrowsAsync<CacheAgentException>(() =>
+            new CacheAgentClient(socket, CacheAgentSocket.Address, token: null).ReleaseAsync("default", "sales", evict: true, Cancellation));
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.Status);
+    }
+
     /// <summary>The cache agent of <paramref name="node"/> and of another node, found as the controller finds them.</summary>
     private static async Task<(CacheAgentClient Agent, CacheAgentClient Other)> AgentsAsync(LocalCluster cluster, string node)
     {
         using var kubernetes = cluster.ApiServer.CreateKubernetes();
         var nodes = await ClusterNode.ReadAsync(kubernetes, Resource.DefaultNamespace, DateTimeOffset.UtcNow, cancellationToken: Cancellation);
-        CacheAgentClient ClientOf(ClusterNode n) =>
-            new(Http, new Uri(n.Members.Single(m => m.Component == NodeComponents.CacheAgent).Endpoints["http"]), token: null);
+        CacheAgentClient ClientOf(ClusterNode n)
+        {
+            var endpoints = n.Members.Single(m => m.Component == NodeComponents.CacheAgent).Endpoints;
+            Assert.Equal(cluster.CacheAgentSocketOf(n.Name), endpoints[NodeMember.UnixEndpoint]);
+            return new(Http, new Uri(endpoints["http"]), token: null);
+        }
+
         return (ClientOf(nodes.Single(n => n.Name == node)), ClientOf(nodes.First(n => n.Name != node)));
     }
 

@@ -33,7 +33,7 @@ public sealed partial class LocalProcessExecutorTests
         var workingDirectory = Directory.CreateDirectory(Path.Combine(harness.Root, "work dir")).FullName;
         var script = harness.Script("env.sh", """
             echo "pwd=$PWD"
-            for name in GREETING FLUID_OBJECTSTORE_SOCKET FLUID_DATASET FLUID_DATASET_PATH FLUID_NODE FLUID_STEP FLUID_NAMESPACE FLUID_RUN_ID FLUID_ATTEMPT; do
+            for name in GREETING FLUID_OBJECTSTORE_SOCKET FLUID_CACHE_SOCKET FLUID_DATASET FLUID_DATASET_PATH FLUID_NODE FLUID_STEP FLUID_NAMESPACE FLUID_RUN_ID FLUID_ATTEMPT; do
               echo "$name=${!name-unset}"
             done
             """);
@@ -47,7 +47,10 @@ public sealed partial class LocalProcessExecutorTests
             Command = script,
             Environment = new Dictionary<string, string> { ["GREETING"] = "hello world", ["FLUID_NODE"] = "overridden" },
             WorkingDirectory = workingDirectory,
-            Context = new StepNodeContext { ObjectStoreSocket = "/run/fluid/store.sock", DatasetName = "imagenet", DatasetPath = "/data/imagenet" },
+            Context = new StepNodeContext
+            {
+                ObjectStoreSocket = "/run/fluid/store.sock", CacheAgentSocket = "/run/fluid/cache.sock", DatasetName = "imagenet", DatasetPath = "/data/imagenet",
+            },
         };
 
         var execution = await harness.StartAsync(launch);
@@ -60,6 +63,7 @@ public sealed partial class LocalProcessExecutorTests
                 $"out pwd={workingDirectory}",
                 "out GREETING=hello world",
                 "out FLUID_OBJECTSTORE_SOCKET=/run/fluid/store.sock",
+                "out FLUID_CACHE_SOCKET=/run/fluid/cache.sock",
                 "out FLUID_DATASET=imagenet",
                 "out FLUID_DATASET_PATH=/data/imagenet",
                 "out FLUID_NODE=node-1",

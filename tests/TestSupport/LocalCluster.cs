@@ -104,6 +104,7 @@ public sealed class LocalCluster : IAsyncDisposable
                     ["Fluid__Executor__LogsDirectory"] = cluster.LogsDirectoryOf(node),
                     // Cache runtimes' MEM tiers: this cluster's own, so that clusters side by side share no blocks.
                     ["Fluid__Cache__MemoryRoot"] = Path.Combine(cluster._logs.Path, "cache"),
+                    ["Fluid__Cache__Socket"] = cluster.CacheAgentSocketOf(node),
                     ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
                 }));
             }
@@ -122,6 +123,9 @@ public sealed class LocalCluster : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>The Unix socket where the node's steps read datasets through its cache agent.</summary>
+    public string CacheAgentSocketOf(string node) => Path.Combine(_logs.Path, $"{node}.cache.sock");
 
     private static string ZoneOf(int node) => node % 2 == 0 ? "zone-a" : "zone-b";
 

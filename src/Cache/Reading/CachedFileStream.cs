@@ -1,5 +1,6 @@
 using System.Buffers;
 using Fluid.Aspire.Cache.UnderStorage;
+using Fluid.Aspire.Contracts.IO;
 using Microsoft.Extensions.Logging;
 
 namespace Fluid.Aspire.Cache.Reading;
@@ -9,7 +10,7 @@ namespace Fluid.Aspire.Cache.Reading;
 /// A reader that goes through blocks in order gets read-ahead (a <see cref="SequentialFetch"/> running ahead of it);
 /// a jump stops it. Not safe for concurrent use, as a FileStream is not.
 /// </summary>
-internal sealed class CachedFileStream : Stream
+internal sealed class CachedFileStream : AsyncReadStream
 {
     private readonly BlockFetcher _fetcher;
     private readonly FileBlocks _file;
@@ -46,8 +47,6 @@ internal sealed class CachedFileStream : Stream
     public override bool CanRead => _block is not null;
 
     public override bool CanSeek => _block is not null;
-
-    public override bool CanWrite => false;
 
     public override long Length => _file.File.Length;
 
@@ -94,34 +93,7 @@ internal sealed class CachedFileStream : Stream
         return count;
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-    public override int Read(Span<byte> buffer)
-    {
-        // The block is loaded asynchronously (the agent has no synchronization context to deadlock on); the copy is not.
-        var rented = ArrayPool<byte>.Shared.Rent(buffer.Length);
-        try
-        {
-            var read = ReadAsync(rented.AsMemory(0, buffer.Length)).AsTask().GetAwaiter().GetResult();
-            rented.AsSpan(0, read).CopyTo(buffer);
-            return read;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(rented);
-        }
-    }
-
-    public override void Flush()
-    {
-    }
-
-    public override void SetLength(long value) => throw new NotSupportedException("A dataset file is read-only.");
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("A dataset file is read-only.");
+    public override string ToString() => $"dataset file {_file.File.Path}";
 
     public override async ValueTask DisposeAsync()
     {

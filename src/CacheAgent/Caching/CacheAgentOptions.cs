@@ -20,6 +20,12 @@ public sealed class CacheAgentOptions
     /// <summary>Seconds after which a dataset's files are listed again: sizes in status are at most this (plus one listing) old.</summary>
     public int ListingTtlSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// The Unix socket where the node's steps read datasets through this agent (a path under the node's socket
+    /// directory, which step pods mount); none when unset.
+    /// </summary>
+    public string? Socket { get; set; }
+
     /// <summary>Where persistent volume claims are mounted on this node, for <c>pvc://</c> mounts; none when unset.</summary>
     public string? PersistentVolumeClaimRoot { get; set; }
 

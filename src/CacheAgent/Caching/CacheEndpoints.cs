@@ -7,8 +7,9 @@ namespace Fluid.Aspire.CacheAgent.Caching;
 
 /// <summary>
 /// The agent's HTTP API (<see cref="CacheAgentRoutes"/>): the controller assigns and releases runtimes and reads their
-/// worker status; readers list a dataset's files and read them through the cache. Every call needs the cluster's
-/// token; without one configured, only callers on this machine are served.
+/// worker status; readers list a dataset's files and read them through the cache. Every call over TCP needs the
+/// cluster's token; without one configured, only callers on this machine are served. The node's socket
+/// (<see cref="AgentSocket"/>) serves reads to whoever may open it.
 /// </summary>
 internal static class CacheEndpoints
 {
@@ -68,7 +69,7 @@ internal static class CacheEndpoints
 
             var listing = await served.Dataset.ListAsync(cancellationToken);
             return Results.Json(
-                new CachedFileListing(listing.ListedAt, listing.TotalBytes, [.. listing.Files.Select(f => new CachedFileEntry(f.Path, f.Length, f.Version))]),
+                new DatasetFileListing(listing.ListedAt, listing.TotalBytes, [.. listing.Files.Select(f => new DatasetFileEntry(f.Path, f.Length, f.Version))]),
                 ResourceJson.Options);
         });
 
@@ -100,7 +101,11 @@ internal static class CacheEndpoints
         Results.Text($"Node {runtimes.Node}'s cache agent does not serve cache runtime {namespaceName}/{name}.", statusCode: 404);
 
     private static bool Allowed(HttpContext context, ObjectStoreToken? token) =>
-        token is null
+        OnSocket(context) ? HttpMethods.IsGet(context.Request.Method)
+        : token is null
             ? context.Connection.RemoteIpAddress is { } address && IPAddress.IsLoopback(address)
             : token.Matches(context.Request.Headers.Authorization.ToString());
+
+    /// <summary>Whether the call came through the node's socket: the agent's other listeners are TCP, which have an IP address.</summary>
+    private static bool OnSocket(HttpContext context) => context.Connection.LocalIpAddress is null;
 }

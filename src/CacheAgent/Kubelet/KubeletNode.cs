@@ -33,6 +33,7 @@ public sealed class KubeletNode(k8s.Kubernetes kubernetes, IOptions<NodeOptions>
         }
 
         var port = server.Features.Get<IServerAddressesFeature>()?.Addresses
+            .Where(address => !address.StartsWith(NodeMember.UnixAddressPrefix, StringComparison.Ordinal))
             .Select(address => Uri.TryCreate(address.Replace("://+", "://localhost", StringComparison.Ordinal), UriKind.Absolute, out var uri) ? uri : null)
             .FirstOrDefault(uri => uri?.Scheme == Uri.UriSchemeHttp)?.Port
             ?? throw new InvalidOperationException("The cache agent serves no http:// address, where the API server would read pod logs; set ASPNETCORE_URLS to one.");

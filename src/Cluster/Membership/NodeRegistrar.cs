@@ -198,6 +198,12 @@ public sealed class NodeRegistrar : BackgroundService, IHealthCheck
         var endpoints = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var address in _server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [])
         {
+            if (address.StartsWith(NodeMember.UnixAddressPrefix, StringComparison.Ordinal))
+            {
+                endpoints[NodeMember.UnixEndpoint] = address[NodeMember.UnixAddressPrefix.Length..];
+                continue;
+            }
+
             var scheme = Uri.TryCreate(Reachable(address), UriKind.Absolute, out var uri) ? uri.Scheme : "address";
             var name = scheme;
             for (var i = 1; endpoints.ContainsKey(name); i++)

@@ -116,6 +116,8 @@ public sealed class StepPlanner(ControlPlaneState state, StepScheduler scheduler
             Context = new StepNodeContext
             {
                 ObjectStoreSocket = state.ObjectStores.Instances.FirstOrDefault(i => i.Node == node)?.IpcSocket,
+                CacheAgentSocket = state.Nodes.Nodes.FirstOrDefault(n => n.Name == node)?.Members
+                    .FirstOrDefault(m => m.Component == NodeComponents.CacheAgent)?.Endpoints.GetValueOrDefault(NodeMember.UnixEndpoint),
                 DatasetName = dataset?.Metadata.Name,
                 DatasetPath = datasetPath,
             },

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Fluid.Aspire.Cluster;
+using Fluid.Aspire.Cluster.Sockets;
 using Fluid.Aspire.ObjectStore.Cluster;
 using Fluid.Aspire.ObjectStore.Daemon;
 using Fluid.Aspire.ObjectStore.Objects;
@@ -29,7 +30,7 @@ internal sealed class IpcServer(
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
-        _listener = SocketFile.Listen(settings.SocketPath);
+        _listener = SocketFile.Listen(settings.SocketPath, "--socket");
         _loops = Enumerable.Range(0, settings.IpcThreads).Select(i => new IpcLoop(i, logger, _stopping.Token)).ToArray();
         foreach (var loop in _loops)
         {

@@ -26,7 +26,7 @@ public sealed class StepPodsTests
         Timeout = TimeSpan.FromSeconds(90.5),
         Labels = new Dictionary<string, string> { ["fluid.io/run"] = run },
         Owner = new V1OwnerReference { ApiVersion = "data.fluid-aspire.io/v1alpha1", Kind = "DataProcess", Name = step, Uid = "uid-1", Controller = true },
-        Context = new StepNodeContext { ObjectStoreSocket = "/var/run/fluid/node-1.sock" },
+        Context = new StepNodeContext { ObjectStoreSocket = "/var/run/fluid/node-1.sock", CacheAgentSocket = "/var/run/fluid/cacheagent.sock" },
         Image = "registry.example/housing-steps:1.2",
         Resources = new V1ResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("2") } },
     };
@@ -55,6 +55,7 @@ public sealed class StepPodsTests
         Assert.Equal("fast", environment["MODE"]);
         Assert.Equal("train", environment["FLUID_STEP"]);
         Assert.Equal("/var/run/fluid/node-1.sock", environment["FLUID_OBJECTSTORE_SOCKET"]);
+        Assert.Equal("/var/run/fluid/cacheagent.sock", environment["FLUID_CACHE_SOCKET"]);
     }
 
     [Fact]

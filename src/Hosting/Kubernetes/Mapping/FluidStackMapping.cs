@@ -16,6 +16,9 @@ internal static class FluidStackMapping
     /// <summary>The object store's socket in that directory, which its clients find through <c>FLUID_OBJECTSTORE_SOCKET</c>.</summary>
     public const string ObjectStoreSocket = SocketDirectory + "/objectstore.sock";
 
+    /// <summary>The cache agent's socket, where the node's steps read datasets.</summary>
+    public const string CacheAgentSocket = SocketDirectory + "/cacheagent.sock";
+
     public const int RpcPort = 9600;
     public const int BulkPort = 9601;
 
@@ -149,6 +152,7 @@ internal static class FluidStackMapping
         // Its cache API, which the controller calls at the pod's IP, needs the cluster's token as the object stores' does.
         WorkloadBuilder.AddFieldEnvironment(container, "POD_IP", "status.podIP");
         WorkloadBuilder.AddEnvironment(container, "Fluid__Node__AdvertiseAddress", "$(POD_IP)");
+        WorkloadBuilder.AddEnvironment(container, "Fluid__Cache__Socket", CacheAgentSocket);
         MountToken(fluid, pod, container);
         var workload = new KubernetesWorkload(name, DaemonSet(name, fluid.Name, pod));
         RbacObjects.Grant(workload, ComponentPermissions.CacheAgent, fluid.Name, builder.Values);
