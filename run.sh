@@ -28,7 +28,9 @@ Usage: ./run.sh [--dashboard] [--nodes N] [--clean] [--timeout SECONDS] [--state
   -h, --help         show this help
 
 Sample options (passed on to samples/LinearRegression):
-  --input CSV        learn from a CSV file instead of the synthetic House-Prices-like table
+  --input CSV        learn from a CSV instead of the synthetic House-Prices-like table: a file, or an
+                     http(s):// or s3:// URL, read through the stack's cache agents
+  --input-option K=V an option of a URL --input's mount, e.g. endpoint=http://127.0.0.1:9000 (repeatable)
   --target COLUMN    the column of --input to predict
   --exchange MODE    objectstore (default), files (Parquet on local disk) or arrow-shm
   --rows N           rows of the synthetic table (default 600,000)
@@ -65,12 +67,18 @@ while [ $# -gt 0 ]; do
       [ $# -ge 2 ] || fluid_fail "--state-dir needs a directory, e.g. --state-dir /tmp/stack-2"
       case "$2" in /*) state="$2" ;; *) state="$caller/$2" ;; esac
       shift ;;
-    --input|--target|--exchange|--rows|--seed|--cache-capacity)
+    --input|--input-option|--target|--exchange|--rows|--seed|--cache-capacity)
       [ $# -ge 2 ] || fluid_fail "$1 needs a value"
       value="$2"
       if [ "$1" = --input ]; then
-        case "$2" in /*) value="$2" ;; *) value="$caller/$2" ;; esac
-        [ -f "$value" ] || fluid_fail "--input $2: there is no file $value; give the path of a CSV file, e.g. --input $PWD/samples/data/california_housing.csv"
+        case "$2" in
+          http://*|https://*|s3://*|/*) value="$2" ;;
+          *) value="$caller/$2" ;;
+        esac
+        case "$value" in
+          http://*|https://*|s3://*) ;;
+          *) [ -f "$value" ] || fluid_fail "--input $2: there is no file $value; give the path of a CSV file, e.g. --input $PWD/samples/data/california_housing.csv, or its http(s):// or s3:// URL" ;;
+        esac
       fi
       sample+=("$1" "$value"); shift ;;
     --keep) sample+=("$1") ;;

@@ -11,7 +11,15 @@ FluidSteps.RunIfRequested(args);
 using var tracing = FluidTracing.ExportIfConfigured("linear-regression");
 
 var rows = new Option<int>("--rows") { Description = "Rows of the synthetic table (default 600,000).", DefaultValueFactory = _ => 600_000 };
-var input = new Option<FileInfo?>("--input") { Description = "A CSV file to learn from instead of the synthetic table." };
+var input = new Option<string?>("--input")
+{
+    Description = "A CSV to learn from instead of the synthetic table: a file, or a URL (http://, https://, s3://) read through the stack's cache agents.",
+};
+var inputOptions = new Option<string[]>("--input-option")
+{
+    Description = "An option of a URL --input's mount, KEY=VALUE, repeatable: e.g. endpoint=http://127.0.0.1:9000 and pathStyle=true for an S3-compatible server.",
+    AllowMultipleArgumentsPerToken = false,
+};
 var target = new Option<string>("--target") { Description = "The column of --input to predict (default SalePrice).", DefaultValueFactory = _ => "SalePrice" };
 var exchange = new Option<string>("--exchange") { Description = "How steps hand data on: objectstore (default), files (Parquet on local disk) or arrow-shm.", DefaultValueFactory = _ => "objectstore" };
 exchange.AcceptOnlyFromAmong("objectstore", "files", "arrow-shm");
@@ -44,21 +52,21 @@ var keep = new Option<bool>("--keep")
 };
 var root = new RootCommand("Linear regression on House-Prices-like data, in three steps that hand their data on through the Fluid.Aspire object store.")
 {
-    rows, input, target, exchange, seed, runId, replicas, cacheCapacity, keep, planStoreMemory,
+    rows, input, inputOptions, target, exchange, seed, runId, replicas, cacheCapacity, keep, planStoreMemory,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
-    var file = parse.GetValue(input);
-    if (file is { Exists: false })
+    if (InputProblem(parse.GetValue(input), parse.GetValue(inputOptions) ?? [], out var source, out var mountOptions) is { } problem)
     {
-        await Console.Error.WriteLineAsync($"error: there is no file {file.FullName}");
+        await Console.Error.WriteLineAsync($"error: {problem}");
         return 2;
     }
 
     var options = new PipelineOptions
     {
         RunId = parse.GetValue(runId)!,
-        Input = file?.FullName,
+        Input = source,
+        InputOptions = mountOptions,
         Target = parse.GetValue(target)!,
         Rows = parse.GetValue(rows),
         Seed = parse.GetValue(seed),
@@ -102,3 +110,37 @@ root.SetAction(async (parse, cancellationToken) =>
     }
 });
 return await root.Parse(args).InvokeAsync();
+
+// Why --input and --input-option cannot be used, or null: the input as a full path or URL, and the mount's options.
+static string? InputProblem(string? given, string[] optionTexts, out string? source, out Dictionary<string, string> options)
+{
+    options = new Dictionary<string, string>(StringComparer.Ordinal);
+    source = given;
+    foreach (var text in optionTexts)
+    {
+        if (text.Split('=', 2) is [{ Length: > 0 } key, var value])
+        {
+            options[key] = value;
+        }
+        else
+        {
+            return $"--input-option {text} is not KEY=VALUE; e.g. --input-option endpoint=http://127.0.0.1:9000";
+        }
+    }
+
+    if (given is null)
+    {
+        return options.Count == 0 ? null : "--input-option is for a URL --input; give --input too.";
+    }
+
+    if (given.Contains("://", StringComparison.Ordinal))
+    {
+        return new PipelineOptions { Input = given }.IsRemoteInput ? null
+            : $"--input {given}: the sample reads files and {string.Join(", ", PipelineOptions.RemoteSchemes.Select(s => s + "://"))} URLs.";
+    }
+
+    source = Path.GetFullPath(given);
+    return !File.Exists(source) ? $"there is no file {source}"
+        : options.Count > 0 ? "--input-option is for a URL --input, not a file."
+        : null;
+}

@@ -45,7 +45,9 @@ public sealed class CacheAgentClient(HttpClient http, Uri agent, ObjectStoreToke
     public async Task<DatasetFileListing> ListFilesAsync(string namespaceName, string name, CancellationToken cancellationToken)
     {
         using var request = Request(HttpMethod.Get, CacheAgentRoutes.Of(CacheAgentRoutes.Files, namespaceName, name));
-        return await SendAsync<DatasetFileListing>(request, cancellationToken) ?? throw Empty(request);
+        var listing = await SendAsync<DatasetFileListing>(request, cancellationToken) ?? throw Empty(request);
+        // JSON leaves an empty list out.
+        return listing.Files is null ? listing with { Files = [] } : listing;
     }
 
     /// <summary>

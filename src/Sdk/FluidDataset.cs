@@ -12,6 +12,9 @@ public enum RuntimeKind
 {
     /// <summary>The object store: steps exchange objects through shared memory on each node.</summary>
     ObjectStore,
+
+    /// <summary>The cache agents: the dataset's files (HTTP, S3, …) cached in tiers on the nodes that read them.</summary>
+    Cache,
 }
 
 /// <summary>A dataset: bind it a runtime, run flows of steps on it, and clean it up.</summary>
@@ -52,11 +55,6 @@ public sealed class FluidDataset
         RuntimeKind kind = RuntimeKind.ObjectStore, int replicas = 2, double cacheCapacityGiB = 1, string cacheMedium = "MEM",
         bool wait = true, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        if (kind != RuntimeKind.ObjectStore)
-        {
-            throw new ArgumentOutOfRangeException(nameof(kind), kind, "Only the ObjectStore runtime exists so far.");
-        }
-
         var medium = cacheMedium.ToUpperInvariant() switch
         {
             "MEM" => MediumType.Memory,
@@ -64,19 +62,23 @@ public sealed class FluidDataset
             "HDD" => MediumType.Hdd,
             _ => throw new ArgumentException($"'{cacheMedium}' is not a cache medium; use MEM, SSD or HDD.", nameof(cacheMedium)),
         };
-        var runtime = new ObjectStoreRuntime
+        var metadata = new V1ObjectMeta { Name = Name, NamespaceProperty = Namespace, OwnerReferences = [Resource.ControllerReference()] };
+        var tiers = new TieredStore
         {
-            Metadata = new V1ObjectMeta { Name = Name, NamespaceProperty = Namespace, OwnerReferences = [Resource.ControllerReference()] },
-            Spec = new ObjectStoreRuntimeSpec
-            {
-                Replicas = replicas,
-                TieredStore = new TieredStore
-                {
-                    Levels = [new TieredStoreLevel { MediumType = medium, Quota = new ResourceQuantity(string.Create(CultureInfo.InvariantCulture, $"{(long)(cacheCapacityGiB * 1024)}Mi")) }],
-                },
-            },
+            Levels = [new TieredStoreLevel { MediumType = medium, Quota = new ResourceQuantity(string.Create(CultureInfo.InvariantCulture, $"{(long)(cacheCapacityGiB * 1024)}Mi")) }],
         };
-        await Client.Store.CreateAsync(runtime, cancellationToken);
+        switch (kind)
+        {
+            case RuntimeKind.ObjectStore:
+                await Client.Store.CreateAsync(new ObjectStoreRuntime { Metadata = metadata, Spec = new() { Replicas = replicas, TieredStore = tiers } }, cancellationToken);
+                break;
+            case RuntimeKind.Cache:
+                await Client.Store.CreateAsync(new CacheRuntime { Metadata = metadata, Spec = new() { Replicas = replicas, TieredStore = tiers } }, cancellationToken);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(kind), kind, "Bind RuntimeKind.ObjectStore or RuntimeKind.Cache.");
+        }
+
         if (wait)
         {
             await WaitUntilBoundAsync(timeout, cancellationToken);
@@ -129,8 +131,9 @@ public sealed class FluidDataset
         {
             if (DateTime.UtcNow > deadline)
             {
-                var runtime = await Client.Store.GetAsync<ObjectStoreRuntime>(Name, Namespace, cancellationToken);
-                var why = runtime?.Status.Conditions.FirstOrDefault()?.Message ?? "the controller has not reported on the runtime (is it running?)";
+                var runtime = (RuntimeStatus?)(await Client.Store.GetAsync<ObjectStoreRuntime>(Name, Namespace, cancellationToken))?.Status
+                    ?? (await Client.Store.GetAsync<CacheRuntime>(Name, Namespace, cancellationToken))?.Status;
+                var why = runtime?.Conditions.FirstOrDefault()?.Message ?? "the controller has not reported on the runtime (is it running?)";
                 throw new TimeoutException($"Dataset {Namespace}/{Name} was not Bound within {limit.TotalSeconds:0} s: {why}");
             }
 

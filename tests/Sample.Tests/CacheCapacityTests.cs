@@ -64,4 +64,15 @@ public sealed class CacheCapacityTests
         Assert.Equal(2000, CacheCapacity.EstimateDataBytes(new PipelineOptions { Input = file }));
         Assert.True(CacheCapacity.AvailableMemoryBytes() > 0);
     }
+
+    [Fact]
+    public void A_url_is_sized_from_its_listing_and_counts_as_nothing_before()
+    {
+        var options = new PipelineOptions { Input = "s3://housing/raw/housing.csv" };
+
+        Assert.True(options.IsRemoteInput);
+        Assert.Equal(3000, CacheCapacity.EstimateDataBytes(options, remoteInputBytes: 1500));
+        Assert.Equal(0, CacheCapacity.EstimateDataBytes(options));
+        Assert.False(new PipelineOptions { Input = "/data/s3-exports/housing.csv" }.IsRemoteInput);
+    }
 }

@@ -27,6 +27,25 @@ public sealed class PlanStoreMemoryTests
         Assert.DoesNotContain("   at ", run.Output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("ftp://example.org/housing.csv", "--input ftp://example.org/housing.csv: the sample reads files and http://, https://, s3:// URLs.")]
+    [InlineData("/nowhere/housing.csv", "there is no file /nowhere/housing.csv")]
+    public async Task An_input_the_sample_cannot_read_is_one_error_line(string input, string error)
+    {
+        var run = await RunAsync("--plan-store-memory", "--input", input);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal($"error: {error}", run.Output.Trim());
+    }
+
+    [Fact]
+    public async Task An_input_option_that_is_not_key_value_is_one_error_line()
+    {
+        var run = await RunAsync("--plan-store-memory", "--input", "s3://housing/raw.csv", "--input-option", "endpoint");
+
+        Assert.Equal((2, "error: --input-option endpoint is not KEY=VALUE; e.g. --input-option endpoint=http://127.0.0.1:9000"), (run.ExitCode, run.Output.Trim()));
+    }
+
     private static async Task<(int ExitCode, string Output)> RunAsync(params string[] arguments)
     {
         await using var sample = ChildProcess.StartDotnet(RepositoryPaths.Output("samples/LinearRegression", "Fluid.Aspire.Samples.LinearRegression"), arguments);

@@ -11,7 +11,14 @@ public static class CsvTable
 {
     public static FeatureTable Load(string path, string target)
     {
-        using var reader = new StreamReader(path, Encoding.UTF8);
+        using var file = File.OpenRead(path);
+        return Load(file, path, target);
+    }
+
+    /// <summary>Reads a CSV from <paramref name="stream"/>; <paramref name="path"/> names it in errors.</summary>
+    public static FeatureTable Load(Stream stream, string path, string target)
+    {
+        using var reader = new StreamReader(stream, Encoding.UTF8);
         var header = Split(reader.ReadLine() ?? throw new InvalidDataException($"{path} is empty; it needs a header row."));
         var targetIndex = Array.IndexOf(header, target);
         if (targetIndex < 0)

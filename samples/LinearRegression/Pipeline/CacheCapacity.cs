@@ -18,10 +18,13 @@ public static class CacheCapacity
 
     /// <summary>
     /// The bytes of the tables a run hands on: the synthetic table's doubles, or for a CSV twice its size (a number
-    /// written in a CSV takes about as many characters as a double takes bytes; one-hot columns add to it).
+    /// written in a CSV takes about as many characters as a double takes bytes; one-hot columns add to it). A URL's
+    /// size is <paramref name="remoteInputBytes"/>, what its dataset's listing found; unknown (before a stack lists
+    /// it), it counts as nothing, and the run sizes it once listed.
     /// </summary>
-    public static long EstimateDataBytes(PipelineOptions options) => options.Input is { } input
-        ? 2 * new FileInfo(input).Length
+    public static long EstimateDataBytes(PipelineOptions options, long? remoteInputBytes = null) =>
+        options.IsRemoteInput ? 2 * (remoteInputBytes ?? 0)
+        : options.Input is { } input ? 2 * new FileInfo(input).Length
         : (long)options.Rows * (SyntheticHousing.Features.Count + 1) * sizeof(double);
 
     /// <summary>The quota per node, in bytes.</summary>
@@ -58,13 +61,17 @@ public static class CacheCapacity
     /// The quota per node in GiB: <see cref="PipelineOptions.CacheCapacityGiB"/> when set (checked against the stack's
     /// object store), else planned against this machine and the stack's object store.
     /// </summary>
-    public static async Task<double> ForRunAsync(FluidClient client, PipelineOptions options, CancellationToken cancellationToken)
+    /// <param name="client">The stack's client.</param>
+    /// <param name="options">The run.</param>
+    /// <param name="remoteInputBytes">The size of a URL input, as its dataset's listing found it.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public static async Task<double> ForRunAsync(FluidClient client, PipelineOptions options, long? remoteInputBytes, CancellationToken cancellationToken)
     {
         await using var store = await client.ConnectObjectStoreAsync(cancellationToken);
         var stats = await store.GetStatsAsync(cancellationToken);
         return options.CacheCapacityGiB is { } chosen
             ? Chosen(chosen, stats.Capacity)
-            : ToGiB(Plan(EstimateDataBytes(options), AvailableMemoryBytes(), options.Replicas, stats.Capacity));
+            : ToGiB(Plan(EstimateDataBytes(options, remoteInputBytes), AvailableMemoryBytes(), options.Replicas, stats.Capacity));
     }
 
     /// <summary>A quota the user chose, if a node's object store can hold it.</summary>

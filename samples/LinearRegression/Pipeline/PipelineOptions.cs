@@ -12,8 +12,27 @@ public sealed record PipelineOptions
     /// <summary>The run's id: names its steps (<c>{run}-step{i}</c>), its dataset and its objects.</summary>
     public string RunId { get; init; } = "linear-regression";
 
-    /// <summary>A CSV file to learn from; when unset, a synthetic House-Prices-like table of <see cref="Rows"/> rows.</summary>
+    /// <summary>
+    /// A CSV to learn from: a file of this machine, or the URL of one (<c>http(s)://</c>, <c>s3://</c>) that the run
+    /// reads through a cache (<see cref="InputDataset"/>); when unset, a synthetic House-Prices-like table of
+    /// <see cref="Rows"/> rows.
+    /// </summary>
     public string? Input { get; init; }
+
+    /// <summary>Options of a URL's mount (e.g. <c>endpoint</c> and <c>pathStyle</c> of an S3-compatible server).</summary>
+    public Dictionary<string, string> InputOptions { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>Whether <see cref="Input"/> is a URL, read through the cache agents rather than from this machine.</summary>
+    public bool IsRemoteInput => Input is { } input && RemoteSchemes.Any(s => input.StartsWith(s + "://", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// The dataset of a URL input, with a CacheRuntime of the same name: runtimes bind 1:1 to their dataset, so the
+    /// run's own dataset (with the object store runtime) is another one.
+    /// </summary>
+    public string InputDataset => $"{RunId}-input";
+
+    /// <summary>The URL schemes <see cref="Input"/> may have.</summary>
+    public static IReadOnlyList<string> RemoteSchemes { get; } = ["http", "https", "s3"];
 
     /// <summary>The column to predict in <see cref="Input"/>.</summary>
     public string Target { get; init; } = "SalePrice";

@@ -20,9 +20,8 @@ public static class Steps
     {
         var options = PipelineOptions.From(context);
         var report = new StepReport { Step = Preprocess, Node = context.Node };
-        var table = await report.TimeAsync(Phase.Read, () => Task.Run(() => options.Input is { } input
-            ? CsvTable.Load(input, options.Target)
-            : SyntheticHousing.Generate(options.Rows, options.Seed)));
+        var table = await report.TimeAsync(Phase.Read, () => options.IsRemoteInput ? ReadRemoteInputAsync(context, options)
+            : Task.Run(() => options.Input is { } input ? CsvTable.Load(input, options.Target) : SyntheticHousing.Generate(options.Rows, options.Seed)));
         var split = await report.TimeAsync(Phase.Compute, () => Task.Run(() => Preparation.Prepare(table, dropOutliers: options.Input is null, options.Seed)));
         await using var exchange = await options.OpenExchangeAsync(context);
         await report.TimeAsync(Phase.Write, async () =>
@@ -41,6 +40,20 @@ public static class Steps
         await report.PublishAsync(context, options);
         Console.WriteLine($"preprocess: {table.Rows} rows, {table.Names.Count} features; dropped {split.DroppedOutliers} outliers, imputed {split.ImputedCells} cells; " +
             $"{split.Train.Rows} train / {split.Test.Rows} test rows handed on through {exchange.Mode}");
+    }
+
+    /// <summary>The CSV of a URL input, read through the node's cache agent: its dataset is that one file.</summary>
+    private static async Task<FeatureTable> ReadRemoteInputAsync(StepContext context, PipelineOptions options)
+    {
+        var files = await context.OpenDatasetAsync(options.InputDataset, context.CancellationToken);
+        var file = (await files.EnumerateFilesAsync(cancellationToken: context.CancellationToken)) switch
+        {
+            [var one] => one,
+            var many => throw new InvalidDataException(
+                $"--input {options.Input} is {many.Count} files; give the URL of one CSV file."),
+        };
+        await using var stream = await files.OpenReadAsync(file.Path, context.CancellationToken);
+        return await Task.Run(() => CsvTable.Load(stream, options.Input!, options.Target));
     }
 
     /// <summary>Trains the ML.NET model on x_train and y_train, read where they are, and hands it on.</summary>

@@ -10,6 +10,8 @@ namespace Fluid.Aspire.Cache.UnderStorage;
 
 /// <summary>
 /// Objects under a prefix of an S3 bucket (<c>s3://bucket/prefix</c>), through AWSSDK.S3: ListObjectsV2 page by page,
+/// or, when nothing is under it and the mount point does not end with '/', the one object it names (as an http URL
+/// of one file is a dataset of that file);
 /// GetObject with a byte range and the ETag in If-Match (EtagToMatch), whose answer's ETag is checked as well.
 /// Mount options: <c>endpoint</c> (an S3-compatible server's URL), <c>region</c>, <c>pathStyle</c> (true for servers
 /// without virtual-host buckets). Credentials come from the encrypt options <c>aws.accessKeyId</c> and
@@ -29,6 +31,10 @@ public sealed class S3UnderStorage : IUnderStorage
     private readonly UnderStorageOptions _options;
     private readonly string _bucket;
     private readonly string _prefix;
+    private readonly string? _objectKey;
+
+    // Where the files' keys start: the prefix, or the folder of the one object the mount point names once listed so.
+    private volatile string _keyPrefix;
 
     public S3UnderStorage(string mountPoint, IReadOnlyDictionary<string, string> mountOptions, IReadOnlyDictionary<string, string> secretOptions,
         UnderStorageOptions options, ILogger<S3UnderStorage> logger)
@@ -36,6 +42,8 @@ public sealed class S3UnderStorage : IUnderStorage
         options.Validate();
         _options = options;
         (_bucket, _prefix) = Parse(mountPoint);
+        _keyPrefix = _prefix;
+        _objectKey = _prefix.Length > 0 && !mountPoint.EndsWith('/') ? _prefix.TrimEnd('/') : null;
         Describe = $"s3://{_bucket}/{_prefix}";
 
         var accessKeyId = secretOptions.GetValueOrDefault(AccessKeyIdSecret);
@@ -55,6 +63,38 @@ public sealed class S3UnderStorage : IUnderStorage
     public string Describe { get; }
 
     public async IAsyncEnumerable<UfsFile> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var listed = false;
+        await foreach (var file in ListPrefixAsync(cancellationToken))
+        {
+            listed = true;
+            yield return file;
+        }
+
+        if (!listed && _objectKey is not null && await FindObjectAsync(_objectKey, cancellationToken) is { } single)
+        {
+            yield return single;
+        }
+    }
+
+    /// <summary>The object <paramref name="key"/> as a file of its folder, which its reads then go to; null when there is none.</summary>
+    private async Task<UfsFile?> FindObjectAsync(string key, CancellationToken cancellationToken)
+    {
+        var slash = key.LastIndexOf('/');
+        var folder = slash < 0 ? "" : key[..(slash + 1)];
+        try
+        {
+            _keyPrefix = folder;
+            return await StatAsync(key[folder.Length..], cancellationToken);
+        }
+        catch (UfsFileNotFoundException)
+        {
+            _keyPrefix = _prefix;
+            return null;
+        }
+    }
+
+    private async IAsyncEnumerable<UfsFile> ListPrefixAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         string? continuation = null;
         do
@@ -89,7 +129,7 @@ public sealed class S3UnderStorage : IUnderStorage
         {
             try
             {
-                var metadata = await _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _bucket, Key = _prefix + path }, token);
+                var metadata = await _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _bucket, Key = _keyPrefix + path }, token);
                 return new UfsFile(path, metadata.ContentLength, metadata.ETag, ToOffset(metadata.LastModified));
             }
             catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
@@ -135,7 +175,7 @@ public sealed class S3UnderStorage : IUnderStorage
             response = await _client.GetObjectAsync(new GetObjectRequest
             {
                 BucketName = _bucket,
-                Key = _prefix + file.Path,
+                Key = _keyPrefix + file.Path,
                 ByteRange = new ByteRange(from, to),
                 EtagToMatch = file.Version,
             }, cancellationToken);
@@ -210,5 +250,5 @@ public sealed class S3UnderStorage : IUnderStorage
     private static DateTimeOffset? ToOffset(DateTime? time) =>
         time is { } t ? new DateTimeOffset(DateTime.SpecifyKind(t.ToUniversalTime(), DateTimeKind.Utc)) : null;
 
-    private string UrlOf(string path) => $"s3://{_bucket}/{_prefix}{path}";
+    private string UrlOf(string path) => $"s3://{_bucket}/{_keyPrefix}{path}";
 }

@@ -1,6 +1,3 @@
-using Amazon.Runtime;
-using Amazon.S3;
-using Amazon.S3.Model;
 using Fluid.Aspire.Cache.UnderStorage;
 using Fluid.Aspire.TestSupport.StorageServers;
 using static Fluid.Aspire.Cache.Tests.UnderStorage.TestStorage;
@@ -29,6 +26,21 @@ public sealed class S3UnderStorageTests
 
         Assert.Equal([("a.csv", 10L), ("train/b.bin", 2000L), ("train/deep/c.bin", 1L)], files.Select(f => (f.Path, f.Length)));
         Assert.All(files, f => Assert.False(string.IsNullOrEmpty(f.Version)));
+    }
+
+    [Fact]
+    public async Task A_mount_point_naming_one_object_is_a_dataset_of_that_object_and_anonymous_reads_work()
+    {
+        await using var s3 = await S3Server.StartAsync(Bucket, Cancellation);
+        var bytes = await PutAsync(s3, "raw/housing.csv", 3000);
+        await PutAsync(s3, "raw/housing.csv.old", 10);
+        await using var storage = Create($"s3://{Bucket}/raw/housing.csv", Endpoint(s3), secrets: []);
+
+        var file = (await ListAllAsync(storage)).Single();
+        await using var stream = await storage.OpenReadAsync(file, 0, Cancellation);
+
+        Assert.Equal(("housing.csv", 3000L), (file.Path, file.Length));
+        Assert.Equal(bytes, await ReadToEndAsync(stream));
     }
 
     [Fact]
@@ -118,22 +130,7 @@ public sealed class S3UnderStorageTests
     {
         var bytes = new byte[length];
         new Random(seed).NextBytes(bytes);
-        var config = new AmazonS3Config
-        {
-            ServiceURL = s3.Endpoint.AbsoluteUri,
-            ForcePathStyle = true,
-            AuthenticationRegion = "us-east-1",
-            // s3rver predates the SDK's default trailing checksums.
-            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
-        };
-        using var client = new AmazonS3Client(new BasicAWSCredentials(S3Server.AccessKeyId, S3Server.SecretKey), config);
-        await client.PutObjectAsync(new PutObjectRequest
-        {
-            BucketName = s3.Bucket,
-            Key = key,
-            InputStream = new MemoryStream(bytes),
-            UseChunkEncoding = false,
-        }, Cancellation);
+        await s3.PutObjectAsync(key, bytes, Cancellation);
         return bytes;
     }
 }

@@ -1,3 +1,7 @@
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+
 namespace Fluid.Aspire.TestSupport.StorageServers;
 
 /// <summary>
@@ -58,6 +62,27 @@ public sealed class S3Server : IAsyncDisposable
         }
 
         return server;
+    }
+
+    /// <summary>Stores <paramref name="contents"/> under <paramref name="key"/> of the bucket, signed with the server's key pair.</summary>
+    public async Task PutObjectAsync(string key, byte[] contents, CancellationToken cancellationToken)
+    {
+        var config = new AmazonS3Config
+        {
+            ServiceURL = Endpoint.AbsoluteUri,
+            ForcePathStyle = true,
+            AuthenticationRegion = "us-east-1",
+            // s3rver predates the SDK's default trailing checksums.
+            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
+        };
+        using var client = new AmazonS3Client(new BasicAWSCredentials(AccessKeyId, SecretKey), config);
+        await client.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = Bucket,
+            Key = key,
+            InputStream = new MemoryStream(contents),
+            UseChunkEncoding = false,
+        }, cancellationToken);
     }
 
     /// <summary>What s3rver printed, for failure messages.</summary>
