@@ -88,6 +88,7 @@ public sealed class ControlPlane(
     SimulatedNodeStatus nodeStatus,
     ObjectStoreView objectStores,
     CacheAgents cacheAgents,
+    MountSecrets mountSecrets,
     EventRecorder events,
     IStepExecutor executor,
     StepScheduler scheduler,
@@ -114,7 +115,7 @@ public sealed class ControlPlane(
         using var datasets = new ControllerLoop<Dataset>(state.Datasets, new DatasetReconciler(state), workers, clock, loggers.CreateLogger("Fluid.Aspire.Controller.Datasets"));
         using var runtimes = new ControllerLoop<ObjectStoreRuntime>(state.ObjectStoreRuntimes, new ObjectStoreRuntimeReconciler(state), workers, clock, loggers.CreateLogger("Fluid.Aspire.Controller.Runtimes"));
         using var caches = new ControllerLoop<CacheRuntime>(
-            state.CacheRuntimes, new CacheRuntimeReconciler(state, cacheAgents, TimeSpan.FromSeconds(options.Value.CacheStatusSeconds)), workers, clock,
+            state.CacheRuntimes, new CacheRuntimeReconciler(state, cacheAgents, mountSecrets, TimeSpan.FromSeconds(options.Value.CacheStatusSeconds)), workers, clock,
             loggers.CreateLogger("Fluid.Aspire.Controller.CacheRuntimes"));
         using var processes = new ControllerLoop<DataProcess>(state.Processes, processReconciler, workers, clock, loggers.CreateLogger("Fluid.Aspire.Controller.Processes"));
         processReconciler.Enqueue = processes.Enqueue;

@@ -45,6 +45,7 @@ public static class ControllerHost
         services.AddHostedService(sp => sp.GetRequiredService<ObjectStoreView>());
         services.AddHealthChecks().AddCheck<ObjectStoreView>("object-stores", tags: ["ready"]);
         services.AddSingleton<CacheAgents>();
+        services.AddSingleton<MountSecrets>();
         services.AddHttpClient(nameof(CacheAgents));
         services.AddSingleton<EventRecorder>();
         services.AddSingleton(new StepScheduler());

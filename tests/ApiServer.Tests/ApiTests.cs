@@ -38,6 +38,32 @@ public sealed class ApiTests
     }
 
     [Fact]
+    public async Task A_secrets_string_data_is_stored_as_data_and_never_kept()
+    {
+        await using var api = await LocalApi.StartAsync(Cancellation);
+        await api.CreateNamespaceAsync("ml");
+        const string secrets = "/api/v1/namespaces/ml/secrets";
+
+        await api.SendAsync(HttpMethod.Post, secrets, new JsonObject
+        {
+            ["apiVersion"] = "v1", ["kind"] = "Secret", ["metadata"] = new JsonObject { ["name"] = "s3" },
+            ["data"] = new JsonObject { ["region"] = Convert.ToBase64String("us-east-1"u8.ToArray()), ["aws.secretKey"] = "b2xk" },
+            ["stringData"] = new JsonObject { ["aws.secretKey"] = "new secret" },
+        }, expected: 201);
+        var refused = await api.SendAsync(HttpMethod.Post, secrets, new JsonObject
+        {
+            ["apiVersion"] = "v1", ["kind"] = "Secret", ["metadata"] = new JsonObject { ["name"] = "bad" }, ["stringData"] = new JsonObject { ["port"] = 9000 },
+        }, expected: 422);
+
+        var stored = await api.SendAsync(HttpMethod.Get, $"{secrets}/s3");
+        Assert.Equal("Opaque", stored["type"]!.GetValue<string>());
+        Assert.Null(stored["stringData"]);
+        Assert.Equal("new secret", System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(stored["data"]!["aws.secretKey"]!.GetValue<string>())));
+        Assert.Equal("us-east-1", System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(stored["data"]!["region"]!.GetValue<string>())));
+        Assert.Contains("stringData.port", refused.ToJsonString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_watch_sends_its_initial_events_and_bookmarks_and_a_compacted_version_ends_it_with_410()
     {
         await using var api = await LocalApi.StartAsync(Cancellation, ("Fluid:ApiServer:BookmarkInterval", "00:00:00.2"));

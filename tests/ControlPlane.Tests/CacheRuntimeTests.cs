@@ -7,6 +7,7 @@ using Fluid.Aspire.Contracts.Runtimes;
 using Fluid.Aspire.TestSupport;
 using Fluid.Aspire.TestSupport.StorageServers;
 using Fluid.Sdk;
+using k8s;
 using k8s.Models;
 
 namespace Fluid.Aspire.ControlPlane.Tests;
@@ -85,6 +86,60 @@ public sealed class CacheRuntimeTests
         await Eventually.ReturnsAsync<CacheWorkerStatus?>(() => agent.GetStatusAsync("default", "sales", Cancellation), status => status is null, TimeSpan.FromSeconds(30),
             "the agent releasing the deleted runtime", Cancellation);
         await Eventually.ResourceAsync<Dataset>(client.Store, "sales", d => d.Status.Phase == DatasetPhase.NotBound, "the dataset no longer bound", Cancellation);
+    }
+
+    [Fact]
+    public async Task An_s3_mount_reads_its_credentials_from_the_secret_its_encrypt_options_name_and_says_what_is_missing()
+    {
+        await using var s3 = await S3Server.StartAsync("sales", Cancellation);
+        var bytes = System.Text.Encoding.UTF8.GetBytes("region,amount\nnorth,10\n");
+        await s3.PutObjectAsync("raw/jan.csv", bytes, Cancellation);
+        await using var cluster = await LocalCluster.StartAsync(1, Cancellation);
+        await using var client = Flows.Client(cluster);
+        using var kubernetes = cluster.ApiServer.CreateKubernetes();
+        EncryptOption Option(string name, string key) => new() { Name = name, ValueFrom = new() { SecretKeyRef = new() { Name = "s3", Key = key } } };
+        await client.Store.CreateAsync(new Dataset
+        {
+            Metadata = new V1ObjectMeta { Name = "sales" },
+            Spec = new DatasetSpec
+            {
+                Mounts =
+                [
+                    new Mount
+                    {
+                        MountPoint = "s3://sales/raw/",
+                        Options = new() { ["endpoint"] = s3.Endpoint.AbsoluteUri, ["pathStyle"] = "true" },
+                        EncryptOptions = [Option("aws.accessKeyId", "keyId"), Option("aws.secretKey", "secretKey")],
+                    },
+                ],
+            },
+        }, Cancellation);
+        await client.Store.CreateAsync(new CacheRuntime { Metadata = new V1ObjectMeta { Name = "sales" } }, Cancellation);
+
+        var runtime = await Eventually.ResourceAsync<CacheRuntime>(client.Store, "sales", r => r.Status.Conditions.Any(c => c.Reason == "SecretsUnreadable"),
+            "the runtime saying its secret is missing", Cancellation);
+        Assert.Contains("Secret default/s3, which the encrypt option aws.accessKeyId names, does not exist", runtime.Status.Conditions.Single().Message, StringComparison.Ordinal);
+        await kubernetes.CoreV1.CreateNamespacedSecretAsync(
+            new V1Secret { Metadata = new V1ObjectMeta { Name = "s3" }, StringData = new Dictionary<string, string> { ["keyId"] = S3Server.AccessKeyId } },
+            "default", cancellationToken: Cancellation);
+        runtime = await Eventually.ResourceAsync<CacheRuntime>(client.Store, "sales", r => r.Status.Conditions.SingleOrDefault()?.Message?.Contains("has no key secretKey", StringComparison.Ordinal) == true,
+            "the runtime naming the missing key", Cancellation);
+        Assert.Contains("its keys are keyId", runtime.Status.Conditions.Single().Message, StringComparison.Ordinal);
+
+        var secret = await kubernetes.CoreV1.ReadNamespacedSecretAsync("s3", "default", cancellationToken: Cancellation);
+        secret.StringData = new Dictionary<string, string> { ["secretKey"] = S3Server.SecretKey };
+        await kubernetes.CoreV1.ReplaceNamespacedSecretAsync(secret, "s3", "default", cancellationToken: Cancellation);
+        await Eventually.ResourceAsync<Dataset>(client.Store, "sales", d => d.Status.Phase == DatasetPhase.Bound && d.Status.FileNum == 1,
+            "the dataset Bound, with its file listed", Cancellation);
+        await using var step = new StepContext("reader", objectStoreSocket: null, datasetName: "sales", cacheAgentSocket: cluster.CacheAgentSocketOf("node-0"),
+            cancellationToken: Cancellation);
+        var files = await step.OpenDatasetAsync(cancellationToken: Cancellation);
+        await using var stream = await files.OpenReadAsync("/jan.csv", Cancellation);
+        using var copy = new MemoryStream();
+        await stream.CopyToAsync(copy, Cancellation);
+        Assert.Equal(bytes, copy.ToArray());
+        runtime = (await client.Store.GetAsync<CacheRuntime>("sales", cancellationToken: Cancellation))!;
+        Assert.DoesNotContain(S3Server.SecretKey, System.Text.Json.JsonSerializer.Serialize(runtime.Status, ResourceJson.Options), StringComparison.Ordinal);
     }
 
     [Fact]

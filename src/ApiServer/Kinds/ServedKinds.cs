@@ -84,6 +84,18 @@ public static class ServedKinds
         },
         new()
         {
+            Group = "", Version = "v1", Kind = "Secret", Plural = "secrets", Namespaced = true,
+            Admission = new SecretAdmission(),
+            Columns =
+            [
+                Column.Text("Type", "What the secret holds.", o => o["type"]),
+                Column.Integer("Data", "How many keys it has.", o => o["data"]?.AsObject().Count ?? 0),
+                Column.Age,
+            ],
+            SelectableFields = new HashSet<string>(StringComparer.Ordinal) { "type" },
+        },
+        new()
+        {
             Group = "coordination.k8s.io", Version = "v1", Kind = "Lease", Plural = "leases", Namespaced = true,
             Admission = new KubernetesAdmission<V1Lease>(),
             Columns = [Column.Text("Holder", "Who holds the lease.", o => o["spec"]?["holderIdentity"]), Column.Age],

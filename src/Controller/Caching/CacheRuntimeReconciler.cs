@@ -18,7 +18,7 @@ namespace Fluid.Aspire.Controller.Caching;
 /// status from its agent, so the runtime's numbers (and the dataset's, taken from them) are never older than that,
 /// plus the agent's listing TTL for the dataset's size.
 /// </summary>
-public sealed class CacheRuntimeReconciler(ControlPlaneState state, CacheAgents agents, TimeSpan pollInterval) : IReconciler<CacheRuntime>
+public sealed class CacheRuntimeReconciler(ControlPlaneState state, CacheAgents agents, MountSecrets secrets, TimeSpan pollInterval) : IReconciler<CacheRuntime>
 {
     public async Task<TimeSpan?> ReconcileAsync(string key, CacheRuntime? runtime, CancellationToken cancellationToken)
     {
@@ -63,9 +63,22 @@ public sealed class CacheRuntimeReconciler(ControlPlaneState state, CacheAgents 
             return null;
         }
 
+        List<Dictionary<string, string>> mountSecrets;
+        try
+        {
+            mountSecrets = await secrets.ReadAsync(dataset, cancellationToken);
+        }
+        catch (MountSecretException e)
+        {
+            // The workers keep serving what they were given: the mounts they read have not changed, only what names them.
+            status.ReportWorkers(status.ReadyWorkers, "SecretsUnreadable", e.Message, now);
+            await state.Store.WriteStatusIfChangedAsync(runtime, updated, r => r.Status, cancellationToken);
+            return pollInterval;
+        }
+
         var excluded = new List<string>();
         var candidates = Candidates(runtime, dataset, excluded);
-        var assignment = new CacheAssignment { Dataset = dataset.Spec, TieredStore = runtime.Spec.TieredStore };
+        var assignment = new CacheAssignment { Dataset = dataset.Spec, TieredStore = runtime.Spec.TieredStore, MountSecrets = mountSecrets };
         var workers = new List<CacheWorkerStatus>();
         foreach (var (node, agent) in candidates)
         {

@@ -28,6 +28,8 @@ public static class ComponentPermissions
         new PermissionRule("", "pods", [.. Read, "create", "delete"], PermissionScope.Cluster, "runs each step as a pod on the node the scheduler chose, and stops it"),
         new PermissionRule("", "pods/log", ["get"], PermissionScope.Cluster, "keeps the tail of a failed step's log in its status"),
         new PermissionRule("", "nodes", Read, PermissionScope.Cluster, "places steps by the nodes' locality labels and free capacity"),
+        new PermissionRule("", "secrets", ["get"], PermissionScope.Cluster,
+            "reads the Secrets that datasets' encryptOptions name (S3 credentials, say), whose values it gives the cache agents that read the mounts"),
         new PermissionRule("coordination.k8s.io", "leases", [.. Read, "create", "update"], PermissionScope.Namespace,
             "elects one active controller among the replicas, and follows which node daemons are alive from their Leases, in the stack's namespace"),
     ];
