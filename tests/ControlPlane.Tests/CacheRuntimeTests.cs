@@ -3,6 +3,7 @@ using Fluid.Aspire.CacheAgent.Client;
 using Fluid.Aspire.Cluster.Membership;
 using Fluid.Aspire.Contracts;
 using Fluid.Aspire.Contracts.Datasets;
+using Fluid.Aspire.Contracts.Operations;
 using Fluid.Aspire.Contracts.Runtimes;
 using Fluid.Aspire.TestSupport;
 using Fluid.Aspire.TestSupport.StorageServers;
@@ -81,6 +82,13 @@ public sealed class CacheRuntimeTests
         Assert.Equal(CacheStates.FormatPercentage(read - (5 * MiB), read), dataset.Status.CacheStates.CacheHitRatio);
 
         await ReadAsAStepAsync(cluster, worker.Node, large);
+
+        // A step on the dataset goes where its blocks are cached, and says so.
+        var run = await (await client.GetDatasetAsync("sales", Cancellation)).Process(Processor.FromCommand("true")).RunAsync("near", Cancellation);
+        var step = Assert.Single(await run.WaitAsync(TimeSpan.FromMinutes(2), Cancellation));
+        Assert.Equal(worker.Node, step.Node);
+        var placed = (await client.Store.GetAsync<DataProcess>(step.Name, cancellationToken: Cancellation))!;
+        Assert.Contains($"dataset sales cached on {worker.Node}", string.Join(" ", placed.Status.Scheduling!.Scores.SelectMany(s => s.Reasons)), StringComparison.Ordinal);
 
         await client.Store.DeleteAsync<CacheRuntime>("sales", cancellationToken: Cancellation);
         await Eventually.ReturnsAsync<CacheWorkerStatus?>(() => agent.GetStatusAsync("default", "sales", Cancellation), status => status is null, TimeSpan.FromSeconds(30),

@@ -1,3 +1,4 @@
+using Fluid.Aspire.Cluster.Kubernetes;
 using Fluid.Aspire.Cluster.Membership;
 using Fluid.Aspire.Contracts.Datasets;
 using Fluid.Aspire.Contracts.Operations;
@@ -38,11 +39,14 @@ public sealed class StepPlanner(ControlPlaneState state, StepScheduler scheduler
             Step = step.Metadata.Name,
             Required = [.. dataset?.Spec.NodeAffinity?.Required?.NodeSelectorTerms ?? []],
             Requests = Amounts(step.Spec.Resources?.Requests),
-            Inputs = step.Spec.Inputs
-                .Select(name => (name, found: state.ObjectStores.Find(name)))
-                .Where(input => input.found is not null)
-                .Select(input => new StepInput(input.name, input.found!.Value.Meta.NBytes, input.found.Value.Nodes))
-                .ToArray(),
+            Inputs =
+            [
+                .. step.Spec.Inputs
+                    .Select(name => (name, found: state.ObjectStores.Find(name)))
+                    .Where(input => input.found is not null)
+                    .Select(input => new StepInput(input.name, input.found!.Value.Meta.NBytes, input.found.Value.Nodes)),
+                .. CachedBlocks(dataset),
+            ],
             After = predecessor?.Status.NodeName is { Length: > 0 } node
                 ? new PreviousStep(node, step.Spec.RunAfter?.AffinityStrategy?.Policy == ContractOps.AffinityPolicy.Require
                     ? Scheduling.AffinityPolicy.Require
@@ -59,6 +63,15 @@ public sealed class StepPlanner(ControlPlaneState state, StepScheduler scheduler
 
         return scheduler.Schedule(candidates, request);
     }
+
+    /// <summary>
+    /// Where the dataset's cache runtime holds blocks, as inputs of the step: each worker's cached bytes on its node, so
+    /// that the step goes where most of its dataset is cached, as it goes where its objects are.
+    /// </summary>
+    private IEnumerable<StepInput> CachedBlocks(Dataset? dataset) =>
+        dataset is not null && state.CacheRuntimes.Get(ResourceKeys.Of(dataset)) is { } runtime
+            ? runtime.Status.Workers.Where(w => w.Cached > 0).Select(w => new StepInput($"dataset {dataset.Metadata.Name} cached on {w.Node}", w.Cached, w.Node))
+            : [];
 
     /// <summary>The decision as the step's status records it: the node, the reason, and the best scores with their reasons.</summary>
     public static ContractOps.SchedulingDecision Record(Scheduling.StepPlacement decision) => new()
