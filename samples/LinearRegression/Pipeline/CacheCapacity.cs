@@ -61,6 +61,10 @@ public static class CacheCapacity
     /// The quota per node in GiB: <see cref="PipelineOptions.CacheCapacityGiB"/> when set (checked against the stack's
     /// object store), else planned against this machine and the stack's object store.
     /// </summary>
+    public static Task<double> ForRunAsync(FluidClient client, PipelineOptions options, CancellationToken cancellationToken) =>
+        ForRunAsync(client, options, remoteInputBytes: null, cancellationToken);
+
+    /// <inheritdoc cref="ForRunAsync(FluidClient, PipelineOptions, CancellationToken)"/>
     /// <param name="client">The stack's client.</param>
     /// <param name="options">The run.</param>
     /// <param name="remoteInputBytes">The size of a URL input, as its dataset's listing found it.</param>
